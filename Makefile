@@ -1,0 +1,65 @@
+# Tributary — entry points. Every target installs what it needs (idempotently).
+#   make demo    stack up, load the sample sources, run the phases through Airflow, print the outcome
+#   make test    Java unit + integration tests and pytest, against the real local stack
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+STATE ?= $(CURDIR)/.stack
+export TRIBUTARY_STATE := $(STATE)
+DEMO_SCALE ?= 1
+export DEMO_SCALE
+
+JAR := java-workers/target/tributary.jar
+JAVA_SOURCES := $(shell find java-workers/src -type f 2>/dev/null) java-workers/pom.xml config/migration.schema.json
+VENV_STAMP := $(STATE)/venv/.lock.sha256
+
+.PHONY: help bootstrap worker venv stack-up stack-down stack-status sources demo test test-java test-python \
+        bench airflow-ui clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
+
+bootstrap: ## install OS packages, the locked Python env and build the worker
+	scripts/bootstrap.sh all
+
+$(JAR): $(JAVA_SOURCES)
+	scripts/bootstrap.sh worker
+
+worker: $(JAR) ## build the worker jar
+
+$(VENV_STAMP): requirements.lock
+	scripts/bootstrap.sh python
+
+venv: $(VENV_STAMP) ## create/sync the locked Python env (.stack/venv)
+
+stack-up: ## start the local stack (PostgreSQL x5, S3Proxy, Pushgateway) on loopback
+	scripts/stack.sh up
+
+stack-down: ## stop the local stack (data is kept)
+	scripts/stack.sh down
+
+stack-status: ## show what is running
+	scripts/stack.sh status
+
+sources: stack-up ## load the generated fintech sources and Pagila (DEMO_SCALE=1)
+	scripts/load_sources.sh
+
+demo: venv worker sources ## run the migration phases through Airflow and print the outcome
+	scripts/demo.sh
+
+test: venv worker sources ## all tests against the real stack (README's test command)
+	scripts/test.sh
+
+test-java: worker stack-up
+	scripts/test.sh java
+
+test-python: venv worker sources
+	scripts/test.sh python
+
+airflow-ui: venv worker stack-up ## Airflow UI on http://127.0.0.1:58080 (Ctrl-C to stop)
+	scripts/airflow_ui.sh
+
+clean: ## stop the stack and delete all local state (.stack)
+	-scripts/stack.sh down
+	rm -rf "$(STATE)"

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# The local stack: throwaway PostgreSQL instances, an S3-compatible server and a Prometheus
+# Pushgateway, all on loopback, all state under $STATE. Idempotent: `up` twice is a no-op.
+#
+#   scripts/stack.sh up | down | status
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+S3PROXY_VERSION=2.6.0
+S3_PORT=54340
+PUSHGATEWAY_PORT=54391
+
+# id:port:database:role — role decides wal_level and grants.
+INSTANCES=(
+  "src_eu:54311:trading:source"
+  "src_us:54312:trading:source"
+  "src_pagila:54313:pagila:source"
+  "consolidated:54320:consolidated:target"
+  "warehouse:54330:warehouse:target"
+)
+
+SECRETS="$STATE/secrets"
+PG_ROOT="$STATE/pg"
+
+# PostgreSQL refuses to run as root: then the clusters belong to the `postgres` OS user.
+as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+secret() {  # secret NAME → a random value generated once and kept under $SECRETS
+  local file="$SECRETS/$1"
+  if [ ! -s "$file" ]; then
+    (umask 077; openssl rand -hex 16 >"$file")
+  fi
+  cat "$file"
+}
+
+prepare_pg_root() {
+  mkdir -p "$STATE"
+  if ! is_root; then mkdir -p "$PG_ROOT"; return; fi
+  if [ ! -e "$PG_ROOT" ]; then
+    mkdir -p "$PG_ROOT"
+    chown postgres:postgres "$PG_ROOT"
+  fi
+  # The state folder may sit under a directory `postgres` cannot traverse (e.g. /root):
+  # keep the clusters elsewhere and leave a symlink so every path stays the same.
+  if ! runuser -u postgres -- test -w "$PG_ROOT/"; then
+    local alt
+    alt="/var/lib/tributary/$(printf '%s' "$STATE" | sha1sum | cut -c1-12)/pg"
+    warn "postgres cannot reach $PG_ROOT; keeping the clusters in $alt"
+    mkdir -p "$alt"
+    chown -R postgres:postgres "$(dirname "$alt")"
+    rmdir "$PG_ROOT" 2>/dev/null || true
+    ln -sfn "$alt" "$PG_ROOT"
+  fi
+}
+
+socket_dir() {  # Unix socket paths are limited to ~107 bytes.
+  local dir="$PG_ROOT/$1/run"
+  if [ "${#dir}" -gt 90 ]; then
+    dir="/tmp/tributary-$(printf '%s' "$STATE" | sha1sum | cut -c1-12)-$1"
+  fi
+  printf '%s\n' "$dir"
+}
+
+pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$PG_ROOT/$1/data" status >/dev/null 2>&1; }
+
+admin_psql() {  # admin_psql ID PORT DB [psql args...]: superuser over the private socket
+  local id=$1 port=$2 db=$3; shift 3
+  psql -X -q -v ON_ERROR_STOP=1 -h "$(socket_dir "$id")" -p "$port" -U postgres -d "$db" "$@"
+}
+
+init_instance() {
+  local id=$1 port=$2 role=$3
+  local dir="$PG_ROOT/$id" sock
+  sock="$(socket_dir "$id")"
+  if [ -f "$dir/data/PG_VERSION" ]; then return; fi
+  say "initialising PostgreSQL instance $id (port $port)"
+  if is_root; then install -d -o postgres -g postgres "$dir" "$sock"; else mkdir -p "$dir" "$sock"; fi
+  local pwfile="$dir/.pw"
+  as_pg bash -c "umask 077; cat >'$pwfile'" <<<"$(secret pg_superuser_password)"
+  as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 \
+    --auth-local=trust --auth-host=scram-sha-256 >"$STATE/logs/initdb-$id.log" 2>&1 \
+    || die "initdb for $id failed: see $STATE/logs/initdb-$id.log"
+  rm -f "$pwfile"
+  local wal=replica
+  [ "$role" = source ] && wal=logical
+  as_pg bash -c "cat >>'$dir/data/postgresql.conf'" <<EOF
+
+# --- tributary local stack ---
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$sock'
+unix_socket_permissions = 0700
+wal_level = $wal
+max_wal_senders = 10
+max_replication_slots = 10
+shared_buffers = 256MB
+max_wal_size = 2GB
+checkpoint_timeout = 15min
+shared_preload_libraries = 'pg_stat_statements'
+track_io_timing = on
+logging_collector = off
+EOF
+  # Loopback only, passwords only: the socket is for the stack's own admin work.
+  as_pg bash -c "cat >'$dir/data/pg_hba.conf'" <<EOF
+local all         all                trust
+host  all         all  127.0.0.1/32  scram-sha-256
+host  replication all  127.0.0.1/32  scram-sha-256
+EOF
+}
+
+start_instance() {
+  local id=$1 port=$2
+  if pg_running "$id"; then return; fi
+  if ss -ltn "sport = :$port" 2>/dev/null | grep -q LISTEN; then
+    die "port $port (instance $id) is already taken by another process"
+  fi
+  say "starting PostgreSQL instance $id on 127.0.0.1:$port"
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_ROOT/$id/data" -l "$PG_ROOT/$id/postgres.log" -w -t 60 start >/dev/null \
+    || die "instance $id did not start: see $PG_ROOT/$id/postgres.log"
+}
+
+provision_instance() {  # role, database, grants — safe to repeat
+  local id=$1 port=$2 db=$3 role=$4 pw
+  pw="$(secret pg_password)"
+  local attrs="LOGIN"
+  if [ "$role" = source ]; then attrs="LOGIN REPLICATION"; else attrs="LOGIN CREATEDB"; fi
+  admin_psql "$id" "$port" postgres -v pw="$pw" <<SQL
+SELECT format('CREATE ROLE tributary %s', '$attrs') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary') \gexec
+ALTER ROLE tributary WITH $attrs PASSWORD :'pw';
+SELECT 'CREATE DATABASE "$db" OWNER tributary' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db') \gexec
+SQL
+  if [ "$role" = source ]; then
+    # Sources are read, profiled and followed, never written by Tributary.
+    admin_psql "$id" "$port" "$db" -c "GRANT pg_read_all_data, pg_read_all_stats, pg_monitor TO tributary" \
+      -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+  fi
+}
+
+s3proxy_jar() {
+  local jar="$STATE/tools/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
+  if [ ! -f "$jar" ]; then
+    say "fetching S3Proxy $S3PROXY_VERSION from Maven Central"
+    mkdir -p "$STATE/tools"
+    mvn -q -B dependency:copy -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" \
+      -DoutputDirectory="$STATE/tools" >"$STATE/logs/s3proxy-fetch.log" 2>&1 \
+      || die "could not fetch S3Proxy: see $STATE/logs/s3proxy-fetch.log"
+  fi
+  printf '%s\n' "$jar"
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start_daemon() {  # start_daemon NAME CMD...: detached, pid and log under $STATE
+  local name=$1; shift
+  local pidfile="$STATE/run/$name.pid"
+  if pid_alive "$pidfile"; then return; fi
+  setsid nohup "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+}
+
+stop_daemon() {
+  local pidfile="$STATE/run/$1.pid"
+  pid_alive "$pidfile" || { rm -f "$pidfile"; return 0; }
+  local pid
+  pid="$(cat "$pidfile")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$pidfile"
+}
+
+wait_http() {  # wait_http NAME URL: any HTTP answer means the server is up
+  local code
+  for _ in $(seq 120); do
+    code="$(curl -s -o /dev/null -w '%{http_code}' "$2" || true)"
+    [ "$code" != 000 ] && return 0
+    sleep 0.5
+  done
+  die "$1 did not answer at $2: see $STATE/logs/$1.log"
+}
+
+start_s3() {
+  local jar ak sk
+  jar="$(s3proxy_jar)"
+  ak="$(secret s3_access_key)"; sk="$(secret s3_secret_key)"
+  mkdir -p "$STATE/s3/data"
+  (umask 077; cat >"$STATE/s3/s3proxy.conf" <<EOF
+s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$ak
+s3proxy.credential=$sk
+jclouds.provider=filesystem
+jclouds.filesystem.basedir=$STATE/s3/data
+EOF
+)
+  if ! pid_alive "$STATE/run/s3proxy.pid"; then say "starting S3Proxy on 127.0.0.1:$S3_PORT (data in $STATE/s3/data)"; fi
+  start_daemon s3proxy java -Xmx256m -jar "$jar" --properties "$STATE/s3/s3proxy.conf"
+  wait_http s3proxy "http://127.0.0.1:$S3_PORT/"
+}
+
+start_pushgateway() {
+  mkdir -p "$STATE/pushgateway"
+  if ! pid_alive "$STATE/run/pushgateway.pid"; then say "starting Pushgateway on 127.0.0.1:$PUSHGATEWAY_PORT"; fi
+  start_daemon pushgateway prometheus-pushgateway --web.listen-address="127.0.0.1:$PUSHGATEWAY_PORT" \
+    --persistence.file="$STATE/pushgateway/metrics.db" --persistence.interval=30s
+  wait_http pushgateway "http://127.0.0.1:$PUSHGATEWAY_PORT/-/ready"
+}
+
+write_env() {
+  local pw ak sk file="$STATE/env" spec id port db role upper
+  pw="$(secret pg_password)"; ak="$(secret s3_access_key)"; sk="$(secret s3_secret_key)"
+  (umask 077; {
+    echo "# Written by scripts/stack.sh: connection URIs of this machine's local stack. Secrets: keep private."
+    echo "export TRIBUTARY_STATE='$STATE'"
+    for spec in "${INSTANCES[@]}"; do
+      IFS=: read -r id port db role <<<"$spec"
+      upper="$(tr '[:lower:]' '[:upper:]' <<<"$id")"
+      echo "export TRIBUTARY_CONN_$upper='postgresql://tributary:$pw@127.0.0.1:$port/$db'"
+      echo "export AIRFLOW_CONN_$upper='postgresql://tributary:$pw@127.0.0.1:$port/$db'"
+      echo "export PSQL_ADMIN_$upper='host=$(socket_dir "$id") port=$port user=postgres dbname=$db'"
+    done
+    echo "export TRIBUTARY_CONN_S3='s3://$ak:$sk@127.0.0.1:$S3_PORT?region=us-east-1&scheme=http'"
+    echo "export AIRFLOW_CONN_S3='{\"conn_type\": \"aws\", \"login\": \"$ak\", \"password\": \"$sk\", \"extra\": {\"endpoint_url\": \"http://127.0.0.1:$S3_PORT\", \"region_name\": \"us-east-1\"}}'"
+    echo "export TRIBUTARY_PUSHGATEWAY='127.0.0.1:$PUSHGATEWAY_PORT'"
+    echo "export TRIBUTARY_WORKER='$REPO/bin/tributary'"
+    echo "export TRIBUTARY_CONFIG='$REPO/config/migration.yaml'"
+  } >"$file")
+}
+
+cmd_up() {
+  ensure_packages postgresql postgresql-contrib prometheus-pushgateway curl openssl iproute2 maven openjdk-17-jdk-headless
+  PG_BIN="$(pg_bindir)"
+  mkdir -p "$STATE"/{logs,run,tools}
+  (umask 077; mkdir -p "$SECRETS")
+  prepare_pg_root
+  local spec id port db role
+  for spec in "${INSTANCES[@]}"; do
+    IFS=: read -r id port db role <<<"$spec"
+    init_instance "$id" "$port" "$role"
+    start_instance "$id" "$port"
+    provision_instance "$id" "$port" "$db" "$role"
+  done
+  start_s3
+  start_pushgateway
+  write_env
+  cmd_status
+}
+
+cmd_down() {
+  stop_daemon s3proxy
+  stop_daemon pushgateway
+  [ -d "$PG_ROOT" ] || return 0
+  PG_BIN="$(pg_bindir)"
+  local spec id port db role
+  for spec in "${INSTANCES[@]}"; do
+    IFS=: read -r id port db role <<<"$spec"
+    if [ -f "$PG_ROOT/$id/data/PG_VERSION" ] && pg_running "$id"; then
+      say "stopping PostgreSQL instance $id"
+      as_pg "$PG_BIN/pg_ctl" -D "$PG_ROOT/$id/data" -m fast -w stop >/dev/null
+    fi
+  done
+}
+
+cmd_status() {
+  PG_BIN="$(pg_bindir)"
+  local spec id port db role state down=0
+  printf '%-14s %-9s %-22s %-6s %s\n' SERVICE KIND ADDRESS STATE DATA >&2
+  for spec in "${INSTANCES[@]}"; do
+    IFS=: read -r id port db role <<<"$spec"
+    state=down
+    [ -f "$PG_ROOT/$id/data/PG_VERSION" ] && pg_running "$id" && state=up
+    [ "$state" = up ] || down=1
+    printf '%-14s %-9s %-22s %-6s %s\n' "$id" "pg-$role" "127.0.0.1:$port/$db" "$state" "$PG_ROOT/$id/data" >&2
+  done
+  state=down; pid_alive "$STATE/run/s3proxy.pid" && state=up; [ "$state" = up ] || down=1
+  printf '%-14s %-9s %-22s %-6s %s\n' s3 s3proxy "127.0.0.1:$S3_PORT" "$state" "$STATE/s3/data" >&2
+  state=down; pid_alive "$STATE/run/pushgateway.pid" && state=up; [ "$state" = up ] || down=1
+  printf '%-14s %-9s %-22s %-6s %s\n' pushgateway metrics "127.0.0.1:$PUSHGATEWAY_PORT" "$state" "$STATE/pushgateway" >&2
+  return $down
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  *) die "usage: $0 up|down|status" 2 ;;
+esac
