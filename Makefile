@@ -14,7 +14,7 @@ JAR := java-workers/target/tributary.jar
 JAVA_SOURCES := $(shell find java-workers/src -type f 2>/dev/null) java-workers/pom.xml config/migration.schema.json
 VENV_STAMP := $(STATE)/venv/.lock.sha256
 
-.PHONY: help bootstrap worker venv stack-up stack-down stack-status sources demo test test-java test-python \
+.PHONY: help bootstrap worker venv helm stack-up stack-down stack-status sources demo test test-java test-python \
         bench airflow-ui clean
 
 help:
@@ -33,6 +33,9 @@ $(VENV_STAMP): requirements.lock
 
 venv: $(VENV_STAMP) ## create/sync the locked Python env (.stack/venv)
 
+helm: ## build helm (from its Go module) into .stack/tools, for the chart tests
+	scripts/bootstrap.sh helm
+
 stack-up: ## start the local stack (PostgreSQL x5, S3Proxy, Pushgateway) on loopback
 	scripts/stack.sh up
 
@@ -48,13 +51,13 @@ sources: stack-up ## load the generated fintech sources and Pagila (DEMO_SCALE=1
 demo: venv worker sources ## run the migration phases through Airflow and print the outcome
 	scripts/demo.sh
 
-test: venv worker sources ## all tests against the real stack (README's test command)
+test: venv worker helm sources ## all tests against the real stack (README's test command)
 	scripts/test.sh
 
 test-java: worker stack-up
 	scripts/test.sh java
 
-test-python: venv worker sources
+test-python: venv worker helm sources
 	scripts/test.sh python
 
 airflow-ui: venv worker stack-up ## Airflow UI on http://127.0.0.1:58080 (Ctrl-C to stop)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the project needs, idempotently: OS packages, uv + the locked Python env, the worker jar.
 #
-#   scripts/bootstrap.sh os | python | worker | all
+#   scripts/bootstrap.sh os | python | worker | helm | all
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 UV_VERSION=0.13.9
+HELM_VERSION=v3.16.4
 VENV="$STATE/venv"
 
 os_packages() {
@@ -35,6 +36,20 @@ python_env() {
   echo "$want" >"$stamp"
 }
 
+# Helm is built from its Go module (no other download source is reachable here); tests lint and
+# render the chart with it.
+helm_bin() {
+  local bin="$STATE/tools/helm" stamp="$STATE/tools/helm.version"
+  # `go install` leaves no version in the binary itself, hence the stamp.
+  if [ ! -x "$bin" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$HELM_VERSION" ]; then
+    command -v go >/dev/null || ensure_packages golang-go
+    say "building helm $HELM_VERSION from its Go module (once; a few minutes)"
+    mkdir -p "$STATE/tools"
+    GOBIN="$STATE/tools" GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+    echo "$HELM_VERSION" >"$stamp"
+  fi
+}
+
 worker_jar() {
   say "building the worker (java-workers/target/tributary.jar)"
   (cd "$REPO/java-workers" && mvn -q -B -DskipTests package)
@@ -44,6 +59,7 @@ case "${1:-all}" in
   os) os_packages ;;
   python) os_packages; python_env ;;
   worker) os_packages; worker_jar ;;
-  all) os_packages; python_env; worker_jar ;;
-  *) die "usage: $0 os|python|worker|all" 2 ;;
+  helm) helm_bin ;;
+  all) os_packages; python_env; worker_jar; helm_bin ;;
+  *) die "usage: $0 os|python|worker|helm|all" 2 ;;
 esac
