@@ -64,5 +64,4 @@ airflow-ui: venv worker stack-up ## Airflow UI on http://127.0.0.1:58080 (Ctrl-C
 	scripts/airflow_ui.sh
 
 clean: ## stop the stack and delete all local state (.stack)
-	-scripts/stack.sh down
-	rm -rf "$(STATE)"
+	scripts/stack.sh destroy

@@ -2,28 +2,33 @@
 # The local stack: throwaway PostgreSQL instances, an S3-compatible server and a Prometheus
 # Pushgateway, all on loopback, all state under $STATE. Idempotent: `up` twice is a no-op.
 #
-#   scripts/stack.sh up | down | status
+#   scripts/stack.sh up | down | status | destroy
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 S3PROXY_VERSION=2.6.0
-S3_PORT=54340
-PUSHGATEWAY_PORT=54391
+# A second stack on the same machine (e.g. a fresh clone under test) shifts every port; the
+# offset chosen at the first `up` is remembered so later commands agree with it.
+if [ -f "$STATE/port_offset" ]; then OFFSET="$(cat "$STATE/port_offset")"; else OFFSET="${TRIBUTARY_PORT_OFFSET:-0}"; fi
+S3_PORT=$((54340 + OFFSET))
+PUSHGATEWAY_PORT=$((54391 + OFFSET))
 
 # id:port:database:role — role decides wal_level and grants.
 INSTANCES=(
-  "src_eu:54311:trading:source"
-  "src_us:54312:trading:source"
-  "src_pagila:54313:pagila:source"
-  "consolidated:54320:consolidated:target"
-  "warehouse:54330:warehouse:target"
+  "src_eu:$((54311 + OFFSET)):trading:source"
+  "src_us:$((54312 + OFFSET)):trading:source"
+  "src_pagila:$((54313 + OFFSET)):pagila:source"
+  "consolidated:$((54320 + OFFSET)):consolidated:target"
+  "warehouse:$((54330 + OFFSET)):warehouse:target"
 )
 
 SECRETS="$STATE/secrets"
 PG_ROOT="$STATE/pg"
+# Work on the real path: `postgres` may be unable to traverse the symlinked one (see prepare_pg_root).
+[ -e "$PG_ROOT" ] && PG_ROOT="$(readlink -f "$PG_ROOT")"
 
 # PostgreSQL refuses to run as root: then the clusters belong to the `postgres` OS user.
-as_pg() { if is_root; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_pg() { if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 secret() {  # secret NAME → a random value generated once and kept under $SECRETS
   local file="$SECRETS/$1"
@@ -50,6 +55,7 @@ prepare_pg_root() {
     chown -R postgres:postgres "$(dirname "$alt")"
     rmdir "$PG_ROOT" 2>/dev/null || true
     ln -sfn "$alt" "$PG_ROOT"
+    PG_ROOT="$alt"
   fi
 }
 
@@ -231,6 +237,7 @@ cmd_up() {
   ensure_packages postgresql postgresql-contrib prometheus-pushgateway curl openssl iproute2 maven openjdk-17-jdk-headless
   PG_BIN="$(pg_bindir)"
   mkdir -p "$STATE"/{logs,run,tools}
+  echo "$OFFSET" >"$STATE/port_offset"
   (umask 077; mkdir -p "$SECRETS")
   prepare_pg_root
   local spec id port db role
@@ -261,6 +268,13 @@ cmd_down() {
   done
 }
 
+cmd_destroy() {  # everything local goes, including clusters kept outside the state folder
+  cmd_down
+  if [ -L "$STATE/pg" ]; then rm -rf "$PG_ROOT"; fi
+  rm -rf "$STATE"
+  say "removed $STATE"
+}
+
 cmd_status() {
   PG_BIN="$(pg_bindir)"
   local spec id port db role state down=0
@@ -283,5 +297,6 @@ case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) die "usage: $0 up|down|status" 2 ;;
+  destroy) cmd_destroy ;;
+  *) die "usage: $0 up|down|status|destroy" 2 ;;
 esac
