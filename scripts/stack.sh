@@ -270,7 +270,7 @@ cmd_down() {
 
 cmd_destroy() {  # everything local goes, including clusters kept outside the state folder
   cmd_down
-  if [ -L "$STATE/pg" ]; then rm -rf "$PG_ROOT"; fi
+  if [ -L "$STATE/pg" ]; then rm -rf "$(dirname "$PG_ROOT")"; fi  # /var/lib/tributary/<hash>
   rm -rf "$STATE"
   say "removed $STATE"
 }
