@@ -7,7 +7,7 @@ load_stack_env
 
 java_tests() {
   say "Java tests (unit + integration against the local stack)"
-  (cd "$REPO/java-workers" && TRIBUTARY_TEST_PG_URI="$TRIBUTARY_CONN_CONSOLIDATED" mvn -B test)
+  (cd "$REPO/java-workers" && TRIBUTARY_TEST_PG_URI="$TRIBUTARY_CONN_CONSOLIDATED" mvn -B -ntp test)
 }
 
 python_tests() {

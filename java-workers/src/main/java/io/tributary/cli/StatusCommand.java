@@ -1,0 +1,81 @@
+package io.tributary.cli;
+
+import io.tributary.config.MigrationConfig;
+import io.tributary.config.MigrationConfigLoader;
+import io.tributary.ledger.StatusReport;
+import io.tributary.ledger.TableLedger;
+import io.tributary.ledger.ControlSchema;
+import io.tributary.connect.ConnectionFactory;
+import io.tributary.connect.DatabaseFault;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code tributary status}: the ledger's per-table progress. */
+@Command(
+        name = "status",
+        header = "Per-table progress from the ledger (control schema) as a table.",
+        mixinStandardHelpOptions = true,
+        descriptionHeading = "%n",
+        optionListHeading = "%nOptions:%n",
+        description = {
+            "Show per-table progress from the control schema (the ledger) as a table on stderr:",
+            "source, table, target, status, rows, both checksums, verified, duration, rows/s.",
+            "The JSON result lists the same rows. Read-only: never creates the control schema."
+        })
+final class StatusCommand implements Callable<Integer> {
+
+    @ParentCommand
+    TributaryCommand root;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "The migration config (default: $TRIBUTARY_CONFIG).")
+    Path config;
+
+    @Option(names = "--run-id", paramLabel = "ID", description = "Only tables last touched by this run.")
+    String runId;
+
+    @Override
+    public Integer call() {
+        WorkerContext context = root.context();
+        return context.runJob("status", (summary, metrics) -> {
+            MigrationConfig migration = new MigrationConfigLoader().load(Options.configFile(config, context));
+            String controlId = migration.control().connection();
+            ControlSchema control = new ControlSchema(migration.control().schema());
+            ConnectionFactory connections = context.connections("status");
+            connections.uri(controlId);
+            List<StatusReport.Row> rows;
+            try (var step = summary.begin("read ledger");
+                    Connection connection = connections.open(controlId)) {
+                rows = control.exists(connection)
+                        ? StatusReport.rows(new TableLedger(control).list(connection, runId))
+                        : List.of();
+                step.rows(rows.size());
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, controlId);
+            }
+            if (rows.isEmpty()) {
+                context.err().println("no tables recorded in " + controlId + " " + control.name()
+                        + (runId == null ? "" : " for run " + runId));
+            } else {
+                context.err().print(StatusReport.render(rows));
+            }
+            context.err().flush();
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("control", controlId);
+            result.put("schema", control.name());
+            result.put("run_id", runId);
+            result.put("count", rows.size());
+            result.put("copied", rows.stream().filter(r -> "copied".equals(r.status())).count());
+            result.put("verified", rows.stream().filter(StatusReport.Row::verified).count());
+            result.put("tables", rows);
+            return result;
+        });
+    }
+}

@@ -1,0 +1,185 @@
+package io.tributary.copy;
+
+import io.tributary.catalog.CatalogReader.DomainType;
+import io.tributary.catalog.CatalogReader.EnumType;
+import io.tributary.catalog.CatalogReader.UserType;
+import io.tributary.catalog.ColumnShape;
+import io.tributary.catalog.Identifiers;
+import io.tributary.catalog.TableRef;
+import io.tributary.catalog.TableShape;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.StringJoiner;
+import java.util.logging.Logger;
+
+/**
+ * Creates a target table shaped like its source: same column order, types (via format_type), NOT NULL and
+ * non-sequence defaults; enums and domains it needs; the primary key only after the data is in. A full
+ * schema builder (foreign keys, indexes, sequences) belongs to the consolidation phase.
+ */
+final class TargetTable {
+    private static final Logger LOG = Logger.getLogger(TargetTable.class.getName());
+
+    private TargetTable() {
+    }
+
+    static boolean exists(Connection connection, TableRef table) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = ? AND c.relname = ?""")) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    static long rowCount(Connection connection, TableRef table) throws SQLException {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table.quoted())) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * Creates the target schema and the enums/domains the columns use, when absent. Runs in its own
+     * committed transaction under an advisory lock: parallel workers share schemas and types, and two
+     * concurrent CREATE TYPE of the same name would fail.
+     */
+    static void prepareSharedObjects(Connection target, TableRef targetTable, List<UserType> types)
+            throws SQLException {
+        boolean autoCommit = target.getAutoCommit();
+        target.setAutoCommit(false);
+        try (Statement st = target.createStatement()) {
+            try (PreparedStatement lock = target.prepareStatement(
+                    "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('tributary target ddl', 0))")) {
+                lock.execute();
+            }
+            createSchemaIfAbsent(target, st, targetTable.schema());
+            for (UserType type : types) {
+                if (typeExists(target, type)) {
+                    continue;
+                }
+                createSchemaIfAbsent(target, st, type.schema());
+                String ddl = typeDdl(type);
+                LOG.info("creating " + ddl);
+                st.execute(ddl);
+            }
+            target.commit();
+        } catch (SQLException | RuntimeException e) {
+            target.rollback();
+            throw e;
+        } finally {
+            target.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static void createSchemaIfAbsent(Connection target, Statement st, String schema) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement(
+                "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return;
+                }
+            }
+        }
+        st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(schema));
+    }
+
+    private static boolean typeExists(Connection target, UserType type) throws SQLException {
+        try (PreparedStatement ps = target.prepareStatement("""
+                SELECT 1 FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+                 WHERE n.nspname = ? AND t.typname = ?""")) {
+            ps.setString(1, type.schema());
+            ps.setString(2, type.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    static String typeDdl(UserType type) {
+        String name = Identifiers.qualified(type.schema(), type.name());
+        if (type instanceof EnumType e) {
+            StringJoiner labels = new StringJoiner(", ", "(", ")");
+            e.labels().forEach(l -> labels.add(Identifiers.literal(l)));
+            return "CREATE TYPE " + name + " AS ENUM " + labels;
+        }
+        DomainType d = (DomainType) type;
+        StringBuilder ddl = new StringBuilder("CREATE DOMAIN ").append(name).append(" AS ").append(d.baseType());
+        if (d.defaultExpr() != null) {
+            ddl.append(" DEFAULT ").append(d.defaultExpr());
+        }
+        if (d.notNull()) {
+            ddl.append(" NOT NULL");
+        }
+        for (String check : d.checks()) {
+            ddl.append(' ').append(check);
+        }
+        return ddl.toString();
+    }
+
+    /** CREATE TABLE without keys; columns in source order. */
+    static String createTableDdl(TableRef target, TableShape source) {
+        StringJoiner columns = new StringJoiner(",\n    ", " (\n    ", "\n)");
+        for (ColumnShape c : source.columns()) {
+            StringBuilder col = new StringBuilder(c.quotedName()).append(' ').append(c.type());
+            if (c.notNull()) {
+                col.append(" NOT NULL");
+            }
+            if (c.defaultExpr() != null) {
+                col.append(" DEFAULT ").append(c.defaultExpr());
+            }
+            columns.add(col);
+        }
+        if (source.columns().isEmpty()) {
+            return "CREATE TABLE " + target.quoted() + " ()";
+        }
+        return "CREATE TABLE " + target.quoted() + columns;
+    }
+
+    static void create(Connection target, TableRef targetTable, TableShape source) throws SQLException {
+        String ddl = createTableDdl(targetTable, source);
+        LOG.info("creating table " + targetTable + " (" + source.columns().size() + " columns)");
+        try (Statement st = target.createStatement()) {
+            st.execute(ddl);
+        }
+    }
+
+    /**
+     * Adds the primary key after the data: a unique index builds in one sort instead of per-row inserts,
+     * then ADD CONSTRAINT ... USING INDEX makes it the key without a second scan.
+     */
+    static String addPrimaryKey(Connection target, TableRef targetTable, List<String> keyColumns) throws SQLException {
+        String name = freeRelationName(target, targetTable.schema(), truncate(targetTable.name(), 58) + "_pkey");
+        StringJoiner cols = new StringJoiner(", ");
+        keyColumns.forEach(c -> cols.add(Identifiers.quote(c)));
+        try (Statement st = target.createStatement()) {
+            st.execute("CREATE UNIQUE INDEX " + Identifiers.quote(name) + " ON " + targetTable.quoted() + " (" + cols + ")");
+            st.execute("ALTER TABLE " + targetTable.quoted() + " ADD CONSTRAINT " + Identifiers.quote(name)
+                    + " PRIMARY KEY USING INDEX " + Identifiers.quote(name));
+        }
+        return name;
+    }
+
+    private static String freeRelationName(Connection connection, String schema, String base) throws SQLException {
+        String candidate = base;
+        for (int i = 1; ; i++) {
+            if (!exists(connection, new TableRef(schema, candidate))) {
+                return candidate;
+            }
+            candidate = truncate(base, 60 - String.valueOf(i).length()) + "_" + i;
+        }
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+}

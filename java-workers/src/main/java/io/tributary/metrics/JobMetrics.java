@@ -1,0 +1,111 @@
+package io.tributary.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.exporter.pushgateway.Format;
+import io.prometheus.metrics.exporter.pushgateway.PushGateway;
+import io.prometheus.metrics.exporter.pushgateway.Scheme;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * A job's metrics (Micrometer, Prometheus registry), pushed once at the end to the Pushgateway named by
+ * TRIBUTARY_PUSHGATEWAY. Batch jobs have no scrape endpoint, hence the push. The push group is
+ * {@code job=<command>} plus what the job works on (e.g. source and table), never an instance label, so a
+ * re-run replaces its own series instead of piling up new ones. A failed push is a warning, never a
+ * job failure.
+ */
+public final class JobMetrics {
+    private static final Logger LOG = Logger.getLogger(JobMetrics.class.getName());
+    private static final int TIMEOUT_MILLIS = 5_000;
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final String command;
+    private final Map<String, String> groupingKey = new LinkedHashMap<>();
+    private final Counter rows;
+    private final Counter bytes;
+    private final AtomicLong exitCode = new AtomicLong(-1);
+    private final AtomicLong durationMillis = new AtomicLong();
+    private final AtomicLong finishedEpochMillis = new AtomicLong();
+
+    public JobMetrics(String command) {
+        this.command = command;
+        rows = Counter.builder("tributary.rows").description("Rows moved or checked by the job").register(registry);
+        bytes = Counter.builder("tributary.bytes").description("Bytes streamed by the job").register(registry);
+        Gauge.builder("tributary.job.exit.code", exitCode, AtomicLong::get)
+                .description("Exit code of the last run (0 ok, 2 bad input, 3 verification failed, 4 retryable)")
+                .register(registry);
+        Gauge.builder("tributary.job.duration", durationMillis, v -> v.get() / 1000.0).baseUnit("seconds")
+                .description("Wall time of the last run").register(registry);
+        Gauge.builder("tributary.job.finished.timestamp", finishedEpochMillis, v -> v.get() / 1000.0)
+                .baseUnit("seconds").description("When the last run finished (Unix time)").register(registry);
+    }
+
+    /** Adds a grouping-key label (what the job works on), e.g. source=src_eu, table=public.users. */
+    public void label(String name, String value) {
+        if (value != null) {
+            groupingKey.put(name, value);
+        }
+    }
+
+    public void rows(long n) {
+        rows.increment(n);
+    }
+
+    public void bytes(long n) {
+        bytes.increment(n);
+    }
+
+    public void finish(int code, double seconds) {
+        exitCode.set(code);
+        durationMillis.set(Math.round(seconds * 1000));
+        finishedEpochMillis.set(System.currentTimeMillis());
+    }
+
+    /** The registry in Prometheus text format (for tests and debugging). */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** Pushes to {@code address} (host:port or http(s)://host:port); null or blank means metrics are off. */
+    public void push(String address) {
+        if (address == null || address.isBlank()) {
+            return;
+        }
+        String hostPort = address.strip();
+        Scheme scheme = Scheme.HTTP;
+        if (hostPort.startsWith("https://")) {
+            scheme = Scheme.HTTPS;
+            hostPort = hostPort.substring("https://".length());
+        } else if (hostPort.startsWith("http://")) {
+            hostPort = hostPort.substring("http://".length());
+        }
+        hostPort = hostPort.replaceAll("/+$", "");
+        try {
+            PushGateway.Builder builder = PushGateway.builder()
+                    .address(hostPort)
+                    .scheme(scheme)
+                    .format(Format.PROMETHEUS_TEXT) // readable on the wire; the Pushgateway takes both
+                    .job(command)
+                    .registry(registry.getPrometheusRegistry())
+                    .connectionFactory(url -> {
+                        HttpURLConnection c = (HttpURLConnection) url.openConnection();
+                        c.setConnectTimeout(TIMEOUT_MILLIS);
+                        c.setReadTimeout(TIMEOUT_MILLIS);
+                        return c;
+                    });
+            groupingKey.forEach(builder::groupingKey);
+            builder.build().push();
+            LOG.fine(() -> "pushed metrics to " + address);
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("could not push metrics to the Pushgateway at " + address + ": " + e.getMessage()
+                    + " (the job itself is unaffected)");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.tributary.verify;
+
+import io.tributary.catalog.ColumnShape;
+import io.tributary.catalog.RowSelection;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.stream.Collectors;
+
+/**
+ * The one checksum function. The database itself counts the rows of a {@link RowSelection} and sums
+ * {@code hashtextextended(<canonical row text>, 0)} over them; nothing is hashed in Java.
+ *
+ * <p>The row text is {@code ROW(c1, c2, ...)::text} over canonical column expressions in target-shape
+ * order: ROW text quotes empty strings ({@code ""}) and leaves NULLs empty, so the two never collide.
+ * Canonical rendering relies on the session settings every factory connection has (TimeZone=UTC,
+ * DateStyle=ISO, IntervalStyle=postgres, extra_float_digits=1, bytea_output=hex) plus per-type
+ * expressions from {@link #canonical}.
+ */
+public final class TableChecksum {
+    private static final String ALIAS = "r";
+
+    private final RowSelection selection;
+
+    public TableChecksum(RowSelection selection) {
+        this.selection = selection;
+    }
+
+    /** The canonical text of one column value. */
+    public static String canonical(ColumnShape column) {
+        String ref = ALIAS + "." + column.quotedName();
+        return switch (column.canonical()) {
+            case NUMERIC -> "pg_catalog.trim_scale(" + ref + ")::text";
+            case MONEY -> "pg_catalog.trim_scale(" + ref + "::numeric)::text";
+            case JSON -> ref + "::jsonb::text";
+            case TEXT -> ref + "::text";
+        };
+    }
+
+    /** {@code ROW(...)::text} of the canonical column expressions. */
+    public String rowText() {
+        return "ROW(" + selection.columns().stream().map(TableChecksum::canonical).collect(Collectors.joining(", "))
+                + ")::text";
+    }
+
+    /** count(*) and the exact numeric sum of signed 64-bit row hashes, over exactly the copy's SELECT. */
+    public String sql() {
+        return "SELECT count(*) AS row_count, "
+                + "sum(pg_catalog.hashtextextended(" + rowText() + ", 0)::numeric) AS hash_sum"
+                + " FROM (" + selection.selectSql() + ") AS " + ALIAS;
+    }
+
+    /** Runs the checksum on this connection, in whatever transaction (snapshot) it is in. */
+    public Checksum compute(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql())) {
+            rs.next();
+            long rows = rs.getLong("row_count");
+            BigDecimal sum = rs.getBigDecimal("hash_sum");
+            return Checksum.fromSum(rows, sum);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.tributary.verify;
+
+import io.tributary.catalog.CatalogReader;
+import io.tributary.catalog.KeyRange;
+import io.tributary.catalog.RowSelection;
+import io.tributary.catalog.TableRef;
+import io.tributary.catalog.TableShape;
+import io.tributary.connect.ConnectionFactory;
+import io.tributary.connect.DatabaseFault;
+import io.tributary.result.JobFailure;
+import io.tributary.result.RunSummary;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/** Checksums a table on one connection, in a read-only snapshot: what {@code tributary checksum} runs. */
+public final class TableVerification {
+    private final ConnectionFactory connections;
+    private final RunSummary summary;
+
+    public TableVerification(ConnectionFactory connections, RunSummary summary) {
+        this.connections = connections;
+        this.summary = summary;
+    }
+
+    /** The checksum result line (XCom). */
+    public record Result(String table, String conn, long rows, String checksum, double seconds, String whereRange,
+            List<String> columns) {
+    }
+
+    public Result checksum(String conn, TableRef table, List<String> columns, KeyRange range) {
+        long started = System.nanoTime();
+        connections.uri(conn);
+        Connection connection;
+        try (RunSummary.Step step = summary.begin("connect")) {
+            connection = connections.open(conn);
+        }
+        try {
+            connection.setAutoCommit(false);
+            try (Statement st = connection.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            }
+            TableShape shape = new CatalogReader().read(connection, table).orElseThrow(() -> JobFailure.badInput(
+                    "table " + table + " does not exist in " + conn));
+            RowSelection selection = RowSelection.of(shape, columns, range, "table " + table + " in " + conn);
+            Checksum checksum;
+            try (RunSummary.Step step = summary.begin("checksum")) {
+                checksum = new TableChecksum(selection).compute(connection);
+                step.rows(checksum.rows());
+            }
+            connection.commit();
+            double seconds = Math.round((System.nanoTime() - started) / 1e6) / 1e3;
+            return new Result(table.toString(), conn, checksum.rows(), checksum.hex(), seconds,
+                    range == null ? null : range.toString(),
+                    selection.columns().stream().map(c -> c.name()).toList());
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, conn);
+        } finally {
+            ConnectionFactory.closeQuietly(connection);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.tributary.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import io.tributary.testing.CliRun;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A stand-in Pushgateway on loopback records what the worker pushes. */
+class MetricsArePushedAndPushFailureIsOnlyAWarningTest {
+    record Push(String method, String path, String body) {
+    }
+
+    private HttpServer gateway;
+    private final List<Push> pushes = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void startGateway() throws IOException {
+        gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        gateway.createContext("/", exchange -> {
+            pushes.add(new Push(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        gateway.start();
+    }
+
+    @AfterEach
+    void stopGateway() {
+        gateway.stop(0);
+    }
+
+    private String address() {
+        return "127.0.0.1:" + gateway.getAddress().getPort();
+    }
+
+    @Test
+    void jobMetricsArePushedUnderJobAndGroupingKeyWithoutInstance() {
+        JobMetrics metrics = new JobMetrics("copy");
+        metrics.label("source", "src_eu");
+        metrics.label("table", "public.users");
+        metrics.rows(1234);
+        metrics.bytes(99);
+        metrics.finish(0, 1.5);
+        metrics.push(address());
+
+        assertEquals(1, pushes.size());
+        Push push = pushes.get(0);
+        assertEquals("PUT", push.method());
+        assertEquals("/metrics/job/copy/source/src_eu/table/public.users", push.path());
+        assertTrue(push.body().contains("tributary_rows_total 1234.0"), push.body());
+        assertTrue(push.body().contains("tributary_bytes_total 99.0"), push.body());
+        assertTrue(push.body().contains("tributary_job_exit_code 0.0"), push.body());
+        assertTrue(push.body().contains("tributary_job_duration_seconds 1.5"), push.body());
+        assertTrue(!push.body().contains("instance="), push.body());
+    }
+
+    @Test
+    void everyCommandPushesWhenThePushgatewayIsSet() {
+        Path config = Path.of(System.getProperty("tributary.repo.dir", ".."), "config", "migration.yaml");
+        CliRun run = CliRun.run(Map.of("TRIBUTARY_PUSHGATEWAY", "http://" + address()),
+                "validate-config", "--config", config.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(1, pushes.size());
+        assertEquals("/metrics/job/validate-config", pushes.get(0).path());
+    }
+
+    @Test
+    void anUnreachablePushgatewayIsAWarningNotAFailure() throws IOException {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        Path config = Path.of(System.getProperty("tributary.repo.dir", ".."), "config", "migration.yaml");
+        CliRun run = CliRun.run(Map.of("TRIBUTARY_PUSHGATEWAY", "127.0.0.1:" + closedPort),
+                "validate-config", "--config", config.toString());
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.stderr().contains("WARN  could not push metrics"), run.stderr());
+        assertTrue(run.json().get("valid").asBoolean());
+    }
+}

@@ -1,0 +1,69 @@
+package io.tributary.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.tributary.connect.ConnectionUri;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real PostgreSQL integration tests run against: TRIBUTARY_TEST_PG_URI, a libpq URI of a role that may
+ * create databases (the Makefile exports it for the local stack). Without it the tests fail under CI=true
+ * and are skipped, with a message, on a developer machine.
+ */
+public final class TestPostgres {
+    public static final String VARIABLE = "TRIBUTARY_TEST_PG_URI";
+
+    private TestPostgres() {
+    }
+
+    /** The admin URI, or abort/fail the calling test. */
+    public static String uri() {
+        String uri = System.getenv(VARIABLE);
+        if (uri == null || uri.isBlank()) {
+            String message = VARIABLE + " is not set: integration tests need a real PostgreSQL (a libpq URI of a"
+                    + " role with CREATEDB, e.g. postgresql://tributary:pw@127.0.0.1:54320/consolidated;"
+                    + " `make test` exports it after `make stack-up`)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(message);
+            }
+            Assumptions.abort(message);
+        }
+        return uri.strip();
+    }
+
+    /** A fresh, empty database with a unique name; drop it with {@link ScratchDatabase#close()}. */
+    public static ScratchDatabase createDatabase(String purpose) {
+        String admin = uri();
+        String name = "tributary_test_" + purpose.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_") + "_"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+        try (Connection c = connect(admin); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE \"" + name + "\"");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create scratch database " + name + ": " + e.getMessage(), e);
+        }
+        return new ScratchDatabase(admin, name, withDatabase(admin, name));
+    }
+
+    /** The same URI pointing at another database (keeps credentials and parameters). */
+    public static String withDatabase(String uri, String database) {
+        int q = uri.indexOf('?');
+        String query = q >= 0 ? uri.substring(q) : "";
+        String base = q >= 0 ? uri.substring(0, q) : uri;
+        int schemeEnd = base.indexOf("://") + 3;
+        int slash = base.indexOf('/', Math.max(schemeEnd, base.lastIndexOf('@')));
+        String authority = slash >= 0 ? base.substring(0, slash) : base;
+        return authority + "/" + database + query;
+    }
+
+    /** A plain JDBC connection (default session settings, search_path public) for test setup and checks. */
+    public static Connection connect(String uri) throws SQLException {
+        ConnectionUri parsed = ConnectionUri.parse(uri, VARIABLE);
+        return DriverManager.getConnection(parsed.jdbcUrl(), parsed.properties("tributary tests"));
+    }
+}

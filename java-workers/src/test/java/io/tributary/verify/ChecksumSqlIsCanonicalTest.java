@@ -1,0 +1,53 @@
+package io.tributary.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.tributary.catalog.ColumnShape;
+import io.tributary.catalog.ColumnShape.CanonicalForm;
+import io.tributary.catalog.KeyRange;
+import io.tributary.catalog.RowSelection;
+import io.tributary.catalog.TableRef;
+import io.tributary.catalog.TableShape;
+import io.tributary.result.JobFailure;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ChecksumSqlIsCanonicalTest {
+    private static final TableShape SHAPE = new TableShape(new TableRef("app", "We\"ird Table"), List.of(
+            ColumnShape.of("id", "bigint", CanonicalForm.TEXT),
+            ColumnShape.of("price", "numeric(10,2)", CanonicalForm.NUMERIC),
+            ColumnShape.of("doc", "json", CanonicalForm.JSON),
+            ColumnShape.of("fee", "money", CanonicalForm.MONEY),
+            ColumnShape.of("Name", "text", CanonicalForm.TEXT)), null);
+
+    @Test
+    void rowTextUsesCanonicalExpressionsInTargetShapeOrder() {
+        TableChecksum checksum = new TableChecksum(RowSelection.of(SHAPE, List.of("Name", "price", "doc", "fee", "id"),
+                null, "test"));
+        assertEquals("ROW(r.\"Name\"::text, pg_catalog.trim_scale(r.\"price\")::text, r.\"doc\"::jsonb::text,"
+                + " pg_catalog.trim_scale(r.\"fee\"::numeric)::text, r.\"id\"::text)::text", checksum.rowText());
+        assertEquals("SELECT count(*) AS row_count, sum(pg_catalog.hashtextextended(" + checksum.rowText()
+                + ", 0)::numeric) AS hash_sum FROM (SELECT \"Name\", \"price\", \"doc\", \"fee\", \"id\""
+                + " FROM \"app\".\"We\"\"ird Table\") AS r", checksum.sql());
+    }
+
+    @Test
+    void keyRangeIsHalfOpenWithEscapedLiteralsCastToTheKeyType() {
+        RowSelection chunk = RowSelection.of(SHAPE, null, KeyRange.parse("Name:O'Brien:Smith"), "test");
+        assertEquals("SELECT \"id\", \"price\", \"doc\", \"fee\", \"Name\" FROM \"app\".\"We\"\"ird Table\""
+                + " WHERE \"Name\" >= CAST('O''Brien' AS text) AND \"Name\" < CAST('Smith' AS text)",
+                chunk.selectSql());
+        assertEquals("SELECT \"id\", \"price\", \"doc\", \"fee\", \"Name\" FROM \"app\".\"We\"\"ird Table\""
+                + " WHERE \"id\" < CAST('100' AS bigint)",
+                RowSelection.of(SHAPE, null, KeyRange.parse("id::100"), "test").selectSql());
+    }
+
+    @Test
+    void unknownColumnsAndMalformedRangesAreBadInput() {
+        assertThrows(JobFailure.class, () -> RowSelection.of(SHAPE, List.of("nope"), null, "test"));
+        assertThrows(JobFailure.class, () -> RowSelection.of(SHAPE, null, KeyRange.parse("nope:1:2"), "test"));
+        assertThrows(JobFailure.class, () -> KeyRange.parse("id:1"));
+        assertThrows(JobFailure.class, () -> KeyRange.parse("ts:2024-01-01 10:00:00:2024-01-02"));
+    }
+}
