@@ -5,8 +5,10 @@ chart without that dependency: everything Tributary itself ships is still render
 """
 import json
 import os
+import re
 import shutil
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import jsonschema
@@ -102,3 +104,27 @@ def test_dashboard_is_valid_grafana_json_with_prometheus_queries(rendered):
     assert dashboard["uid"] == "tributary-migration"
     exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
     assert exprs and all("tributary_" in e for e in exprs)
+
+
+# Metrics the chart may query before their exporter exists; each names the issue that adds it.
+NOT_YET_EXPORTED = {"tributary_cdc_lag_seconds": "phase 5 (cutover): the CDC follower exports it"}
+
+
+def test_every_metric_the_chart_queries_is_pushed_by_the_worker(rendered):
+    gateway = os.environ.get("TRIBUTARY_PUSHGATEWAY")
+    if not gateway:
+        if os.environ.get("CI"):
+            pytest.fail("TRIBUTARY_PUSHGATEWAY is not set: start the stack (make stack-up)")
+        pytest.skip("TRIBUTARY_PUSHGATEWAY is not set")
+    # A real worker run pushes its full metric set to the real Pushgateway.
+    subprocess.run([str(REPO / "bin" / "tributary"), "validate-config", "--config", str(REPO / "config" / "migration.yaml")],
+                   check=True, capture_output=True, env={**os.environ, "TRIBUTARY_PUSHGATEWAY": gateway})
+    served = urllib.request.urlopen(f"http://{gateway}/metrics", timeout=10).read().decode()
+    exported = set(re.findall(r"^(tributary_[a-z_]+)", served, re.M))
+
+    rule = rendered[("PrometheusRule", "demo-tributary-alerts")]
+    dashboard = json.loads(rendered[("ConfigMap", "demo-tributary-dashboard")]["data"]["tributary.json"])
+    queries = [r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]]
+    queries += [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    queried = set(re.findall(r"\b(tributary_[a-z_]+)", " ".join(queries)))
+    assert queried - exported - set(NOT_YET_EXPORTED) == set(), f"the worker exports {sorted(exported)}"

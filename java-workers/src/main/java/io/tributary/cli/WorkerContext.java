@@ -61,6 +61,7 @@ final class WorkerContext {
         ResultWriter writer = new ResultWriter(out, resultFile);
         Object result = null;
         JobFailure failure = null;
+        metrics.start(env.get("TRIBUTARY_PUSHGATEWAY"));
         try {
             result = job.run(summary, metrics);
         } catch (JobFailure f) {

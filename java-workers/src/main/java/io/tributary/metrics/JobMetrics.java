@@ -11,12 +11,17 @@ import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * A job's metrics (Micrometer, Prometheus registry), pushed once at the end to the Pushgateway named by
- * TRIBUTARY_PUSHGATEWAY. Batch jobs have no scrape endpoint, hence the push. The push group is
+ * A job's metrics (Micrometer, Prometheus registry), pushed to the Pushgateway named by
+ * TRIBUTARY_PUSHGATEWAY every {@link #HEARTBEAT_SECONDS} while the job runs (so a hung job is visible as
+ * {@code tributary_job_running 1} with an old push time) and once at the end. Batch jobs have no scrape
+ * endpoint, hence the push. The push group is
  * {@code job=<command>} plus what the job works on (e.g. source and table), never an instance label, so a
  * re-run replaces its own series instead of piling up new ones. A failed push is a warning, never a
  * job failure.
@@ -24,6 +29,7 @@ import java.util.logging.Logger;
 public final class JobMetrics {
     private static final Logger LOG = Logger.getLogger(JobMetrics.class.getName());
     private static final int TIMEOUT_MILLIS = 5_000;
+    public static final long HEARTBEAT_SECONDS = 30;
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final String command;
@@ -33,6 +39,8 @@ public final class JobMetrics {
     private final AtomicLong exitCode = new AtomicLong(-1);
     private final AtomicLong durationMillis = new AtomicLong();
     private final AtomicLong finishedEpochMillis = new AtomicLong();
+    private final AtomicLong running = new AtomicLong();
+    private ScheduledExecutorService heartbeat;
 
     public JobMetrics(String command) {
         this.command = command;
@@ -45,10 +53,30 @@ public final class JobMetrics {
                 .description("Wall time of the last run").register(registry);
         Gauge.builder("tributary.job.finished.timestamp", finishedEpochMillis, v -> v.get() / 1000.0)
                 .baseUnit("seconds").description("When the last run finished (Unix time)").register(registry);
+        Gauge.builder("tributary.job.running", running, AtomicLong::get)
+                .description("1 while the job runs (re-pushed every 30 s), 0 once it ended").register(registry);
+    }
+
+    /** Marks the job running and, with a Pushgateway configured, re-pushes every HEARTBEAT_SECONDS. */
+    public void start(String address) {
+        start(address, HEARTBEAT_SECONDS);
+    }
+
+    void start(String address, long periodSeconds) {
+        running.set(1);
+        if (address == null || address.isBlank()) {
+            return;
+        }
+        heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "metrics-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleAtFixedRate(() -> push(address), periodSeconds, periodSeconds, TimeUnit.SECONDS);
     }
 
     /** Adds a grouping-key label (what the job works on), e.g. source=src_eu, table=public.users. */
-    public void label(String name, String value) {
+    public synchronized void label(String name, String value) {
         if (value != null) {
             groupingKey.put(name, value);
         }
@@ -63,6 +91,10 @@ public final class JobMetrics {
     }
 
     public void finish(int code, double seconds) {
+        if (heartbeat != null) {
+            heartbeat.shutdownNow();
+        }
+        running.set(0);
         exitCode.set(code);
         durationMillis.set(Math.round(seconds * 1000));
         finishedEpochMillis.set(System.currentTimeMillis());
@@ -74,7 +106,7 @@ public final class JobMetrics {
     }
 
     /** Pushes to {@code address} (host:port or http(s)://host:port); null or blank means metrics are off. */
-    public void push(String address) {
+    public synchronized void push(String address) {
         if (address == null || address.isBlank()) {
             return;
         }

@@ -68,6 +68,49 @@ class MetricsArePushedAndPushFailureIsOnlyAWarningTest {
     }
 
     @Test
+    void aRunningJobKeepsPushingSoAHangIsVisible() throws InterruptedException {
+        JobMetrics metrics = new JobMetrics("copy");
+        metrics.label("table", "public.trades");
+        metrics.start(address(), 1);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (pushes.size() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(pushes.size() >= 2, "expected heartbeat pushes, got " + pushes.size());
+        assertTrue(pushes.get(0).body().contains("tributary_job_running 1.0"), pushes.get(0).body());
+        metrics.finish(0, 2.0);
+        metrics.push(address());
+        assertTrue(pushes.get(pushes.size() - 1).body().contains("tributary_job_running 0.0"));
+    }
+
+    @Test
+    void aRealPushgatewayServesWhatTheWorkerPushed() throws Exception {
+        String real = System.getenv("TRIBUTARY_PUSHGATEWAY");
+        org.junit.jupiter.api.Assumptions.assumeTrue(real != null && !real.isBlank() || System.getenv("CI") == null,
+                "TRIBUTARY_PUSHGATEWAY is not set (start the stack)");
+        assertTrue(real != null && !real.isBlank(), "TRIBUTARY_PUSHGATEWAY must be set under CI");
+        String table = "public.pushgateway_probe_" + System.nanoTime();
+        JobMetrics metrics = new JobMetrics("copy");
+        metrics.label("table", table);
+        metrics.rows(4321);
+        metrics.finish(0, 1.0);
+        metrics.push(real);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://" + real.replaceFirst("^https?://", "");
+        String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        try {
+            assertTrue(body.lines().anyMatch(l -> l.startsWith("tributary_rows_total{")
+                    && l.contains("job=\"copy\"") && l.contains("table=\"" + table + "\"") && l.endsWith(" 4321")),
+                    "pushed series not served by the Pushgateway");
+        } finally {
+            http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(base + "/metrics/job/copy/table/" + table)).DELETE().build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+        }
+    }
+
+    @Test
     void everyCommandPushesWhenThePushgatewayIsSet() {
         Path config = Path.of(System.getProperty("tributary.repo.dir", ".."), "config", "migration.yaml");
         CliRun run = CliRun.run(Map.of("TRIBUTARY_PUSHGATEWAY", "http://" + address()),
