@@ -14,7 +14,7 @@ python_tests() {
   say "pytest (config, launcher, DAG structure, airflow dags test end to end)"
   # shellcheck disable=SC1091
   . "$REPO/scripts/airflow_env.sh"
-  "$STATE/venv/bin/python" -m pytest "$REPO/tests"
+  cd "$REPO" && "$STATE/venv/bin/python" -m pytest tests
 }
 
 case "${1:-all}" in

@@ -1,0 +1,206 @@
+"""migration.yaml: load, validate (JSON Schema + semantic checks), and answer phase questions.
+
+Runs at DAG parse time, so it only reads two local files: no database, no network, no subprocess.
+Every error names the offending key as a JSON path (``$.sources[1].id``) so a reviewer can find it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from jsonschema import Draft202012Validator
+
+from tributary import paths
+
+
+class ConfigError(ValueError):
+    """migration.yaml is invalid; ``problems`` lists ``(json_path, message)`` pairs."""
+
+    def __init__(self, source: Path | str, problems: list[tuple[str, str]]):
+        self.source = str(source)
+        self.problems = problems
+        lines = "\n".join(f"  {where}: {what}" for where, what in problems)
+        super().__init__(f"{self.source} is invalid:\n{lines}")
+
+
+@dataclass(frozen=True)
+class TableJob:
+    """One table of phase 2: copy ``source``.``table`` into the consolidated target as ``target_table``."""
+
+    source: str
+    table: str
+    target_table: str
+    key: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """Stable, human label used in logs, map-index labels and the outcome table."""
+        return f"{self.source}.{self.table}"
+
+    def as_dict(self) -> dict[str, Any]:
+        # XCom and mapped-task arguments must be JSON: plain dict, lists not tuples.
+        return {"source": self.source, "table": self.table, "target_table": self.target_table, "key": list(self.key)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TableJob":
+        return cls(d["source"], d["table"], d["target_table"], tuple(d.get("key") or ()))
+
+
+@dataclass(frozen=True)
+class MigrationConfig:
+    path: Path
+    raw: dict[str, Any]
+
+    @property
+    def source_ids(self) -> list[str]:
+        return [s["id"] for s in self.raw["sources"]]
+
+    @property
+    def consolidated_connection(self) -> str:
+        return self.raw["targets"]["consolidated"]["connection"]
+
+    @property
+    def control_connection(self) -> str:
+        return self.raw["control"]["connection"]
+
+    @property
+    def default_parallelism(self) -> int:
+        return int(self.raw.get("defaults", {}).get("parallelism", 1))
+
+    def consolidate_tables(self) -> list[TableJob]:
+        """Phase-2 tables. The target name defaults to the source's ``target_schema`` (if set) + table name."""
+        target_schema = {s["id"]: s.get("target_schema") for s in self.raw["sources"]}
+        jobs = []
+        for entry in self.raw.get("consolidate", {}).get("tables", []):
+            schema, name = entry["table"].split(".", 1)
+            default_target = f"{target_schema[entry['source']] or schema}.{name}"
+            jobs.append(
+                TableJob(
+                    source=entry["source"],
+                    table=entry["table"],
+                    target_table=entry.get("target_table", default_target),
+                    key=tuple(entry.get("key", ())),
+                )
+            )
+        return jobs
+
+    def connections_for_consolidate(self) -> list[str]:
+        """Every connection a phase-2 worker may need (sources in use, the target, the control schema)."""
+        ids = [j.source for j in self.consolidate_tables()]
+        ids += [self.consolidated_connection, self.control_connection]
+        return sorted(set(ids))
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def _schema_problems(data: Any, schema: dict[str, Any]) -> list[tuple[str, str]]:
+    validator = Draft202012Validator(schema)
+    problems = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        path = list(err.absolute_path)
+        # "Additional properties are not allowed ('x' was unexpected)": point at the bad key itself.
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set(err.schema.get("properties", {}))
+            for extra in sorted(k for k in err.instance if k not in allowed):
+                problems.append((_json_path(path + [extra]), "unknown key"))
+            continue
+        problems.append((_json_path(path), err.message))
+    return problems
+
+
+def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """What JSON Schema cannot say: references between sections must resolve, ids must be unique."""
+    problems: list[tuple[str, str]] = []
+    sources = data.get("sources", [])
+    seen: dict[str, int] = {}
+    for i, src in enumerate(sources):
+        sid = src.get("id")
+        if sid in seen:
+            problems.append((f"$.sources[{i}].id", f"duplicate source id {sid!r} (first at $.sources[{seen[sid]}])"))
+        else:
+            seen[sid] = i
+    declared = set(seen)
+    targets = {t.get("connection") for t in data.get("targets", {}).values() if isinstance(t, dict)}
+
+    control = data.get("control", {}).get("connection")
+    consolidated = data.get("targets", {}).get("consolidated", {}).get("connection")
+    if control in declared:
+        problems.append(("$.control.connection", f"{control!r} is a source; the control schema lives on a target"))
+    if consolidated in declared:
+        problems.append(("$.targets.consolidated.connection", f"{consolidated!r} is also declared as a source"))
+
+    targets_seen: dict[str, int] = {}
+    for i, entry in enumerate(data.get("consolidate", {}).get("tables", [])):
+        if entry.get("source") not in declared:
+            problems.append(
+                (f"$.consolidate.tables[{i}].source", f"{entry.get('source')!r} is not a declared source id ({sorted(declared)})")
+            )
+            continue
+        src = sources[seen[entry["source"]]]
+        schema, _, name = entry.get("table", "").partition(".")
+        target = entry.get("target_table") or f"{src.get('target_schema') or schema}.{name}"
+        if target in targets_seen:
+            # Many-to-one merges need key remapping, which the walking skeleton does not configure yet.
+            problems.append(
+                (f"$.consolidate.tables[{i}]", f"target table {target!r} already written by $.consolidate.tables[{targets_seen[target]}]")
+            )
+        else:
+            targets_seen[target] = i
+
+    for i, rule in enumerate(data.get("tables", [])):
+        for key in ("source_wins", "target"):
+            ref = rule.get(key)
+            if ref is None:
+                continue
+            pool = declared if key == "source_wins" else targets
+            if ref not in pool:
+                problems.append((f"$.tables[{i}].{key}", f"{ref!r} is not a declared {'source' if key == 'source_wins' else 'target'} connection"))
+        if rule.get("conflict_strategy") == "last-write-wins" and "last_write_column" not in rule:
+            problems.append((f"$.tables[{i}].last_write_column", "required when conflict_strategy is last-write-wins"))
+    return problems
+
+
+@lru_cache(maxsize=4)
+def _schema(schema_file: str) -> dict[str, Any]:
+    return json.loads(Path(schema_file).read_text())
+
+
+def validate(data: Any, source: Path | str = "<config>", schema_file: Path | None = None) -> None:
+    """Raise ConfigError listing every problem (schema first; semantics only once the shape is right)."""
+    problems = _schema_problems(data, _schema(str(schema_file or paths.schema_path())))
+    if not problems:
+        problems = _semantic_problems(data)
+    if problems:
+        raise ConfigError(source, problems)
+
+
+def load(path: Path | str | None = None) -> MigrationConfig:
+    """Read and validate migration.yaml (``TRIBUTARY_CONFIG`` or config/migration.yaml)."""
+    path = Path(path) if path else paths.config_path()
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "$"
+        raise ConfigError(path, [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
+    validate(data, path)
+    return MigrationConfig(path=path, raw=data)
+
+
+def select(jobs: Iterable[TableJob], table_filter: str | None) -> list[TableJob]:
+    """Jobs whose ``schema.table`` (or ``source.schema.table``) matches the glob; all when no filter."""
+    pattern = (table_filter or "").strip()
+    if pattern in ("", "*"):
+        return list(jobs)
+    return [j for j in jobs if fnmatch.fnmatchcase(j.table, pattern) or fnmatch.fnmatchcase(j.name, pattern)]

@@ -1,0 +1,287 @@
+"""The one worker launcher: every DAG step that moves or checks data runs ``tributary <command>``.
+
+``worker_task()`` returns the Airflow task for a worker call in the mode chosen by
+``TRIBUTARY_LAUNCHER``: ``subprocess`` (default; local runs, ``airflow dags test``) runs
+``bin/tributary`` beside Airflow, ``kubernetes`` runs the worker image with KubernetesPodOperator.
+Both pass the worker's JSON result line to XCom and feed it connections only through its
+environment (``TRIBUTARY_CONN_<ID>``), never argv.
+
+Exit codes (ARCHITECTURE.md): 0 ok, 2 bad input / 3 verification failed -> fail without retry,
+4 retryable infrastructure fault -> retry, 1 or anything else -> fail (Airflow's retry policy).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from tributary import connections, paths
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_VERIFICATION, EXIT_RETRYABLE = 0, 1, 2, 3, 4
+_EXIT_MEANING = {
+    EXIT_FAILED: "failed",
+    EXIT_BAD_INPUT: "bad input or config, nothing changed",
+    EXIT_VERIFICATION: "verification failed, the data differs",
+    EXIT_RETRYABLE: "retryable infrastructure fault",
+}
+# Parent variables a worker must not inherit: other connections' secrets and Airflow's own settings.
+_WITHHELD_PREFIXES = ("TRIBUTARY_CONN_", "TRIBUTARY_GX_CONN", "AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__", "PSQL_ADMIN_")
+
+
+class WorkerError(AirflowException):
+    """Retryable worker failure (exit 1, 4, or a signal); carries the worker's result, if any."""
+
+    def __init__(self, message: str, exit_code: int, result: dict | None = None):
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.result = result
+
+
+class WorkerRejected(AirflowFailException):
+    """Worker exit 2 or 3: retrying cannot help, so the task fails at once."""
+
+    def __init__(self, message: str, exit_code: int, result: dict | None = None):
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.result = result
+
+
+def launcher_mode() -> str:
+    mode = os.environ.get("TRIBUTARY_LAUNCHER", "subprocess").strip().lower()
+    if mode not in ("subprocess", "kubernetes"):
+        raise ValueError(f"TRIBUTARY_LAUNCHER={mode!r}: expected subprocess or kubernetes")
+    return mode
+
+
+def config_path_for_worker() -> str:
+    """migration.yaml as the worker sees it: the checkout locally, the mounted ConfigMap in a pod."""
+    if launcher_mode() == "kubernetes":
+        return os.environ.get("TRIBUTARY_WORKER_CONFIG", "/etc/tributary/migration.yaml")
+    return str(paths.config_path())
+
+
+# --------------------------------------------------------------------------------------------
+# subprocess mode
+
+
+def _child_env(conn_env: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_WITHHELD_PREFIXES)}
+    env.update(conn_env)
+    return env
+
+
+def _redactor(secrets: Iterable[str]):
+    # Longest first so a password inside a URI never leaves a partial secret behind.
+    needles = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def redact(text: str) -> str:
+        for n in needles:
+            text = text.replace(n, "***")
+        return text
+
+    return redact
+
+
+def _secret_parts(conn_env: dict[str, str]) -> list[str]:
+    """The URIs and their passwords: anything that must never reach argv or a log line."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = []
+    for uri in conn_env.values():
+        parts.append(uri)
+        pw = urlsplit(uri).password
+        if pw:
+            parts += [pw, unquote(pw)]
+    return parts
+
+
+def _last_json_line(stdout: str) -> dict | None:
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+    return None
+
+
+def run(
+    argv: Sequence[str],
+    connection_ids: Sequence[str] = (),
+    *,
+    worker: str | os.PathLike | None = None,
+    conn_env: dict[str, str] | None = None,
+    timeout: float | None = None,
+    stderr_sink=None,
+) -> dict:
+    """Run ``tributary <argv...> --result-file <tmp>`` and return its JSON result.
+
+    ``conn_env`` overrides the Airflow lookup of ``connection_ids`` (tests, tools outside a task).
+    ``stderr_sink(line)`` receives each (redacted) stderr line as it arrives; default: this module's log.
+    """
+    argv = [str(a) for a in argv]
+    if not argv:
+        raise ValueError("argv must start with the worker command")
+    command = argv[0]
+    if conn_env is None:
+        conn_env = connections.worker_env(list(connection_ids))
+    secrets = _secret_parts(conn_env)
+    redact = _redactor(secrets)
+    if any(s in a for a in argv for s in secrets):
+        # Defence in depth: a secret in argv would show in `ps`, task logs and the pod spec.
+        raise AirflowFailException(f"refusing to start tributary {command}: an argument contains a connection secret")
+    sink = stderr_sink or (lambda line: log.info("%s", line))
+    exe = str(worker or paths.worker_path())
+
+    with tempfile.TemporaryDirectory(prefix="tributary-") as tmp:
+        result_file = Path(tmp) / "result.json"
+        cmd = [exe, *argv, "--result-file", str(result_file)]
+        log.info("running: %s", " ".join(cmd))
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_child_env(conn_env),
+            text=True,
+            errors="replace",
+            start_new_session=True,  # own process group: a killed task takes the JVM with it
+        )
+        stdout_chunks: list[str] = []
+        stderr_tail: list[str] = []
+
+        def pump_stderr() -> None:
+            for line in proc.stderr:
+                line = redact(line.rstrip("\n"))
+                stderr_tail[:] = (stderr_tail + [line])[-20:]
+                sink(line)
+
+        def pump_stdout() -> None:
+            stdout_chunks.append(proc.stdout.read())
+
+        threads = [threading.Thread(target=f, daemon=True) for f in (pump_stderr, pump_stdout)]
+        for t in threads:
+            t.start()
+        try:
+            code = proc.wait(timeout=timeout)
+        except BaseException:
+            # Task killed, timed out or interrupted: stop the worker group before re-raising.
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            raise
+        finally:
+            for t in threads:
+                t.join(timeout=10)
+
+        stdout = redact("".join(stdout_chunks))
+        result = _last_json_line(stdout)
+        if result is None and result_file.exists():
+            result = _last_json_line(redact(result_file.read_text(errors="replace")))
+
+    return _outcome(command, code, result, stderr_tail)
+
+
+def _outcome(command: str, code: int, result: dict | None, stderr_tail: list[str]) -> dict:
+    if code == EXIT_OK:
+        if result is None:
+            raise WorkerError(f"tributary {command} exited 0 without a JSON result line on stdout", code)
+        return result
+    message = (result or {}).get("error") or next((l for l in reversed(stderr_tail) if l.strip()), "no message")
+    meaning = _EXIT_MEANING.get(code, f"killed by signal {-code}" if code < 0 else "failed")
+    text = f"tributary {command} exit {code} ({meaning}): {message}"
+    if code in (EXIT_BAD_INPUT, EXIT_VERIFICATION):
+        raise WorkerRejected(text, code, result)
+    raise WorkerError(text, code, result)
+
+
+# --------------------------------------------------------------------------------------------
+# Airflow tasks
+
+
+def _run_in_task(argv: list[str], connection_ids: list[str]) -> dict:
+    return run(argv, connection_ids)
+
+
+def worker_task(*, task_id: str, argv: Any, connection_ids: Sequence[str], **task_kwargs):
+    """The task that runs one worker command; ``argv`` may be a list or an XComArg resolving to one.
+
+    ``connection_ids`` is fixed when the DAG is parsed (a pod's env is), so phase DAGs pass the
+    connections that phase may touch; each worker still opens only those its command names.
+    """
+    if launcher_mode() == "kubernetes":
+        return pod_operator(task_id=task_id, argv=argv, connection_ids=connection_ids, **task_kwargs)
+    from airflow.sdk import task
+
+    return task(task_id=task_id, **task_kwargs)(_run_in_task)(argv=argv, connection_ids=list(connection_ids))
+
+
+# --------------------------------------------------------------------------------------------
+# kubernetes mode
+
+
+def secret_name(conn_id: str) -> str:
+    """Kubernetes Secret holding one connection (key ``uri``); names are DNS-1123: no underscores."""
+    return "tributary-conn-" + conn_id.lower().replace("_", "-")
+
+
+def pod_env(connection_ids: Sequence[str]):
+    from kubernetes.client import models as k8s
+
+    return [
+        k8s.V1EnvVar(
+            name=connections.env_name(cid),
+            value_from=k8s.V1EnvVarSource(secret_key_ref=k8s.V1SecretKeySelector(name=secret_name(cid), key="uri")),
+        )
+        for cid in connection_ids
+    ]
+
+
+def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str], **kwargs):
+    from kubernetes.client import models as k8s
+
+    from tributary.pod import WorkerPodOperator  # imported late: the kubernetes client is heavy
+
+    env = os.environ.get
+    resources = k8s.V1ResourceRequirements(
+        requests={"cpu": env("TRIBUTARY_WORKER_CPU", "1"), "memory": env("TRIBUTARY_WORKER_MEMORY", "1Gi")},
+        limits={"memory": env("TRIBUTARY_WORKER_MEMORY_LIMIT", "2Gi")},
+    )
+    config_volume = k8s.V1Volume(
+        name="tributary-config", config_map=k8s.V1ConfigMapVolumeSource(name=env("TRIBUTARY_CONFIGMAP", "tributary-config"))
+    )
+    return WorkerPodOperator(
+        task_id=task_id,
+        name=f"tributary-{task_id.split('.')[-1].replace('_', '-')}",
+        namespace=env("TRIBUTARY_K8S_NAMESPACE", "tributary"),
+        image=env("TRIBUTARY_WORKER_IMAGE", "tributary/worker:dev"),
+        arguments=argv,  # the image's ENTRYPOINT is the CLI, so argv starts with the command
+        env_vars=pod_env(connection_ids),
+        volumes=[config_volume],
+        volume_mounts=[k8s.V1VolumeMount(name="tributary-config", mount_path="/etc/tributary", read_only=True)],
+        container_resources=resources,
+        do_xcom_push=True,
+        get_logs=True,
+        on_finish_action="delete_succeeded_pod",  # keep failed pods for a post-mortem
+        labels={"app.kubernetes.io/name": "tributary-worker"},
+        **kwargs,
+    )

@@ -1,0 +1,108 @@
+"""Shared fixtures: the local stack's connections, a scratch database, the worker.
+
+Tests marked ``stack`` / ``worker`` need the running stack / the built jar. Locally they skip when
+those are missing; with ``CI=true`` they fail, so CI can never go green by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+STATE = Path(os.environ.get("TRIBUTARY_STATE", REPO / ".stack"))
+JAR = REPO / "java-workers" / "target" / "tributary.jar"
+WORKER = REPO / "bin" / "tributary"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _unavailable(reason: str):
+    if _in_ci():
+        pytest.fail(f"CI=true and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _load_stack_env() -> None:
+    """Pick up .stack/env when the caller did not source it (scripts/test.sh does)."""
+    if os.environ.get("TRIBUTARY_CONN_CONSOLIDATED"):
+        return
+    env_file = STATE / "env"
+    if not env_file.exists():
+        return
+    for line in env_file.read_text().splitlines():
+        parts = shlex.split(line, comments=True)
+        if len(parts) == 2 and parts[0] == "export" and "=" in parts[1]:
+            key, value = parts[1].split("=", 1)
+            os.environ.setdefault(key, value)
+
+
+def _reachable(uri: str) -> bool:
+    parts = urlsplit(uri)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("stack"):
+        _load_stack_env()
+        uri = os.environ.get("TRIBUTARY_CONN_CONSOLIDATED")
+        if not uri:
+            _unavailable(f"the local stack is not set up ({STATE}/env missing; run make stack-up)")
+        if not _reachable(uri):
+            _unavailable("the local stack is not running (consolidated PostgreSQL unreachable; run make stack-up)")
+    if item.get_closest_marker("worker"):
+        if not (WORKER.exists() and JAR.exists()):
+            _unavailable(f"the worker is not built ({JAR} or {WORKER} missing; run make worker)")
+
+
+@pytest.fixture
+def consolidated_uri() -> str:
+    return os.environ["TRIBUTARY_CONN_CONSOLIDATED"]
+
+
+@pytest.fixture
+def scratch_db(consolidated_uri):
+    """A throwaway database on the consolidated instance (role tributary has CREATEDB); dropped after."""
+    import psycopg2
+
+    name = f"tributary_scratch_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(consolidated_uri)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(consolidated_uri)
+    uri = urlunsplit(parts._replace(path="/" + name))
+    try:
+        yield uri
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def psql(scratch_db):
+    """Run SQL in the scratch database."""
+    import psycopg2
+
+    conn = psycopg2.connect(scratch_db)
+    conn.autocommit = True
+
+    def run(sql: str):
+        with conn.cursor() as cur:
+            cur.execute(sql)
+
+    yield run
+    conn.close()

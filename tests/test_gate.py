@@ -1,0 +1,62 @@
+"""The GX gate against a real table on the consolidated PostgreSQL (scratch database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from airflow.sdk.exceptions import AirflowFailException
+
+from tributary import gate
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path, monkeypatch):
+    # GX's working copy goes to a temp state folder: the test never touches .stack/gx or the repo.
+    monkeypatch.setenv("TRIBUTARY_STATE", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
+def _users(psql, rows_sql: str):
+    psql("CREATE SCHEMA app; CREATE TABLE app.users (id bigint, region text, email text)")
+    psql(f"INSERT INTO app.users VALUES {rows_sql}")
+
+
+def test_gate_passes_on_a_clean_table(scratch_db, psql, isolated_state):
+    _users(psql, "(1,'eu','a@x'),(2,'eu','b@x'),(3,'us','c@x')")
+    out = gate.check(connection_uri=scratch_db, table="app.users", key=["id"], expected_rows=3)
+    assert out["success"] is True and out["failures"] == []
+    assert out["statistics"]["evaluated_expectations"] == 3  # row count + not null + unique
+    assert Path(out["data_docs"]).is_file() and str(isolated_state) in out["data_docs"]
+
+
+def test_gate_fails_on_null_key_and_names_the_reason(scratch_db, psql):
+    _users(psql, "(1,'eu','a@x'),(NULL,'eu','b@x'),(3,'us','c@x')")
+    with pytest.raises(AirflowFailException) as err:
+        gate.check(connection_uri=scratch_db, table="app.users", key=["id"], expected_rows=3)
+    msg = str(err.value)
+    assert "app.users" in msg and "expect_column_values_to_not_be_null(id)" in msg
+    assert "1 unexpected" in msg and "data docs:" in msg
+    assert "row_count" not in msg  # the row count was right
+
+
+def test_gate_fails_on_row_count_and_compound_duplicate(scratch_db, psql):
+    _users(psql, "(1,'eu','a@x'),(1,'eu','b@x'),(1,'us','c@x')")
+    res = gate.run_gate(connection_uri=scratch_db, table="app.users", key=["id", "region"], expected_rows=4)
+    assert not res.success
+    kinds = " ".join(res.failures)
+    assert "expect_table_row_count_to_equal: observed 3, expected 4" in kinds
+    assert "expect_compound_columns_to_be_unique(id,region)" in kinds
+
+
+def test_gate_keeps_the_password_out_of_the_gx_project(scratch_db, psql, isolated_state):
+    from urllib.parse import urlsplit
+
+    _users(psql, "(1,'eu','a@x')")
+    gate.check(connection_uri=scratch_db, table="app.users", key=["id"], expected_rows=1)
+    password = urlsplit(scratch_db).password
+    for f in (isolated_state / "gx").rglob("*"):
+        if f.is_file():
+            assert password not in f.read_text(errors="ignore"), f
