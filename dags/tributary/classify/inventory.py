@@ -1,0 +1,52 @@
+"""classify_inventory: one decision per table of a discovery inventory (docs/inventory-format.md)."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from .features import InstanceContext, describe_table
+from .model import load_classifier
+
+OVERRIDE_REASON = "override in migration.yaml"
+
+
+def matching_override(qualified_name: str, overrides: dict[str, str] | None) -> tuple[str, str] | None:
+    """(pattern, class) of the most specific matching glob: fewest wildcards, then longest pattern."""
+    matches = [(pattern, cls) for pattern, cls in (overrides or {}).items() if fnmatchcase(qualified_name, pattern)]
+    if not matches:
+        return None
+    return min(matches, key=lambda m: (sum(m[0].count(ch) for ch in "*?["), -len(m[0]), m[0]))
+
+
+def classify_inventory(inventory: dict, *, min_confidence: float = 0.7,
+                       overrides: dict[str, str] | None = None) -> list[dict]:
+    """Per table: instance, schema, table, class, confidence, reasons, flagged_for_review, source,
+    model_class (the model's own best guess, also when an override or the threshold changed it)
+    and probabilities (per class)."""
+    classifier = load_classifier()
+    context = InstanceContext.of(inventory)
+    results = []
+    for table in inventory.get("tables", []):
+        features, facts = describe_table(table, context)
+        decision = classifier.decide(features, facts)
+        qualified = f"{context.instance}.{table['schema']}.{table['name']}"
+        result = {
+            "instance": context.instance, "schema": table["schema"], "table": table["name"],
+            "class": decision.label, "confidence": decision.confidence, "reasons": list(decision.reasons),
+            "flagged_for_review": False, "source": "model", "model_class": decision.label,
+            "probabilities": decision.probabilities,
+        }
+        override = matching_override(qualified, overrides)
+        if override:
+            pattern, forced = override
+            result.update({"class": forced, "source": "override", "confidence": 1.0,
+                           "reasons": [f"{OVERRIDE_REASON} ({pattern} -> {forced}); the model said "
+                                       f"{decision.label} at {decision.confidence:.0%}"] + decision.reasons})
+        elif decision.confidence < min_confidence:
+            # An unsure call must not move data anywhere irreversible: park it as unknown for a human.
+            result.update({"class": "unknown", "flagged_for_review": True,
+                           "reasons": [f"confidence {decision.confidence:.0%} is below the review threshold "
+                                       f"{min_confidence:.0%}; the model's best guess is {decision.label}"]
+                                      + decision.reasons})
+        results.append(result)
+    return results

@@ -1,0 +1,160 @@
+"""The table classifier (issue 3, item 4): held-out accuracy, the acceptance inventories
+(Pagila + the demo's trading instance), overrides, the review threshold, reasons, determinism."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sklearn")
+
+from tributary.classify import classify_inventory, evaluate, format_report  # noqa: E402
+from tributary.classify.model import TRAIN_FILE, TableClassifier, featurize_corpus, read_jsonl  # noqa: E402
+from tributary.classify.words import date_in_name, split_identifier  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures" / "classify"
+PAGILA_TABLES = {"actor", "address", "category", "city", "country", "customer", "film", "film_actor",
+                 "film_category", "inventory", "language", "payment", "rental", "staff", "store"}
+TRADING_EXPECTED = {
+    **{f"public.{t}": "application" for t in ("users", "strategies", "trades", "positions", "ai_decisions",
+                                              "ai_decision_features", "ai_trade_outcomes", "ai_calibration_log",
+                                              "agent_status")},
+    **{f"market.{t}": "broker" for t in ("ticks", "fills", "order_book_snapshots", "vendor_feed_quotes")},
+    **{f"public.{t}": "unknown" for t in ("tmp_import_2019", "legacy_promo_codes", "old_kyc_audit_2018",
+                                          "backup_users_20200101")},
+}
+
+
+def load(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def by_table(decisions: list[dict]) -> dict[str, dict]:
+    return {f"{d['schema']}.{d['table']}": d for d in decisions}
+
+
+def test_held_out_accuracy_is_at_least_95_percent():
+    metrics = evaluate()
+    print("\n" + format_report(metrics))
+    assert metrics["holdout_tables"] >= 100
+    assert metrics["accuracy"] >= 0.95, format_report(metrics)
+    for cls, scores in metrics["per_class"].items():
+        assert scores["support"] > 0, f"held-out set has no {cls} tables"
+        assert scores["recall"] >= 0.85 and scores["precision"] >= 0.85, (cls, scores)
+
+
+def test_corpus_is_large_diverse_and_keeps_the_acceptance_tables_out():
+    train = read_jsonl(TRAIN_FILE)
+    labels = [r["label"] for r in train]
+    assert len(train) >= 300
+    assert min(labels.count(c) for c in ("application", "broker", "unknown")) >= 50
+    assert all(r.get("why") for r in train)
+    acceptance = PAGILA_TABLES | {k.split(".")[1] for k in TRADING_EXPECTED}
+    assert not acceptance & {r["name"] for r in train}
+
+
+def test_every_pagila_table_is_application():
+    decisions = classify_inventory(load("pagila_inventory.json"))
+    assert {d["table"] for d in decisions} == PAGILA_TABLES
+    wrong = {d["table"]: (d["class"], d["confidence"], d["reasons"]) for d in decisions if d["class"] != "application"}
+    assert not wrong
+    assert all(not d["flagged_for_review"] and d["source"] == "model" for d in decisions)
+
+
+def test_trading_instance_tables_land_in_their_class():
+    decisions = by_table(classify_inventory(load("trading_inventory.json")))
+    assert set(decisions) == set(TRADING_EXPECTED)
+    wrong = {name: (d["class"], d["confidence"], d["reasons"]) for name, d in decisions.items()
+             if d["class"] != TRADING_EXPECTED[name]}
+    assert not wrong
+    assert not any(d["flagged_for_review"] for d in decisions.values())
+
+
+def test_application_tables_do_not_flip_to_unknown_when_usage_counters_are_zero():
+    # Statistics just reset (or a fresh restore): usage alone must not archive a live FK web.
+    for name in ("pagila_inventory.json", "trading_inventory.json"):
+        inventory = copy.deepcopy(load(name))
+        for table in inventory["tables"]:
+            table["usage"].update(seq_scan=0, idx_scan=0, n_tup_ins=0, n_tup_upd=0, n_tup_del=0)
+        for d in classify_inventory(inventory, min_confidence=0.0):
+            expected = TRADING_EXPECTED.get(f"{d['schema']}.{d['table']}", "application")
+            if expected == "application":
+                assert d["class"] == "application", (d["table"], d["confidence"], d["reasons"])
+
+
+def test_reasons_are_words_and_name_the_evidence():
+    decisions = by_table(classify_inventory(load("trading_inventory.json")))
+    for name, d in decisions.items():
+        assert 1 <= len(d["reasons"]) <= 6, name
+        assert all(isinstance(r, str) and len(r.split()) >= 3 for r in d["reasons"]), (name, d["reasons"])
+        assert 0.0 <= d["confidence"] <= 1.0
+    backup = " ".join(decisions["public.backup_users_20200101"]["reasons"])
+    assert "backup" in backup and "users" in backup
+    assert any(w in " ".join(decisions["market.ticks"]["reasons"]) for w in ("bid", "ask", "market"))
+
+
+def test_overrides_in_migration_yaml_always_win():
+    overrides = {"src_eu.market.ticks": "application", "src_eu.public.tmp_*": "broker", "*.*.users": "unknown",
+                 "src_eu.public.users": "application"}
+    decisions = by_table(classify_inventory(load("trading_inventory.json"), overrides=overrides))
+    assert decisions["market.ticks"]["class"] == "application"
+    assert decisions["market.ticks"]["model_class"] == "broker"
+    assert decisions["public.tmp_import_2019"]["class"] == "broker"
+    assert decisions["public.users"]["class"] == "application"  # the more specific pattern wins
+    for name in ("market.ticks", "public.tmp_import_2019", "public.users"):
+        assert decisions[name]["source"] == "override"
+        assert decisions[name]["reasons"][0].startswith("override in migration.yaml")
+    assert decisions["market.fills"]["source"] == "model"
+
+
+def test_overrides_win_even_over_the_review_threshold():
+    decisions = by_table(classify_inventory(load("trading_inventory.json"), min_confidence=1.0,
+                                            overrides={"src_eu.market.*": "broker"}))
+    assert decisions["market.fills"]["class"] == "broker" and not decisions["market.fills"]["flagged_for_review"]
+
+
+def test_low_confidence_becomes_unknown_and_is_flagged_for_review():
+    decisions = by_table(classify_inventory(load("trading_inventory.json"), min_confidence=0.9999))
+    flagged = [d for d in decisions.values() if d["flagged_for_review"]]
+    assert flagged, "a threshold of 0.9999 should catch at least one table"
+    for d in flagged:
+        assert d["class"] == "unknown" and d["source"] == "model"
+        assert d["confidence"] < 0.9999
+        assert d["model_class"] in ("application", "broker", "unknown")
+        assert "below the review threshold" in d["reasons"][0]
+    assert any(d["model_class"] != "unknown" for d in flagged)
+
+
+def test_ambiguous_table_is_flagged_at_the_default_threshold():
+    # A bare table with nothing to go on: no keys, no usage, no time span, no telling name.
+    inventory = {"instance": "src_x", "scanned_at": "2026-11-22T02:30:00Z", "tables": [
+        {"schema": "public", "name": "data", "kind": "table", "columns": [
+            {"name": "a", "position": 1, "type": "text"}, {"name": "b", "position": 2, "type": "integer"}],
+         "primary_key": [], "foreign_keys": [], "referenced_by": [], "indexes": [], "size": {"rows_estimate": 1000},
+         "profile": {"time_span": None}, "usage": {}}]}
+    [d] = classify_inventory(inventory)
+    assert d["confidence"] < 0.9
+    if d["confidence"] < 0.7:
+        assert d["flagged_for_review"] and d["class"] == "unknown"
+
+
+def test_training_is_deterministic():
+    train = read_jsonl(TRAIN_FILE)
+    features, _ = featurize_corpus(train)
+    first = TableClassifier.train(train).pipeline.predict_proba(features)
+    second = TableClassifier.train(train).pipeline.predict_proba(features)
+    assert (first == second).all()
+    inventory = load("trading_inventory.json")
+    assert classify_inventory(inventory) == classify_inventory(copy.deepcopy(inventory))
+
+
+def test_names_are_split_into_words_and_dates():
+    assert split_identifier("backup_users_20200101") == ["backup", "users"]
+    assert split_identifier("orderBookSnapshotsL2") == ["order", "book", "snapshots", "l"]
+    assert split_identifier("payment_p2022_01") == ["payment", "p"]
+    assert str(date_in_name("backup_users_20200101")) == "2020-01-01"
+    assert str(date_in_name("tmp_import_2019")) == "2019-01-01"
+    assert date_in_name("film_actor") is None
