@@ -63,18 +63,26 @@ def test_airflow_is_the_official_chart_dependency():
 
 
 def test_migration_config_in_the_chart_is_valid(rendered):
-    config_map = rendered[("ConfigMap", "demo-tributary-config")]
+    config_map = rendered[("ConfigMap", "tributary-config")]
     config = yaml.safe_load(config_map["data"]["migration.yaml"])
     schema = json.loads((REPO / "config" / "migration.schema.json").read_text())
     jsonschema.validate(config, schema)
 
 
-def test_worker_settings_name_secrets_never_values(rendered):
-    worker = json.loads(rendered[("ConfigMap", "demo-tributary-config")]["data"]["worker.json"])
-    assert worker["image"] == "tributary/worker:0.1.0"
-    assert worker["pushgateway"] == "demo-tributary-pushgateway:9091"
-    for conn in worker["connections"]:
-        assert set(conn) == {"id", "secretName", "secretKey"}
+def test_airflow_env_in_the_chart_is_what_the_launcher_reads():
+    """The chart configures worker pods only through variables dags/tributary reads; names must agree."""
+    values = yaml.safe_load((CHART / "values.yaml").read_text())["airflow"]
+    env = {e["name"]: e["value"] for e in values["env"]}
+    package = "\n".join(p.read_text() for p in (REPO / "dags" / "tributary").rglob("*.py"))
+    unread = [name for name in env if name.startswith("TRIBUTARY_") and f'"{name}"' not in package]
+    assert not unread, f"set by the chart but read nowhere in dags/tributary: {unread}"
+    assert env["TRIBUTARY_LAUNCHER"] == "kubernetes"
+    # The same ConfigMap is mounted where Airflow parses the DAGs and named for the worker pods.
+    (volume,) = [v for v in values["volumes"] if v["name"] == "tributary-config"]
+    assert volume["configMap"]["name"] == env["TRIBUTARY_CONFIGMAP"] == "tributary-config"
+    (mount,) = values["volumeMounts"]
+    assert env["TRIBUTARY_CONFIG"].startswith(mount["mountPath"] + "/")
+    assert env["TRIBUTARY_PUSHGATEWAY"].startswith("tributary-pushgateway:")
 
 
 def test_pushgateway_runs_unprivileged_with_probes(rendered):
@@ -83,7 +91,7 @@ def test_pushgateway_runs_unprivileged_with_probes(rendered):
     assert pod["securityContext"]["runAsNonRoot"] is True
     (container,) = pod["containers"]
     assert container["readinessProbe"]["httpGet"]["path"] == "/-/ready"
-    assert rendered[("Service", "demo-tributary-pushgateway")]["spec"]["ports"][0]["port"] == 9091
+    assert rendered[("Service", "tributary-pushgateway")]["spec"]["ports"][0]["port"] == 9091
 
 
 def test_alert_rules_cover_verification_stalls_lag_and_failures(rendered):

@@ -9,6 +9,7 @@ import pytest
 def kubernetes_mode(monkeypatch):
     monkeypatch.setenv("TRIBUTARY_LAUNCHER", "kubernetes")
     monkeypatch.setenv("TRIBUTARY_WORKER_IMAGE", "registry.example/tributary/worker:1.2.3")
+    monkeypatch.setenv("TRIBUTARY_PUSHGATEWAY", "tributary-pushgateway:9091")
 
 
 def test_worker_pod_runs_the_image_with_args_and_secret_env(kubernetes_mode):
@@ -27,6 +28,7 @@ def test_worker_pod_runs_the_image_with_args_and_secret_env(kubernetes_mode):
     for cid, secret in (("SRC_EU", "tributary-conn-src-eu"), ("CONSOLIDATED", "tributary-conn-consolidated")):
         ref = env[f"TRIBUTARY_CONN_{cid}"].value_from.secret_key_ref
         assert (ref.name, ref.key) == (secret, "uri") and env[f"TRIBUTARY_CONN_{cid}"].value is None
+    assert env["TRIBUTARY_PUSHGATEWAY"].value == "tributary-pushgateway:9091"
     assert container.resources.requests["cpu"] and container.resources.limits["memory"]
     assert any(m.mount_path == "/etc/tributary" for m in container.volume_mounts)
     # do_xcom_push adds the sidecar that reads /airflow/xcom/return.json

@@ -256,6 +256,14 @@ def pod_env(connection_ids: Sequence[str]):
     ]
 
 
+def _pushgateway_env():
+    """Workers push metrics where Airflow was told to (no secret: an in-cluster service address)."""
+    from kubernetes.client import models as k8s
+
+    address = os.environ.get("TRIBUTARY_PUSHGATEWAY")
+    return [k8s.V1EnvVar(name="TRIBUTARY_PUSHGATEWAY", value=address)] if address else []
+
+
 def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str], **kwargs):
     from kubernetes.client import models as k8s
 
@@ -275,7 +283,7 @@ def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str], **kw
         namespace=env("TRIBUTARY_K8S_NAMESPACE", "tributary"),
         image=env("TRIBUTARY_WORKER_IMAGE", "tributary/worker:dev"),
         arguments=argv,  # the image's ENTRYPOINT is the CLI, so argv starts with the command
-        env_vars=pod_env(connection_ids),
+        env_vars=pod_env(connection_ids) + _pushgateway_env(),
         volumes=[config_volume],
         volume_mounts=[k8s.V1VolumeMount(name="tributary-config", mount_path="/etc/tributary", read_only=True)],
         container_resources=resources,
