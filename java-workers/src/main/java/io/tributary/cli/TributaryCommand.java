@@ -33,6 +33,8 @@ import picocli.CommandLine.Spec;
             ChecksumCommand.class,
             CopyCommand.class,
             StatusCommand.class,
+            DiscoverCommand.class,
+            ConflictsCommand.class,
             CommandLine.HelpCommand.class
         },
         commandListHeading = "%nCommands:%n",

@@ -1,0 +1,22 @@
+package io.tributary.discover;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+
+/**
+ * One instance's discovery inventory (docs/inventory-format.md) and the counts the result line reports.
+ *
+ * @param document the inventory JSON
+ * @param tables   logical tables (a partitioned table and its partitions count once)
+ * @param views    views and materialized views
+ */
+public record Inventory(ObjectNode document, int tables, int views) {
+    public static final int FORMAT = 1;
+
+    /** What to scan and how hard. */
+    public record Options(List<String> schemas, boolean exactCounts) {
+        public Options {
+            schemas = schemas == null ? List.of() : List.copyOf(schemas);
+        }
+    }
+}
