@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo's Airflow part: run tributary_consolidate with `airflow dags test`, print the outcome table.
-# Exits non-zero unless every table verified. Safe to run again: the worker's ledger makes re-runs no-ops.
+# The demo's Airflow part: run the phases in order with `airflow dags test`, print what each produced.
+# Exits non-zero unless every phase succeeded and every table verified. Safe to run again: the plan is
+# rebuilt, and the worker's ledger makes copies that already happened no-ops.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 load_stack_env
@@ -9,22 +10,35 @@ load_stack_env
 
 mkdir -p "$STATE/logs" "$STATE/reports"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-log="$STATE/logs/demo-consolidate-$stamp.log"
-report="$STATE/reports/consolidate-outcome.json"
 
 say "Airflow metadata ($AIRFLOW_HOME/airflow.db)"
 { airflow db migrate && airflow dags reserialize; } >"$STATE/logs/airflow-setup-$stamp.log" 2>&1 \
   || die "airflow db migrate / dags reserialize failed: see $STATE/logs/airflow-setup-$stamp.log"
 
-rm -f "$report"  # the table printed below must come from this run
-say "airflow dags test tributary_consolidate (log: $log)"
-rc=0
-(cd "$STATE" && airflow dags test tributary_consolidate) >"$log" 2>&1 || rc=$?
+run_phase() {  # run_phase DAG_ID: one `airflow dags test`, its log kept under $STATE/logs
+  local dag=$1 log="$STATE/logs/demo-${1#tributary_}-$stamp.log" started=$SECONDS
+  say "airflow dags test $dag (log: $log)"
+  if ! (cd "$STATE" && airflow dags test "$dag") >"$log" 2>&1; then
+    grep -E "exit [0-9]|AirflowFailException" "$log" | tail -5 >&2 || true
+    warn "$dag failed after $((SECONDS - started)) s: see $log"
+    return 1
+  fi
+  say "$dag finished in $((SECONDS - started)) s"
+}
 
-[ -f "$report" ] || die "tributary_consolidate wrote no outcome (exit $rc): see $log"
+# Phase 1: discover, classify, plan.
+rm -f "$STATE/plan/plan.json"  # what is printed below must come from this run
+run_phase tributary_discover || die "phase 1 failed"
+PYTHONPATH="$REPO/dags" python -m tributary.plan "$STATE/plan/plan.json"
+say "plan report: $STATE/plan/plan.md"
+
+# Phase 2: consolidate (the walking skeleton's tables from migration.yaml).
+report="$STATE/reports/consolidate-outcome.json"
+rm -f "$report"
+rc=0
+run_phase tributary_consolidate || rc=$?
+[ -f "$report" ] || die "tributary_consolidate wrote no outcome: see $STATE/logs"
 say "outcome (phase 2, consolidate)"
 PYTHONPATH="$REPO/dags" python -m tributary.outcome "$report" || rc=1
-if [ "$rc" -ne 0 ]; then
-  die "not everything verified: see $log" "$rc"
-fi
+[ "$rc" -eq 0 ] || die "not everything verified" "$rc"
 say "all tables verified (control schema: bin/tributary status --config $TRIBUTARY_CONFIG)"

@@ -71,7 +71,7 @@ pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$PG_ROOT/$1/data" status >/dev/null 2>
 
 admin_psql() {  # admin_psql ID PORT DB [psql args...]: superuser over the private socket
   local id=$1 port=$2 db=$3; shift 3
-  psql -X -q -v ON_ERROR_STOP=1 -h "$(socket_dir "$id")" -p "$port" -U postgres -d "$db" "$@"
+  PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -h "$(socket_dir "$id")" -p "$port" -U postgres -d "$db" "$@"
 }
 
 init_instance() {

@@ -4,48 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from conftest import REPO, _unavailable
+import airflow_run
+from airflow_run import airflow_env
+from conftest import _unavailable
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
-def airflow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """A fresh AIRFLOW_HOME (SQLite) per test, everything else as scripts/airflow_env.sh sets it."""
-    home = tmp_path / "airflow"
-    home.mkdir(exist_ok=True)
-    env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
-        "AIRFLOW__API_AUTH__JWT_SECRET": "test-only-" + os.urandom(8).hex(),
-        "TRIBUTARY_STATE": str(tmp_path / "state"),
-        "TRIBUTARY_LAUNCHER": "subprocess",
-        "TRIBUTARY_WORKER": str(REPO / "bin" / "tributary"),
-        "GX_ANALYTICS_ENABLED": "false",
-        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
-    })
-    env.update(extra)
-    return env
-
-
-def dags_test(env: dict[str, str], tmp_path: Path, *conf: str) -> tuple[int, dict | None, str]:
-    log = tmp_path / "dags-test.log"
-    with open(log, "w") as fh:
-        subprocess.run([AIRFLOW, "db", "migrate"], env=env, cwd=tmp_path, stdout=fh, stderr=subprocess.STDOUT, check=True)
-        rc = subprocess.run([AIRFLOW, "dags", "test", "tributary_consolidate", *conf], env=env, cwd=tmp_path,
-                            stdout=fh, stderr=subprocess.STDOUT, timeout=1500).returncode
+def dags_test(env, tmp_path, *conf):
+    rc, log = airflow_run.dags_test("tributary_consolidate", env, tmp_path, *conf)
     report = Path(env["TRIBUTARY_STATE"]) / "reports" / "consolidate-outcome.json"
-    return rc, (json.loads(report.read_text()) if report.exists() else None), str(log)
+    return rc, (json.loads(report.read_text()) if report.exists() else None), log
 
 
 @pytest.fixture

@@ -90,6 +90,10 @@ class MigrationConfig:
             )
         return jobs
 
+    @property
+    def min_confidence(self) -> float:
+        return float(self.raw.get("classification", {}).get("min_confidence", 0.7))
+
     def connections_for_consolidate(self) -> list[str]:
         """Every connection a phase-2 worker may need (sources in use, the target, the control schema)."""
         ids = [j.source for j in self.consolidate_tables()]
@@ -198,9 +202,14 @@ def load(path: Path | str | None = None) -> MigrationConfig:
     return MigrationConfig(path=path, raw=data)
 
 
-def select(jobs: Iterable[TableJob], table_filter: str | None) -> list[TableJob]:
-    """Jobs whose ``schema.table`` (or ``source.schema.table``) matches the glob; all when no filter."""
+def matches(qualified: str, table_filter: str | None) -> bool:
+    """Does ``instance.schema.table`` match the Params glob, given as schema.table or instance.schema.table?"""
     pattern = (table_filter or "").strip()
     if pattern in ("", "*"):
-        return list(jobs)
-    return [j for j in jobs if fnmatch.fnmatchcase(j.table, pattern) or fnmatch.fnmatchcase(j.name, pattern)]
+        return True
+    return fnmatch.fnmatchcase(qualified, pattern) or fnmatch.fnmatchcase(qualified.split(".", 1)[-1], pattern)
+
+
+def select(jobs: Iterable[TableJob], table_filter: str | None) -> list[TableJob]:
+    """Jobs whose ``schema.table`` (or ``source.schema.table``) matches the glob; all when no filter."""
+    return [j for j in jobs if matches(j.name, table_filter)]

@@ -1,0 +1,240 @@
+"""The migration plan (phase 1's product, the Asset ``tributary://plan``): per table, its class and why,
+where it goes, its conflicts and their resolution, its size and an estimated copy time.
+
+Inputs are the discovery inventories (docs/inventory-format.md), the classifier's decisions and the
+conflicts found across instances (docs/conflicts-format.md). Output: ``plan.json`` for phases 2-5 and
+``plan.md`` for people.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from tributary.config import MigrationConfig
+
+FORMAT = 1
+# Binary COPY moves ~150 MB/s of heap on this class of machine (FIELD-NOTES); verification reads
+# both sides once more. A planning estimate, not a promise: the benchmark measures the real thing.
+COPY_BYTES_PER_SECOND = 150e6
+VERIFY_FACTOR = 1.6
+
+DESTINATION_BY_CLASS = {"application": "consolidated", "broker": "warehouse", "unknown": "archive"}
+
+
+def overrides_from(cfg: MigrationConfig) -> dict[str, str]:
+    """Class overrides from both places migration.yaml allows: classification.overrides and tables[].class."""
+    merged = dict(cfg.raw.get("classification", {}).get("overrides", {}))
+    for rule in cfg.raw.get("tables", []):
+        if "class" in rule:
+            merged[rule["match"]] = rule["class"]
+    return merged
+
+
+def table_rules(cfg: MigrationConfig, qualified: str) -> dict[str, Any]:
+    """Per-table overrides (tables[] entries whose glob matches instance.schema.table), later entries win."""
+    merged: dict[str, Any] = {}
+    for rule in cfg.raw.get("tables", []):
+        if fnmatch.fnmatchcase(qualified, rule["match"]):
+            merged.update({k: v for k, v in rule.items() if k != "match"})
+    return merged
+
+
+def _destination(cfg: MigrationConfig, instance: str, schema: str, table: str, klass: str) -> dict[str, Any]:
+    targets = cfg.raw["targets"]
+    kind = DESTINATION_BY_CLASS[klass]
+    if kind == "consolidated":
+        source = next(s for s in cfg.raw["sources"] if s["id"] == instance)
+        return {"kind": kind, "connection": targets["consolidated"]["connection"],
+                "table": f"{source.get('target_schema') or schema}.{table}"}
+    if kind == "warehouse":
+        wh = targets.get("warehouse")
+        if not wh:
+            return {"kind": "review", "reason": "broker table but no warehouse target in migration.yaml"}
+        return {"kind": kind, "connection": wh["connection"], "dialect": wh["dialect"],
+                "table": f"{wh.get('schema', schema)}.{table}"}
+    archive = targets.get("archive")
+    if not archive:
+        return {"kind": "review", "reason": "unknown/unused table but no archive target in migration.yaml"}
+    prefix = archive.get("prefix", "").strip("/")
+    location = "/".join(p for p in (prefix, instance, schema, table) if p)
+    return {"kind": kind, "connection": archive["connection"], "location": f"s3://{archive['bucket']}/{location}/"}
+
+
+def estimated_copy_seconds(total_bytes: int | None) -> float | None:
+    if total_bytes is None:
+        return None
+    return round(total_bytes / COPY_BYTES_PER_SECOND * VERIFY_FACTOR, 1)
+
+
+def build_plan(cfg: MigrationConfig, inventories: list[dict[str, Any]], decisions: list[dict[str, Any]],
+               conflicts: list[dict[str, Any]], *, run_id: str | None = None) -> dict[str, Any]:
+    decided = {(d["instance"], d["schema"], d["table"]): d for d in decisions}
+    conflicts_by_table: dict[str, list[int]] = {}
+    for i, c in enumerate(conflicts):
+        conflicts_by_table.setdefault(c["table"], []).append(i)
+
+    tables = []
+    for inv in inventories:
+        for t in inv["tables"]:
+            key = (inv["instance"], t["schema"], t["name"])
+            decision = decided[key]
+            qualified = f"{t['schema']}.{t['name']}"
+            rules = table_rules(cfg, ".".join(key))
+            size = t.get("size", {})
+            rows = size.get("rows_exact") if size.get("rows_exact") is not None else size.get("rows_estimate")
+            tables.append({
+                "instance": inv["instance"],
+                "schema": t["schema"],
+                "table": t["name"],
+                "kind": t.get("kind", "table"),
+                "class": decision["class"],
+                "confidence": decision["confidence"],
+                "reasons": decision["reasons"],
+                "decided_by": decision["source"],
+                "flagged_for_review": decision["flagged_for_review"],
+                "destination": _destination(cfg, inv["instance"], t["schema"], t["name"], decision["class"]),
+                "key": rules.get("key") or t.get("primary_key") or [],
+                "rows": rows,
+                "bytes": size.get("total_bytes"),
+                "estimated_copy_seconds": estimated_copy_seconds(size.get("total_bytes")),
+                "conflicts": conflicts_by_table.get(qualified, []),
+                "skip": bool(rules.get("skip", False)),
+            })
+    tables.sort(key=lambda r: (r["class"], r["instance"], r["schema"], r["table"]))
+    return {
+        "format": FORMAT,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "config": str(cfg.path),
+        "instances": [{"id": inv["instance"], "database": inv.get("database"), "tables": len(inv["tables"]),
+                       "server_version": inv.get("server_version")} for inv in inventories],
+        "tables": tables,
+        "conflicts": conflicts,
+        "summary": summarize(tables, conflicts),
+    }
+
+
+def summarize(tables: list[dict[str, Any]], conflicts: list[dict[str, Any]]) -> dict[str, Any]:
+    by_class: dict[str, int] = {}
+    bytes_by_destination: dict[str, int] = {}
+    for t in tables:
+        by_class[t["class"]] = by_class.get(t["class"], 0) + 1
+        kind = t["destination"]["kind"]
+        bytes_by_destination[kind] = bytes_by_destination.get(kind, 0) + (t["bytes"] or 0)
+    return {
+        "tables": len(tables),
+        "by_class": by_class,
+        "flagged_for_review": sum(t["flagged_for_review"] for t in tables),
+        "conflicts": len(conflicts),
+        "bytes_by_destination": bytes_by_destination,
+        "estimated_copy_seconds": round(sum(t["estimated_copy_seconds"] or 0 for t in tables), 1),
+    }
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _where(dest: dict[str, Any]) -> str:
+    if dest["kind"] == "archive":
+        return f"archive → {dest['location']}"
+    if dest["kind"] == "review":
+        return f"review: {dest['reason']}"
+    return f"{dest['kind']} → {dest['connection']}:{dest['table']}"
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(plan: dict[str, Any]) -> str:
+    s = plan["summary"]
+    lines = [
+        "# Tributary migration plan",
+        "",
+        f"Generated {plan['generated_at']}" + (f" by run `{plan['run_id']}`" if plan.get("run_id") else "")
+        + f" from `{plan['config']}`.",
+        "",
+        f"**{s['tables']} tables** in {len(plan['instances'])} instances: "
+        + ", ".join(f"{n} {k}" for k, n in sorted(s["by_class"].items()))
+        + f"; {s['flagged_for_review']} flagged for review; {s['conflicts']} conflicts; "
+        + f"estimated copy + verify time {s['estimated_copy_seconds']} s.",
+        "",
+        "| instance | table | class | confidence | destination | rows | size | est. s | conflicts | why |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for t in plan["tables"]:
+        klass = t["class"] + (" ⚑ review" if t["flagged_for_review"] else "")
+        klass += " (override)" if t["decided_by"] == "override" else ""
+        lines.append("| " + " | ".join(_cell(x) for x in (
+            t["instance"], f"{t['schema']}.{t['table']}", klass, f"{t['confidence']:.2f}", _where(t["destination"]),
+            t["rows"] if t["rows"] is not None else "?", _size(t["bytes"]), t["estimated_copy_seconds"],
+            ", ".join(f"#{i}" for i in t["conflicts"]) or "—", "; ".join(t["reasons"][:3]),
+        )) + " |")
+    lines += ["", "## Conflicts across instances", ""]
+    if not plan["conflicts"]:
+        lines.append("None.")
+    else:
+        lines += ["| # | kind | table | instances | count | proposed resolution | override in |",
+                  "|---|---|---|---|---|---|---|"]
+        for i, c in enumerate(plan["conflicts"]):
+            resolution = c.get("resolution") or {}
+            text = resolution.get("strategy", "?")
+            extra = {k: v for k, v in resolution.items() if k != "strategy"}
+            if extra:
+                text += " " + json.dumps(extra, sort_keys=True)
+            lines.append("| " + " | ".join(_cell(x) for x in (
+                i, c["kind"], c["table"], ", ".join(c["instances"]),
+                c["count"] if c.get("count") is not None else "—", text, c.get("overridable_by") or "—",
+            )) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write(plan: dict[str, Any], directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = directory / "plan.json", directory / "plan.md"
+    json_path.write_text(json.dumps(plan, indent=2, sort_keys=False) + "\n")
+    md_path.write_text(render_markdown(plan))
+    return json_path, md_path
+
+
+def read_json_files(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
+    return [json.loads(Path(p).read_text()) for p in paths]
+
+
+def render_summary(plan: dict[str, Any]) -> str:
+    """The few lines the demo prints: tables per class and destination, review flags, conflicts."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for t in plan["tables"]:
+        groups.setdefault((t["class"], t["destination"]["kind"]), []).append(t)
+    lines = [f"{'CLASS':<12} {'DESTINATION':<13} {'TABLES':>6} {'ROWS':>10} {'SIZE':>9}  EXAMPLES"]
+    for (klass, dest), rows in sorted(groups.items()):
+        examples = ", ".join(f"{t['instance']}.{t['table']}" for t in rows[:3]) + (", …" if len(rows) > 3 else "")
+        lines.append(f"{klass:<12} {dest:<13} {len(rows):>6} {sum(t['rows'] or 0 for t in rows):>10} "
+                     f"{_size(sum(t['bytes'] or 0 for t in rows)):>9}  {examples}")
+    s = plan["summary"]
+    kinds: dict[str, int] = {}
+    for c in plan["conflicts"]:
+        kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
+    lines.append(f"{s['flagged_for_review']} flagged for review; {s['conflicts']} conflicts: "
+                 + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    for arg in sys.argv[1:] or [None]:
+        if arg is None:
+            sys.exit("usage: python -m tributary.plan PLAN.json")
+        print(render_summary(json.loads(Path(arg).read_text())))

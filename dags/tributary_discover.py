@@ -1,0 +1,46 @@
+"""Phase 1: scan every source instance, classify every table, find conflicts, write the migration plan.
+
+Declarations only; the work is in dags/tributary/discover.py (and the worker's `discover` and
+`conflicts` commands). One unreachable instance fails its own `instance.scan` task; the others finish.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import DAG, Asset, Param, task, task_group
+
+from tributary import config, discover, worker
+
+CONFIG = config.load()
+SOURCES = CONFIG.source_ids
+
+with DAG(
+    dag_id="tributary_discover",
+    description="Scan sources, classify tables (application / broker / unknown), detect conflicts, write the plan",
+    schedule=None,
+    catchup=False,
+    max_active_runs=1,
+    tags=["tributary", "phase-1"],
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=20), "retry_exponential_backoff": True},
+    params={
+        "dry_run": Param(False, type="boolean", description="Write the plan for review; do not publish it (phases 2-5 don't start)."),
+        "table_filter": Param("*", type="string", description="Glob on schema.table or instance.schema.table: plan only these."),
+        "exact_counts": Param(False, type="boolean", description="count(*) every table (a full scan each) instead of statistics."),
+        "min_confidence": Param(CONFIG.min_confidence, type="number", minimum=0, maximum=1,
+                                description="Below this the classifier's answer becomes unknown + flagged for review."),
+    },
+    doc_md=__doc__,
+) as dag:
+
+    @task_group(group_id=discover.GROUP)
+    def instance(source_id):
+        argv = task(task_id="scan_args")(discover.scan_argv)(source_id)
+        return worker.worker_task(task_id="scan", argv=argv, connection_ids=SOURCES)
+
+    scans = instance.expand(source_id=SOURCES)
+    conflicts = worker.worker_task(
+        task_id="conflicts", argv=task(task_id="conflicts_args")(discover.conflicts_argv)(scans), connection_ids=SOURCES,
+    )
+    decisions = task(task_id="classify", retries=0)(discover.classify)(scans)
+    task(task_id="plan", retries=0, outlets=[Asset("tributary://plan")])(discover.make_plan)(scans, conflicts, decisions)
