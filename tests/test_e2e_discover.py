@@ -136,3 +136,15 @@ def test_an_unreachable_instance_fails_its_own_scan_only(tmp_path):
     assert inventories == ["src_eu.inventory.json", "src_pagila.inventory.json", "src_us.inventory.json"]
     assert "connection src_gone" in text and "exit 4" in text  # the failed task says which and why
     assert not (Path(env["TRIBUTARY_STATE"]) / "plan" / "plan.json").exists()  # no plan from a partial scan
+
+
+def test_dry_run_writes_the_plan_for_review_but_does_not_publish_it(tmp_path):
+    loaded_scale()
+    env = airflow_env(tmp_path)
+    rc, log = airflow_run.dags_test("tributary_discover", env, tmp_path, "--conf", '{"dry_run": true}')
+    assert rc == 0, f"a dry run is not a failure, see {log}"
+    state = Path(env["TRIBUTARY_STATE"])
+    (written,) = list((state / "discover").glob("*/plan.md"))
+    assert written.read_text().startswith("# Tributary migration plan")
+    assert not (state / "plan" / "plan.json").exists()  # nothing published: phases 2-5 are not triggered
+    assert "dry run: plan written to" in Path(log).read_text()
