@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
             ValidateConfigCommand.class,
             ChecksumCommand.class,
             CopyCommand.class,
+            DiffCommand.class,
             StatusCommand.class,
             DiscoverCommand.class,
             ConflictsCommand.class,

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -41,14 +42,31 @@ public final class TableChecksum {
 
     /** {@code ROW(...)::text} of the canonical column expressions. */
     public String rowText() {
-        return "ROW(" + selection.columns().stream().map(TableChecksum::canonical).collect(Collectors.joining(", "))
-                + ")::text";
+        return rowText(selection.columns());
+    }
+
+    /**
+     * {@code ROW(...)::text} of the canonical expressions of these columns, over a relation aliased {@code r}
+     * (for queries that are not a plain {@link RowSelection}, e.g. per-segment checksums).
+     */
+    public static String rowText(List<ColumnShape> columns) {
+        return "ROW(" + columns.stream().map(TableChecksum::canonical).collect(Collectors.joining(", ")) + ")::text";
+    }
+
+    /** The signed 64-bit hash of one row: what the checksum sums. Over a relation aliased {@code r}. */
+    public static String rowHash(List<ColumnShape> columns) {
+        return "pg_catalog.hashtextextended(" + rowText(columns) + ", 0)";
+    }
+
+    /** The alias every checksum query gives the relation it hashes. */
+    public static String alias() {
+        return ALIAS;
     }
 
     /** count(*) and the exact numeric sum of signed 64-bit row hashes, over exactly the copy's SELECT. */
     public String sql() {
         return "SELECT count(*) AS row_count, "
-                + "sum(pg_catalog.hashtextextended(" + rowText() + ", 0)::numeric) AS hash_sum"
+                + "sum(" + rowHash(selection.columns()) + "::numeric) AS hash_sum"
                 + " FROM (" + selection.selectSql() + ") AS " + ALIAS;
     }
 
