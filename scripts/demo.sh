@@ -28,6 +28,9 @@ run_phase() {  # run_phase DAG_ID: one `airflow dags test`, its log kept under $
 
 # Phase 1: discover, classify, plan.
 rm -f "$STATE/plan/plan.json"  # what is printed below must come from this run
+# The HTML report is built however the demo ends: it shows what failed too.
+trap 'say "migration report: $(PYTHONPATH="$REPO/dags" python -m tributary.report 2>/dev/null || echo "could not be built")"' EXIT
+
 run_phase tributary_discover || die "phase 1 failed"
 PYTHONPATH="$REPO/dags" python -m tributary.plan "$STATE/plan/plan.json"
 say "plan report: $STATE/plan/plan.md"
