@@ -1,12 +1,18 @@
 package io.tributary.ledger;
 
 import io.tributary.catalog.Identifiers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -17,83 +23,28 @@ import java.util.logging.Logger;
 public final class ControlSchema {
     private static final Logger LOG = Logger.getLogger(ControlSchema.class.getName());
 
-    /** Append only: never edit a released migration, add the next one. */
-    private static final List<String> MIGRATIONS = List.of("""
-            CREATE TABLE {s}.runs (
-                run_id          text PRIMARY KEY,
-                started_at      timestamptz NOT NULL DEFAULT now(),
-                last_seen_at    timestamptz NOT NULL DEFAULT now(),
-                actor           text NOT NULL,
-                airflow_dag_id  text,
-                airflow_run_id  text
-            );
+    /**
+     * Every migration, in the order it is applied. Each capability (core ledger, consolidation, warehouse,
+     * archive, ...) numbers its own SQL files under {@code resources/io/tributary/ledger/migrations/<module>/},
+     * so work on one capability never renumbers another's. Append only: never edit a released file, add the
+     * next one; {@code {s}} stands for the quoted schema name.
+     */
+    private static final List<Migration> MIGRATIONS = List.of(
+            new Migration("core", 1, "001-ledger.sql"));
 
-            CREATE TABLE {s}.table_status (
-                table_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                source          text NOT NULL,
-                source_table    text NOT NULL,
-                target          text NOT NULL,
-                target_table    text NOT NULL,
-                status          text NOT NULL
-                                CHECK (status IN ('pending', 'copying', 'copied', 'failed', 'mismatch')),
-                rows            bigint,
-                source_checksum text,
-                target_checksum text,
-                bytes           bigint,
-                attempts        integer NOT NULL DEFAULT 0,
-                started_at      timestamptz,
-                finished_at     timestamptz,
-                run_id          text REFERENCES {s}.runs,
-                error           text,
-                updated_at      timestamptz NOT NULL DEFAULT now(),
-                UNIQUE (source, source_table, target, target_table)
-            );
-            CREATE INDEX table_status_target_idx ON {s}.table_status (target, target_table);
-            CREATE INDEX table_status_run_idx ON {s}.table_status (run_id);
-
-            -- The chunk ledger: one row per key range [key_lo, key_hi) of a table; NULL bounds are open.
-            CREATE TABLE {s}.chunks (
-                table_id        bigint NOT NULL REFERENCES {s}.table_status ON DELETE CASCADE,
-                chunk_no        integer NOT NULL,
-                key_column      text,
-                key_lo          text,
-                key_hi          text,
-                status          text NOT NULL
-                                CHECK (status IN ('pending', 'copying', 'copied', 'failed', 'mismatch')),
-                rows            bigint,
-                source_checksum text,
-                target_checksum text,
-                bytes           bigint,
-                attempts        integer NOT NULL DEFAULT 0,
-                started_at      timestamptz,
-                finished_at     timestamptz,
-                run_id          text REFERENCES {s}.runs,
-                error           text,
-                updated_at      timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (table_id, chunk_no)
-            );
-            -- resuming asks "which chunks are not done yet"
-            CREATE INDEX chunks_unfinished_idx ON {s}.chunks (table_id, chunk_no) WHERE status <> 'copied';
-
-            CREATE TABLE {s}.audit_log (
-                id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                at              timestamptz NOT NULL DEFAULT clock_timestamp(),
-                actor           text NOT NULL,
-                action          text NOT NULL,
-                detail          jsonb NOT NULL DEFAULT '{}',
-                airflow_run_id  text,
-                run_id          text
-            );
-            CREATE FUNCTION {s}.audit_log_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
-            BEGIN
-                RAISE EXCEPTION 'the tributary audit_log is append-only (% refused)', TG_OP;
-            END
-            $fn$;
-            CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON {s}.audit_log
-                FOR EACH ROW EXECUTE FUNCTION {s}.audit_log_is_append_only();
-            CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON {s}.audit_log
-                FOR EACH STATEMENT EXECUTE FUNCTION {s}.audit_log_is_append_only();
-            """);
+    record Migration(String module, int version, String file) {
+        String sql(String quotedSchema) {
+            String path = "migrations/" + module + "/" + file;
+            try (InputStream in = ControlSchema.class.getResourceAsStream(path)) {
+                if (in == null) {
+                    throw new IllegalStateException("control schema migration missing from the jar: " + path);
+                }
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("{s}", quotedSchema);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
 
     private final String schema;
 
@@ -110,13 +61,9 @@ public final class ControlSchema {
         return Identifiers.qualified(schema, name);
     }
 
-    public static int latestVersion() {
+    /** How many migrations this build knows; each one applied is a row of {@code schema_version}. */
+    public static int migrationCount() {
         return MIGRATIONS.size();
-    }
-
-    /** True when the control schema has been created (read-only commands must not create it). */
-    public boolean exists(Connection connection) throws SQLException {
-        return installedVersion(connection) > 0;
     }
 
     /**
@@ -124,7 +71,7 @@ public final class ControlSchema {
      * a job's own transaction begins.
      */
     public void ensure(Connection connection) throws SQLException {
-        if (installedVersion(connection) >= latestVersion()) {
+        if (exists(connection) && pending(connection).isEmpty()) {
             return;
         }
         boolean autoCommit = connection.getAutoCommit();
@@ -137,17 +84,19 @@ public final class ControlSchema {
             }
             st.execute("CREATE SCHEMA IF NOT EXISTS " + Identifiers.quote(schema));
             st.execute("CREATE TABLE IF NOT EXISTS " + table("schema_version") + " ("
-                    + " version integer PRIMARY KEY,"
-                    + " applied_at timestamptz NOT NULL DEFAULT now())");
-            int installed = installedVersion(connection);
-            for (int v = installed + 1; v <= latestVersion(); v++) {
-                st.execute(MIGRATIONS.get(v - 1).replace("{s}", Identifiers.quote(schema)));
+                    + " module text NOT NULL,"
+                    + " version integer NOT NULL,"
+                    + " applied_at timestamptz NOT NULL DEFAULT now(),"
+                    + " PRIMARY KEY (module, version))");
+            for (Migration m : pending(connection)) {
+                st.execute(m.sql(Identifiers.quote(schema)));
                 try (PreparedStatement ps = connection.prepareStatement(
-                        "INSERT INTO " + table("schema_version") + " (version) VALUES (?)")) {
-                    ps.setInt(1, v);
+                        "INSERT INTO " + table("schema_version") + " (module, version) VALUES (?, ?)")) {
+                    ps.setString(1, m.module());
+                    ps.setInt(2, m.version());
                     ps.execute();
                 }
-                LOG.info("control schema " + schema + ": applied migration " + v);
+                LOG.info("control schema " + schema + ": applied migration " + m.module() + "/" + m.file());
             }
             connection.commit();
         } catch (SQLException | RuntimeException e) {
@@ -158,20 +107,27 @@ public final class ControlSchema {
         }
     }
 
-    private int installedVersion(Connection connection) throws SQLException {
+    /** True when the control schema has been created (read-only commands must not create it). */
+    public boolean exists(Connection connection) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("SELECT pg_catalog.to_regclass(?) IS NOT NULL")) {
             ps.setString(1, table("schema_version"));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                if (!rs.getBoolean(1)) {
-                    return 0;
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private List<Migration> pending(Connection connection) throws SQLException {
+        Set<String> applied = new HashSet<>();
+        if (exists(connection)) {
+            try (Statement st = connection.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT module, version FROM " + table("schema_version"))) {
+                while (rs.next()) {
+                    applied.add(rs.getString(1) + "/" + rs.getInt(2));
                 }
             }
         }
-        try (Statement st = connection.createStatement();
-                ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0) FROM " + table("schema_version"))) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return MIGRATIONS.stream().filter(m -> !applied.contains(m.module() + "/" + m.version())).toList();
     }
 }
