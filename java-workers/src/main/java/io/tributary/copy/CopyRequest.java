@@ -1,5 +1,6 @@
 package io.tributary.copy;
 
+import io.tributary.catalog.RowSelection;
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.ledger.RunContext;
@@ -7,6 +8,10 @@ import io.tributary.ledger.RunContext;
 /**
  * What to copy: a source table into the target (default: the consolidated connection) under a target name
  * (default: consolidate.tables[].target_table, else the source's target_schema, else the same name).
+ *
+ * <p>{@code shaper} turns the source table's plain selection (every column as is) into the target shape:
+ * projections (remapped keys, an origin column) and a row predicate. Copy and checksums both use its result.
+ * {@code chunking} says how a big table is cut into key ranges copied in parallel.
  */
 public record CopyRequest(
         MigrationConfig config,
@@ -16,5 +21,26 @@ public record CopyRequest(
         TableRef targetTable,
         boolean truncate,
         RunContext run,
-        double progressSeconds) {
+        double progressSeconds,
+        SelectionShaper shaper,
+        Chunking chunking) {
+
+    /** Maps the default selection of the source table to the projected one. */
+    @FunctionalInterface
+    public interface SelectionShaper {
+        SelectionShaper IDENTITY = selection -> selection;
+
+        RowSelection shape(RowSelection plain);
+    }
+
+    public CopyRequest {
+        shaper = shaper == null ? SelectionShaper.IDENTITY : shaper;
+        chunking = chunking == null ? Chunking.DEFAULT : chunking;
+    }
+
+    /** A plain one-to-one copy with the default chunking. */
+    public CopyRequest(MigrationConfig config, String source, TableRef table, String target, TableRef targetTable,
+            boolean truncate, RunContext run, double progressSeconds) {
+        this(config, source, table, target, targetTable, truncate, run, progressSeconds, null, null);
+    }
 }

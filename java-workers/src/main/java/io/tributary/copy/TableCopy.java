@@ -298,7 +298,8 @@ public final class TableCopy {
         }
 
         private CopyResult copyAndVerify(TableShape shape, long tableId) {
-            RowSelection selection = RowSelection.of(shape, null);
+            RowSelection selection = request.shaper().shape(RowSelection.of(shape, null));
+            TableShape outputShape = outputShape(shape, selection);
             Checksum sourceChecksum;
             try (RunSummary.Step step = summary.begin("source checksum")) {
                 sourceChecksum = new TableChecksum(selection).compute(source);
@@ -310,17 +311,17 @@ public final class TableCopy {
             TableShape targetShape;
             try {
                 if (!TargetTable.exists(target, plan.targetTable())) {
-                    TargetTable.create(target, plan.targetTable(), shape);
+                    TargetTable.create(target, plan.targetTable(), outputShape);
                 }
                 targetShape = catalog.read(target, plan.targetTable()).orElseThrow();
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.target());
             }
             // The target checksum hashes the target's columns in the source's order, so both sides agree.
-            RowSelection landed = RowSelection.of(targetShape, shape.columnNames(), null,
+            RowSelection landed = RowSelection.of(targetShape, outputShape.columnNames(), null,
                     "target table " + plan.targetTable() + " in " + plan.target());
 
-            boolean binary = shape.binaryCopySafe();
+            boolean binary = outputShape.binaryCopySafe();
             String format = binary ? "binary" : "text";
             if (!binary) {
                 LOG.info("using text COPY: a column's binary form would carry database-local type OIDs");
@@ -349,7 +350,7 @@ public final class TableCopy {
                 throw mismatch(sourceChecksum, targetChecksum);
             }
 
-            addPrimaryKeyIfMissing(shape, targetShape);
+            addPrimaryKeyIfMissing(outputShape, targetShape);
             CopyResult result = new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), sourceChecksum.rows(), sourceChecksum.hex(), targetChecksum.hex(),
                     true, streamed.bytes(), seconds(), CopyResult.COPIED, format, request.run().runId());
@@ -364,6 +365,14 @@ public final class TableCopy {
             LOG.info("verified " + plan.label() + ": " + RunSummary.count(result.rows()) + " rows, checksum "
                     + result.checksum());
             return result;
+        }
+
+        /** The target table's shape: the selection's output columns, keeping the source key if all selected. */
+        private TableShape outputShape(TableShape source, RowSelection selection) {
+            TableShape.PrimaryKey key = source.primaryKeyIfAny()
+                    .filter(pk -> selection.columns().stream().map(c -> c.name()).toList().containsAll(pk.columns()))
+                    .orElse(null);
+            return new TableShape(plan.targetTable(), selection.columns(), key);
         }
 
         private JobFailure mismatch(Checksum source, Checksum target) {

@@ -44,6 +44,25 @@ class ChecksumSqlIsCanonicalTest {
     }
 
     @Test
+    void projectionsAreSelectedUnderTheTargetNameAndHashedInTargetShape() {
+        RowSelection projected = RowSelection.of(SHAPE, List.of("id", "Name"), KeyRange.parse("id:1:100"), "test")
+                .withProjection("id", "\"id\" + 1000", null)
+                .withProjection("origin", "'src_eu'::text", ColumnShape.of("origin", "text", CanonicalForm.TEXT))
+                .withPredicate("\"Name\" IS NOT NULL");
+        assertEquals("SELECT (\"id\" + 1000) AS \"id\", \"Name\", ('src_eu'::text) AS \"origin\""
+                + " FROM \"app\".\"We\"\"ird Table\" WHERE \"id\" >= CAST('1' AS bigint) AND \"id\" < CAST('100' AS bigint)"
+                + " AND (\"Name\" IS NOT NULL)", projected.selectSql());
+        assertEquals("\"id\", \"Name\", \"origin\"", projected.columnList());
+        assertEquals("ROW(r.\"id\"::text, r.\"Name\"::text, r.\"origin\"::text)::text",
+                new TableChecksum(projected).rowText());
+        assertEquals("SELECT \"id\", \"Name\" FROM \"app\".\"We\"\"ird Table\" WHERE \"ctid\" >= CAST('(0,0)' AS tid)"
+                + " AND \"ctid\" < CAST('(10,0)' AS tid)",
+                RowSelection.of(SHAPE, List.of("id", "Name"), null, "test")
+                        .withRange(new KeyRange(RowSelection.CTID, "(0,0)", "(10,0)")).selectSql());
+        assertThrows(JobFailure.class, () -> projected.withProjection("nope", "1", null));
+    }
+
+    @Test
     void unknownColumnsAndMalformedRangesAreBadInput() {
         assertThrows(JobFailure.class, () -> RowSelection.of(SHAPE, List.of("nope"), null, "test"));
         assertThrows(JobFailure.class, () -> RowSelection.of(SHAPE, null, KeyRange.parse("nope:1:2"), "test"));
