@@ -112,6 +112,8 @@ public final class CatalogReader {
         CanonicalForm form = base == NUMERIC ? CanonicalForm.NUMERIC
                 : base == JSON ? CanonicalForm.JSON
                 : base == MONEY ? CanonicalForm.MONEY
+                : "A".equals(rs.getString("base_category")) && rs.getLong("base_elem") == NUMERIC
+                        ? CanonicalForm.NUMERIC_ARRAY
                 : CanonicalForm.TEXT;
         String defaultExpr = rs.getString("default_expr");
         if (defaultExpr != null && defaultExpr.contains("nextval(")) {

@@ -39,6 +39,11 @@ public record ColumnShape(
         /** {@code trim_scale(x::numeric)::text}: money's text form depends on lc_monetary. */
         MONEY,
         /** {@code x::jsonb::text}: json keeps whitespace and key order; jsonb normalises both. */
-        JSON
+        JSON,
+        /**
+         * numeric[] (any dimensions, any depth): the array text with trailing fractional zeros stripped from
+         * each element, so {1.50,2.00} in numeric(10,2)[] equals {1.5,2} in numeric[].
+         */
+        NUMERIC_ARRAY
     }
 }

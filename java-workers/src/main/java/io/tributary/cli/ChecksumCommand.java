@@ -2,6 +2,7 @@ package io.tributary.cli;
 
 import io.tributary.catalog.KeyRange;
 import io.tributary.catalog.TableRef;
+import io.tributary.verify.ChecksumDialect;
 import io.tributary.verify.TableVerification;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,7 +20,11 @@ import picocli.CommandLine.ParentCommand;
         description = {
             "Count the rows of a table (or of a key range) and compute their order-independent 64-bit",
             "checksum in the database itself: sum(hashtextextended(<canonical row text>, 0)) mod 2^64,",
-            "as 16 hex digits. Chunk checksums add up (mod 2^64) to the table checksum."
+            "as 16 hex digits. Chunk checksums add up (mod 2^64) to the table checksum.",
+            "",
+            "--hash portable sums the first 15 hex digits of md5(<portable row text>) instead: the form",
+            "Redshift can compute too (--dialect redshift), so a PostgreSQL source and a Redshift table",
+            "give comparable figures. Compare only checksums of the same hash (the result says which)."
         })
 final class ChecksumCommand implements Callable<Integer> {
 
@@ -41,16 +46,26 @@ final class ChecksumCommand implements Callable<Integer> {
             description = "Columns to hash, in this order (the target shape). Default: all, in table order.")
     List<String> columns;
 
+    @Option(names = "--dialect", paramLabel = "DB", defaultValue = "postgres",
+            description = "postgres or redshift: whose SQL to run (default: ${DEFAULT-VALUE}).")
+    String dialect;
+
+    @Option(names = "--hash", paramLabel = "FORM",
+            description = "native (hashtextextended, PostgreSQL only; the default for postgres) or portable"
+                    + " (md5-based; the default and only form for redshift).")
+    String hash;
+
     @Override
     public Integer call() {
         WorkerContext context = root.context();
         return context.runJob("checksum", (summary, metrics) -> {
             TableRef ref = TableRef.parse(table, "--table");
+            ChecksumDialect form = ChecksumDialect.of(dialect, hash);
             KeyRange range = whereRange == null ? null : KeyRange.parse(whereRange);
             metrics.label("conn", conn);
             metrics.label("table", ref.toString());
             TableVerification.Result result =
-                    new TableVerification(context.connections("checksum"), summary).checksum(conn, ref, columns, range);
+                    new TableVerification(context.connections("checksum"), summary).checksum(conn, ref, columns, range, form);
             metrics.rows(result.rows());
             summary.totalRows(result.rows());
             return result;

@@ -12,7 +12,9 @@ import java.util.stream.Collectors;
 
 /**
  * The one checksum function. The database itself counts the rows of a {@link RowSelection} and sums
- * {@code hashtextextended(<canonical row text>, 0)} over them; nothing is hashed in Java.
+ * {@code hashtextextended(<canonical row text>, 0)} over them (or, in another {@link ChecksumDialect}, the
+ * portable md5-based hash); nothing is hashed in Java. Partition and chunk results combine with
+ * {@link Checksum#plus} / {@link Checksum#combine}.
  *
  * <p>The row text is {@code ROW(c1, c2, ...)::text} over canonical column expressions in target-shape
  * order: ROW text quotes empty strings ({@code ""}) and leaves NULLs empty, so the two never collide.
@@ -24,9 +26,21 @@ public final class TableChecksum {
     private static final String ALIAS = "r";
 
     private final RowSelection selection;
+    private final ChecksumDialect dialect;
 
+    /** The native PostgreSQL hash (PostgreSQL on both sides). */
     public TableChecksum(RowSelection selection) {
+        this(selection, ChecksumDialect.POSTGRES);
+    }
+
+    /** The hash of this dialect: e.g. {@link ChecksumDialect#REDSHIFT} on a warehouse table. */
+    public TableChecksum(RowSelection selection, ChecksumDialect dialect) {
         this.selection = selection;
+        this.dialect = dialect;
+    }
+
+    public ChecksumDialect dialect() {
+        return dialect;
     }
 
     /** The canonical text of one column value. */
@@ -36,6 +50,9 @@ public final class TableChecksum {
             case NUMERIC -> "pg_catalog.trim_scale(" + ref + ")::text";
             case MONEY -> "pg_catalog.trim_scale(" + ref + "::numeric)::text";
             case JSON -> ref + "::jsonb::text";
+            // Numeric elements are never quoted in array text; strip ".000" then trailing zeros after a digit.
+            case NUMERIC_ARRAY -> "pg_catalog.regexp_replace(pg_catalog.regexp_replace(" + ref
+                    + "::text, '\\.0+(?=[,}])', '', 'g'), '(\\.[0-9]*[1-9])0+(?=[,}])', '\\1', 'g')";
             case TEXT -> ref + "::text";
         };
     }
@@ -63,11 +80,9 @@ public final class TableChecksum {
         return ALIAS;
     }
 
-    /** count(*) and the exact numeric sum of signed 64-bit row hashes, over exactly the copy's SELECT. */
+    /** count(*) and the exact sum of the dialect's row hashes, over exactly the copy's SELECT. */
     public String sql() {
-        return "SELECT count(*) AS row_count, "
-                + "sum(" + rowHash(selection.columns()) + "::numeric) AS hash_sum"
-                + " FROM (" + selection.selectSql() + ") AS " + ALIAS;
+        return dialect.checksumSql(selection.selectSql(), selection.columns());
     }
 
     /** Runs the checksum on this connection, in whatever transaction (snapshot) it is in. */

@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Optional;
 
 /** Checksums a table on one connection, in a read-only snapshot: what {@code tributary checksum} runs. */
 public final class TableVerification {
@@ -26,10 +27,18 @@ public final class TableVerification {
 
     /** The checksum result line (XCom). */
     public record Result(String table, String conn, long rows, String checksum, double seconds, String whereRange,
-            List<String> columns) {
+            List<String> columns, String dialect, String hash) {
     }
 
     public Result checksum(String conn, TableRef table, List<String> columns, KeyRange range) {
+        return checksum(conn, table, columns, range, ChecksumDialect.POSTGRES);
+    }
+
+    /**
+     * With {@link ChecksumDialect#REDSHIFT} the columns come from information_schema (Redshift's pg_catalog cannot
+     * answer {@link CatalogReader}'s query) and the row hash is the portable one.
+     */
+    public Result checksum(String conn, TableRef table, List<String> columns, KeyRange range, ChecksumDialect dialect) {
         long started = System.nanoTime();
         connections.uri(conn);
         Connection connection;
@@ -39,21 +48,26 @@ public final class TableVerification {
         try {
             connection.setAutoCommit(false);
             try (Statement st = connection.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                st.execute(dialect == ChecksumDialect.REDSHIFT
+                        ? "SET TRANSACTION READ ONLY" // Redshift is always serializable; it rejects REPEATABLE READ
+                        : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             }
-            TableShape shape = new CatalogReader().read(connection, table).orElseThrow(() -> JobFailure.badInput(
+            Optional<TableShape> found = dialect == ChecksumDialect.REDSHIFT
+                    ? InformationSchemaShape.read(connection, table)
+                    : new CatalogReader().read(connection, table);
+            TableShape shape = found.orElseThrow(() -> JobFailure.badInput(
                     "table " + table + " does not exist in " + conn));
             RowSelection selection = RowSelection.of(shape, columns, range, "table " + table + " in " + conn);
             Checksum checksum;
             try (RunSummary.Step step = summary.begin("checksum")) {
-                checksum = new TableChecksum(selection).compute(connection);
+                checksum = new TableChecksum(selection, dialect).compute(connection);
                 step.rows(checksum.rows());
             }
             connection.commit();
             double seconds = Math.round((System.nanoTime() - started) / 1e6) / 1e3;
             return new Result(table.toString(), conn, checksum.rows(), checksum.hex(), seconds,
                     range == null ? null : range.toString(),
-                    selection.columns().stream().map(c -> c.name()).toList());
+                    selection.columns().stream().map(c -> c.name()).toList(), dialect.database(), dialect.hash());
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, conn);
         } finally {
