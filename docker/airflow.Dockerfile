@@ -7,5 +7,7 @@ RUN pip install --no-cache-dir --require-hashes -r /opt/tributary/requirements.l
 COPY --chown=airflow:root dags/ /opt/airflow/dags/
 COPY --chown=airflow:root config/ /opt/tributary/config/
 COPY --chown=airflow:root expectations/ /opt/tributary/expectations/
+# The plugins folder is the one inside the DAGs (the warehouse timetable), as in scripts/airflow_env.sh.
 ENV TRIBUTARY_CONFIG=/opt/tributary/config/migration.yaml \
+    AIRFLOW__CORE__PLUGINS_FOLDER=/opt/airflow/dags/tributary/plugins \
     TRIBUTARY_LAUNCHER=kubernetes
