@@ -94,6 +94,38 @@ class MigrationConfig:
     def min_confidence(self) -> float:
         return float(self.raw.get("classification", {}).get("min_confidence", 0.7))
 
+    @property
+    def warehouse(self) -> dict[str, Any]:
+        """``targets.warehouse`` (connection, dialect, schema, staging, tables); empty when not configured."""
+        return self.raw.get("targets", {}).get("warehouse") or {}
+
+    @property
+    def warehouse_schedule(self) -> dict[str, Any]:
+        """The top-level ``warehouse`` section: exchange, timezone, low-trading window, partition."""
+        return self.raw.get("warehouse") or {}
+
+    def warehouse_tables(self) -> list[dict[str, Any]]:
+        """``targets.warehouse.tables`` as warehouse jobs (target defaults to the warehouse schema + table name)."""
+        wh = self.warehouse
+        jobs = []
+        for entry in wh.get("tables", []):
+            schema, name = entry["table"].split(".", 1)
+            jobs.append({
+                "source": entry["source"],
+                "table": entry["table"],
+                "target_table": entry.get("target_table") or f"{wh.get('schema') or schema}.{name}",
+                "key": list(entry.get("key", [])),
+                "partition_column": entry.get("partition_column"),
+            })
+        return jobs
+
+    def connections_for_warehouse(self) -> list[str]:
+        """Every connection a phase-3 worker may need: all sources (the plan picks), warehouse, staging, control."""
+        wh = self.warehouse
+        ids = list(self.source_ids) + [self.control_connection]
+        ids += [c for c in (wh.get("connection"), wh.get("staging_connection")) if c]
+        return sorted(set(ids))
+
     def connections_for_consolidate(self) -> list[str]:
         """Every connection a phase-2 worker may need (sources in use, the target, the control schema)."""
         ids = [j.source for j in self.consolidate_tables()]
@@ -161,6 +193,12 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
             )
         else:
             targets_seen[target] = i
+
+    warehouse = data.get("targets", {}).get("warehouse") or {}
+    for i, entry in enumerate(warehouse.get("tables", [])):
+        if entry.get("source") not in declared:
+            problems.append((f"$.targets.warehouse.tables[{i}].source",
+                             f"{entry.get('source')!r} is not a declared source id ({sorted(declared)})"))
 
     for i, rule in enumerate(data.get("tables", [])):
         for key in ("source_wins", "target"):

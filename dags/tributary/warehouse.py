@@ -1,0 +1,307 @@
+"""Phase 3 (``tributary_warehouse``): the task callables the thin DAG file wires together.
+
+One run = one trading day (the run's data interval, see timetable.py). Per broker table:
+``plan`` (worker argv; a short-circuit, so a dry run stops here) -> ``stage`` (worker: the partition
+from the source to Parquet on S3 with a manifest; the source database counts and checksums the same
+rows) -> ``load`` (worker: manifest -> staging table -> delete-insert of exactly that partition, in
+one transaction; the warehouse counts and checksums what landed) -> ``verify`` (XCom vs XCom) ->
+``gx_gate``. Then ``outcome`` writes one result file per partition under the state folder.
+
+``full_reload`` stages and loads whole tables instead of the run's partition.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import get_current_context
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from tributary import config, connections, gate, paths, verify as verification, worker
+from tributary.timetable import LowTradingWindowTimetable
+
+log = logging.getLogger(__name__)
+
+GROUP = "table"  # the mapped task group's id: table.stage, table.load, ...
+SUITE_TEMPLATE = "broker_table"
+COLUMNS = ("PARTITION", "TABLE", "SOURCE", "TARGET", "ROWS", "SOURCE CHECKSUM", "TARGET CHECKSUM", "VERIFIED")
+
+
+def results_dir() -> Path:
+    """One JSON file per partition (trading day): what the demo prints and the report reads."""
+    return paths.state_dir() / "reports" / "warehouse"
+
+
+def plan_path() -> Path:
+    return paths.state_dir() / "plan" / "plan.json"
+
+
+# --------------------------------------------------------------------------------------------
+# which tables
+
+
+def tables_from_plan(plan: dict[str, Any], cfg: config.MigrationConfig) -> list[dict[str, Any]]:
+    """The plan's broker tables bound for the warehouse; ``targets.warehouse.tables`` entries override them."""
+    from tributary.plan import table_rules
+
+    overrides = {(t["source"], t["table"]): t for t in cfg.warehouse_tables()}
+    jobs = []
+    for t in plan.get("tables", []):
+        dest = t.get("destination") or {}
+        if t.get("class") != "broker" or dest.get("kind") != "warehouse" or t.get("skip"):
+            continue
+        table = f"{t['schema']}.{t['table']}"
+        rules = table_rules(cfg, f"{t['instance']}.{table}")
+        job = {"source": t["instance"], "table": table, "target_table": dest["table"],
+               "key": list(rules.get("key") or t.get("key") or []), "partition_column": rules.get("partition_column")}
+        override = overrides.get((job["source"], table))
+        if override:
+            job.update({k: v for k, v in override.items() if v not in (None, [])})
+        jobs.append(job)
+    return jobs
+
+
+def _check_distinct_targets(jobs: list[dict[str, Any]]) -> None:
+    """Two sources loading the same warehouse table would delete each other's partition on reload."""
+    seen: dict[str, str] = {}
+    for j in jobs:
+        name = f"{j['source']}.{j['table']}"
+        if j["target_table"] in seen:
+            raise AirflowFailException(
+                f"{name} and {seen[j['target_table']]} both load {j['target_table']}: give one a target_table "
+                "in targets.warehouse.tables of migration.yaml"
+            )
+        seen[j["target_table"]] = name
+
+
+def select_tables() -> list[dict[str, Any]]:
+    """The broker tables of this run: from the plan (else config), narrowed by ``table_filter``."""
+    ctx = get_current_context()
+    cfg = config.load()
+    if plan_path().exists():
+        jobs = tables_from_plan(json.loads(plan_path().read_text()), cfg)
+        origin = str(plan_path())
+    else:
+        jobs, origin = cfg.warehouse_tables(), "targets.warehouse.tables"
+    pattern = ctx["params"].get("table_filter")
+    chosen = [j for j in jobs if config.matches(f"{j['source']}.{j['table']}", pattern)]
+    if not chosen:
+        names = ", ".join(f"{j['source']}.{j['table']}" for j in jobs) or "none"
+        raise AirflowFailException(f"table_filter {pattern!r} matches no broker table (from {origin}: {names})")
+    _check_distinct_targets(chosen)
+    log.info("broker tables in this run (from %s): %s", origin, ", ".join(f"{j['source']}.{j['table']}" for j in chosen))
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------
+# which partition
+
+
+def partition() -> dict[str, Any]:
+    """This run's partition: the trading day of its data interval (or the whole table on full reload)."""
+    ctx = get_current_context()
+    cfg = config.load()
+    schedule = LowTradingWindowTimetable.from_config(cfg.warehouse_schedule)
+    start, end = ctx.get("data_interval_start"), ctx.get("data_interval_end")
+    if start is None or end is None:  # a manual run without a logical date: the latest complete trading day
+        interval = schedule.infer_manual_data_interval(run_after=ctx["dag_run"].run_after)
+        start, end = interval.start, interval.end
+    session = schedule.session_of(end)
+    full = bool(ctx["params"].get("full_reload"))
+    part = {
+        "partition": "full" if full else session.isoformat(),
+        "session": session.isoformat(),
+        "from": None if full else start.isoformat(),
+        "to": None if full else end.isoformat(),
+        "exchange": schedule.exchange,
+    }
+    log.info("partition: %s", part)
+    return part
+
+
+# --------------------------------------------------------------------------------------------
+# per table
+
+
+def _staging_prefix(cfg: config.MigrationConfig, job: dict[str, Any], part: dict[str, Any]) -> str:
+    base = (cfg.warehouse.get("staging_prefix") or "warehouse").strip("/")
+    return f"{base}/{job['source']}/{job['table']}/{part['partition']}"
+
+
+def plan(job: dict[str, Any], part: dict[str, Any]) -> dict[str, Any] | None:
+    """Worker argv for ``stage``; None on a dry run, which skips the rest of this table."""
+    ctx = get_current_context()
+    label = f"{job['source']}.{job['table']} partition {part['partition']}"
+    if ctx["params"].get("dry_run"):
+        log.info("dry run: would stage and load %s -> %s (%s .. %s)", label, job["target_table"], part["from"], part["to"])
+        return None
+    cfg = config.load()
+    argv = [
+        "stage",
+        "--config", worker.config_path_for_worker(),
+        "--source", job["source"],
+        "--table", job["table"],
+        "--prefix", _staging_prefix(cfg, job, part),
+        "--run-id", ctx["run_id"],
+    ]
+    if part["from"] is not None:
+        argv += ["--from", part["from"], "--to", part["to"]]
+    if job.get("partition_column"):
+        argv += ["--partition-column", job["partition_column"]]
+    return {"stage": argv}
+
+
+def load_argv(job: dict[str, Any], part: dict[str, Any], staged: dict[str, Any]) -> list[str]:
+    """Worker argv for ``load``: the manifest ``stage`` wrote, into the partition's bounds on the target."""
+    if not staged.get("manifest"):
+        raise AirflowFailException(f"{job['source']}.{job['table']}: stage returned no manifest ({staged!r})")
+    argv = [
+        "load",
+        "--config", worker.config_path_for_worker(),
+        "--source", job["source"],
+        "--table", job["table"],
+        "--target-table", job["target_table"],
+        "--manifest", staged["manifest"],
+        "--run-id", get_current_context()["run_id"],
+    ]
+    if part["from"] is not None:
+        argv += ["--from", part["from"], "--to", part["to"]]
+    else:
+        argv += ["--full-reload"]
+    if job.get("partition_column"):
+        argv += ["--partition-column", job["partition_column"]]
+    return argv
+
+
+def verify(job: dict[str, Any], part: dict[str, Any], staged: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
+    """The source's figures (from stage) against the warehouse's (from load), both from XCom."""
+    row = verification.compare(job, staged, loaded)
+    row["partition"] = part["partition"]
+    log.info("%s.%s partition %s verified: %s rows, checksum %s", job["source"], job["table"], part["partition"],
+             row["rows"], row["target_checksum"])
+    return row
+
+
+def gx_gate(job: dict[str, Any], verified: dict[str, Any]) -> dict[str, Any]:
+    """GX on the warehouse table: keys not null and unique (a reload that duplicated rows fails here),
+    at least the partition's rows present."""
+    cfg = config.load()
+    conn = cfg.warehouse["connection"]
+    uri = connections.worker_env([conn])[connections.env_name(conn)]
+    ctx = get_current_context()
+    return gate.check(
+        connection_uri=uri,
+        table=job["target_table"],
+        key=job.get("key") or [],
+        expected_rows=int(verified["rows"]),
+        suite_template=SUITE_TEMPLATE,
+        run_name=re.sub(r"[^A-Za-z0-9_.+-]", "_", f"{ctx['dag'].dag_id}__{ctx['run_id']}__{job['target_table']}"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# outcome
+
+
+def _pull(ti, task: str, index: int):
+    return ti.xcom_pull(task_ids=f"{GROUP}.{task}", map_indexes=index, default=None)
+
+
+def summarize(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str, Any]]:
+    ctx = get_current_context()
+    ti, dry_run = ctx["ti"], bool(ctx["params"].get("dry_run"))
+    rows = []
+    for i, job in enumerate(jobs):
+        verified, gated = _pull(ti, "verify", i), _pull(ti, "gx_gate", i)
+        staged, loaded = _pull(ti, "stage", i) or {}, _pull(ti, "load", i) or {}
+        base = {"partition": part["partition"], "table": job["table"], "source": job["source"],
+                "target_table": job["target_table"], "files": len(staged.get("files") or []),
+                "manifest": staged.get("manifest"), "seconds": (staged.get("seconds") or 0) + (loaded.get("seconds") or 0)}
+        if verified and gated and gated.get("success"):
+            rows.append({**base, **verified, "gx": "passed"})
+            continue
+        state = "dry-run" if dry_run else ("gate failed" if verified else False)
+        rows.append({**base, "rows": staged.get("rows", "-"), "source_checksum": staged.get("checksum"),
+                     "target_checksum": loaded.get("checksum"), "verified": state})
+    return rows
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    def cell(v: Any, width: int = 16) -> str:
+        text = "-" if v is None else str(v)
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    verified = {True: "yes", False: "no"}
+    lines = [(r.get("partition", "?"), r.get("table", "?"), r.get("source", "?"), r.get("target_table", "?"),
+              str(r.get("rows", "-")), cell(r.get("source_checksum")), cell(r.get("target_checksum")),
+              verified.get(r.get("verified"), str(r.get("verified")))) for r in rows]
+    widths = [max(len(c), *(len(l[i]) for l in lines)) if lines else len(c) for i, c in enumerate(COLUMNS)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(fmt.format(*r).rstrip() for r in [COLUMNS, *lines])
+
+
+def all_verified(rows: list[dict[str, Any]]) -> bool:
+    return bool(rows) and all(r.get("verified") is True for r in rows)
+
+
+def write_result(rows: list[dict[str, Any]], part: dict[str, Any], meta: dict[str, Any]) -> Path:
+    """``<state>/reports/warehouse/<partition>.json``: the latest outcome of that partition (atomic replace)."""
+    path = results_dir() / f"{part['partition']}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({**meta, **part, "all_verified": all_verified(rows), "tables": rows}, indent=2, default=str))
+    tmp.replace(path)
+    return path
+
+
+def finish(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str, Any]]:
+    """Log and write the partition's outcome; fail unless every table verified (skip on a dry run)."""
+    ctx = get_current_context()
+    rows = summarize(jobs, part)
+    log.info("outcome of %s (partition %s):\n%s", ctx["run_id"], part["partition"], render(rows))
+    path = write_result(rows, part, {"dag_id": ctx["dag"].dag_id, "run_id": ctx["run_id"]})
+    log.info("result file: %s", path)
+    if ctx["params"].get("dry_run"):
+        raise AirflowSkipException("dry run: nothing was staged or loaded")
+    if not all_verified(rows):
+        bad = ", ".join(f"{r['source']}.{r['table']}" for r in rows if r.get("verified") is not True)
+        raise AirflowFailException(f"partition {part['partition']} not verified: {bad}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tributary.warehouse [PARTITION ...]``: print the per-partition outcome; exit 1 unless all verified.
+
+    ``python -m tributary.warehouse --window-open SESSION`` prints when that trading day's run starts
+    (the logical date `airflow dags test` needs to load exactly that session).
+    """
+    import sys
+
+    args = argv if argv is not None else sys.argv[1:]
+    if args[:1] == ["--window-open"]:
+        import datetime as dt
+
+        schedule = LowTradingWindowTimetable.from_config(config.load().warehouse_schedule)
+        for day in args[1:]:
+            print(schedule.window_open(dt.date.fromisoformat(day)).isoformat())
+        return 0
+    files = [results_dir() / f"{a}.json" for a in args] or sorted(results_dir().glob("*.json"))
+    rows, ok = [], bool(files)
+    for f in files:
+        if not f.exists():
+            print(f"no result for partition {f.stem} ({f})", file=sys.stderr)
+            ok = False
+            continue
+        report = json.loads(f.read_text())
+        rows += report["tables"]
+        ok = ok and report["all_verified"]
+    print(render(rows))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

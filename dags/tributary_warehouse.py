@@ -1,0 +1,62 @@
+"""Phase 3: load broker tables into the warehouse by trading day, verify each partition, gate with GX.
+
+Schedule: one run per trading day of the configured exchange, started only in its low-trading window
+(dags/tributary/timetable.py). Each run stages its data interval from every broker table to Parquet
+on S3 and loads it into the warehouse (delete-insert of exactly that partition, so re-runs and
+`airflow backfill create` over a date range are idempotent). Declarations only; the work is in
+dags/tributary/warehouse.py and the worker's `stage` and `load` commands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import DAG, Asset, Param, TriggerRule, task, task_group
+
+from tributary import config, warehouse, worker
+from tributary.timetable import LowTradingWindowTimetable
+
+CONFIG = config.load()
+CONNECTIONS = CONFIG.connections_for_warehouse()
+
+with DAG(
+    dag_id="tributary_warehouse",
+    description="Broker tables to the warehouse by trading day (S3 Parquet + manifest, load, verify, GX gate)",
+    schedule=LowTradingWindowTimetable.from_config(CONFIG.warehouse_schedule),
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,  # history is loaded with `airflow backfill create` (docs/runbooks/backfill.md)
+    max_active_runs=1,  # one writer per warehouse partition
+    tags=["tributary", "phase-3"],
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    params={
+        "dry_run": Param(False, type="boolean", description="Plan only: list tables and the partition, move nothing."),
+        "table_filter": Param("*", type="string", description="Glob on schema.table (or source.schema.table)."),
+        "full_reload": Param(False, type="boolean",
+                             description="Stage and load whole tables, replacing them, instead of this run's trading day."),
+    },
+    doc_md=__doc__,
+) as dag:
+    selected = task(task_id="select_tables", retries=0)(warehouse.select_tables)()
+    part = task(task_id="partition", retries=0)(warehouse.partition)()
+
+    @task_group(group_id=warehouse.GROUP)
+    def table(job, part):
+        argv = task.short_circuit(task_id="plan", multiple_outputs=True, ignore_downstream_trigger_rules=False)(
+            warehouse.plan
+        )(job, part)
+        staged = worker.worker_task(task_id="stage", argv=argv["stage"], connection_ids=CONNECTIONS,
+                                    max_active_tis_per_dagrun=CONFIG.default_parallelism)
+        load_argv = task(task_id="load_args", retries=0)(warehouse.load_argv)(job, part, staged)
+        loaded = worker.worker_task(task_id="load", argv=load_argv, connection_ids=CONNECTIONS,
+                                    max_active_tis_per_dagrun=CONFIG.default_parallelism)
+        verified = task(task_id="verify", retries=0)(warehouse.verify)(job, part, staged, loaded)
+        return task(task_id="gx_gate", retries=0)(warehouse.gx_gate)(job, verified)
+
+    gates = table.partial(part=part).expand(job=selected)
+
+    task(
+        task_id="outcome",
+        trigger_rule=TriggerRule.ALL_DONE,  # report failed tables too
+        retries=0,
+        outlets=[Asset("tributary://warehouse")],
+    )(warehouse.finish)(selected, part) << gates

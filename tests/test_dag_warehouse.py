@@ -1,0 +1,125 @@
+"""tributary_warehouse: imports cleanly, has the promised shape, params, schedule and outlet; no work at parse time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tributary import config, warehouse
+from tributary.timetable import LowTradingWindowTimetable
+
+REPO = Path(__file__).resolve().parents[1]
+DAGS = REPO / "dags"
+
+
+@pytest.fixture(scope="module")
+def dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS), include_examples=False)
+    assert bag.import_errors == {}
+    return bag.dags["tributary_warehouse"]
+
+
+def test_task_ids_and_dependencies(dag):
+    up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
+    assert set(up) == {"select_tables", "partition", "table.plan", "table.stage", "table.load_args", "table.load",
+                       "table.verify", "table.gx_gate", "outcome"}
+    assert {"select_tables", "partition"} <= up["table.plan"]
+    assert up["table.stage"] == {"table.plan"}
+    assert "table.stage" in up["table.load_args"] and up["table.load"] == {"table.load_args"}
+    assert {"table.stage", "table.load"} <= up["table.verify"]  # source figures vs warehouse figures
+    assert "table.verify" in up["table.gx_gate"]
+    assert "table.gx_gate" in up["outcome"]
+
+
+def test_schedule_is_the_low_trading_window_timetable_from_config(dag):
+    cfg = config.load()
+    assert isinstance(dag.timetable, LowTradingWindowTimetable)
+    assert dag.timetable == LowTradingWindowTimetable.from_config(cfg.warehouse_schedule)
+    assert dag.timetable.exchange == cfg.warehouse_schedule["exchange"]
+    assert dag.timetable.after_close == cfg.warehouse_schedule["window"]["after_close"]
+    assert dag.catchup is False and dag.max_active_runs == 1
+
+
+def test_params_outlet_and_no_retry_on_verification(dag):
+    params = dag.params.dump() if hasattr(dag.params, "dump") else dict(dag.params)
+    assert params == {"dry_run": False, "table_filter": "*", "full_reload": False}
+    outcome = dag.get_task("outcome")
+    assert [a.uri.rstrip("/") for a in outcome.outlets] == ["tributary://warehouse"]
+    assert outcome.trigger_rule == "all_done"
+    assert dag.get_task("table.verify").retries == 0
+    assert dag.get_task("table.gx_gate").retries == 0
+
+
+def test_dag_serializes_with_its_timetable(dag):
+    """The scheduler only ever sees the serialized DAG: the custom timetable must survive it."""
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    restored = DagSerialization.from_dict(DagSerialization.to_dict(dag))
+    assert isinstance(restored.timetable, LowTradingWindowTimetable)
+    assert restored.timetable.serialize() == dag.timetable.serialize()
+
+
+def test_tables_come_from_the_plan_with_config_overrides():
+    cfg = config.load()
+    plan = {"tables": [
+        {"instance": "src_eu", "schema": "market", "table": "ticks", "class": "broker", "key": [],
+         "destination": {"kind": "warehouse", "table": "market.ticks"}, "skip": False},
+        {"instance": "src_us", "schema": "market", "table": "fills", "class": "broker", "key": ["exec_id"],
+         "destination": {"kind": "warehouse", "table": "market.fills"}, "skip": False},
+        {"instance": "src_eu", "schema": "market", "table": "old_feed", "class": "broker", "key": [],
+         "destination": {"kind": "warehouse", "table": "market.old_feed"}, "skip": True},
+        {"instance": "src_eu", "schema": "public", "table": "users", "class": "application", "key": ["id"],
+         "destination": {"kind": "consolidated", "table": "public.users"}, "skip": False},
+    ]}
+    jobs = {(j["source"], j["table"]): j for j in warehouse.tables_from_plan(plan, cfg)}
+    assert set(jobs) == {("src_eu", "market.ticks"), ("src_us", "market.fills")}
+    assert jobs[("src_us", "market.fills")]["target_table"] == "market.fills_us"  # config override
+    assert jobs[("src_eu", "market.ticks")]["partition_column"] == "ts"
+
+
+def test_two_sources_into_one_warehouse_table_are_refused():
+    from airflow.sdk.exceptions import AirflowFailException
+
+    jobs = [{"source": "a", "table": "market.fills", "target_table": "market.fills"},
+            {"source": "b", "table": "market.fills", "target_table": "market.fills"}]
+    with pytest.raises(AirflowFailException, match="both load market.fills"):
+        warehouse._check_distinct_targets(jobs)
+
+
+def test_outcome_table_and_result_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRIBUTARY_STATE", str(tmp_path))
+    rows = [{"partition": "2026-10-27", "table": "market.ticks", "source": "src_eu", "target_table": "market.ticks",
+             "rows": 1087, "source_checksum": "1a2b", "target_checksum": "1a2b", "verified": True}]
+    part = {"partition": "2026-10-27", "session": "2026-10-27", "from": "2026-10-26T21:30:00+00:00",
+            "to": "2026-10-27T21:30:00+00:00", "exchange": "XNYS"}
+    path = warehouse.write_result(rows, part, {"run_id": "r1"})
+    assert path == tmp_path / "reports" / "warehouse" / "2026-10-27.json"
+    assert json.loads(path.read_text())["all_verified"] is True
+    text = warehouse.render(rows)
+    assert text.splitlines()[0].split()[:2] == ["PARTITION", "TABLE"] and "yes" in text.splitlines()[1]
+    assert warehouse.main(["2026-10-27"]) == 0
+    assert warehouse.main(["2026-10-28"]) == 1  # no result for that partition
+
+
+def test_parsing_touches_no_database_and_starts_no_process():
+    """Parse the DAG file with sockets and subprocesses booby-trapped (the calendar is not built either)."""
+    probe = f"""import sys; sys.path.insert(0, {str(DAGS)!r})
+import socket, subprocess, runpy
+dag_file = {str(DAGS / 'tributary_warehouse.py')!r}
+runpy.run_path(dag_file)
+def boom(*a, **k): raise SystemExit("work at parse time: " + repr(a)[:200])
+socket.socket.connect = boom
+subprocess.Popen.__init__ = boom
+g = runpy.run_path(dag_file)
+from tributary import timetable
+print(len(g['dag'].tasks), timetable._calendar.cache_info().currsize)
+"""
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "9 0"
