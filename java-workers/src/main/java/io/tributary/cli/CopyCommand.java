@@ -10,6 +10,7 @@ import io.tributary.ledger.RunContext;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -22,11 +23,15 @@ import picocli.CommandLine.ParentCommand;
         optionListHeading = "%nOptions:%n",
         description = {
             "Copy one table from a source PostgreSQL into the target PostgreSQL by streaming binary COPY",
-            "(constant memory, no temporary files). The source side runs in one REPEATABLE READ READ ONLY",
-            "snapshot in which the source database also computes rows and checksum; the target side is one",
-            "transaction (create table if absent, COPY, verify the target checksum, primary key, ledger).",
-            "A table the ledger already has as copied is skipped (status \"skipped\"). A target holding rows",
-            "the ledger does not account for is refused unless --truncate."
+            "(constant memory, no temporary files). A big table is cut into key ranges (integer key:",
+            "equal-width ranges; other keys: sampled quantiles; no usable key: ctid page ranges), planned",
+            "once and stored in the chunk ledger, and copied by --parallelism workers that all read one",
+            "exported source snapshot. Each chunk is one target transaction: COPY, the target's checksum of",
+            "exactly the rows it landed, the source's checksum of the range in the snapshot, ledger, commit.",
+            "A mismatch rolls the chunk back and exits 3 naming the key range. Chunk checksums add up to the",
+            "table checksum. A re-run after a crash (even kill -9) reuses the plan and copies only the chunks",
+            "not yet committed. A table the ledger already has as copied is skipped (status \"skipped\").",
+            "A target holding rows the ledger does not account for is refused unless --truncate."
         })
 final class CopyCommand implements Callable<Integer> {
 
@@ -58,8 +63,12 @@ final class CopyCommand implements Callable<Integer> {
             description = "Run id for the ledger (default: $AIRFLOW_CTX_DAG_RUN_ID, else manual__<time>).")
     String runId;
 
+    @Mixin
+    ChunkOptions chunks;
+
     @Option(names = "--progress-every", paramLabel = "SECONDS", defaultValue = "5",
-            description = "Seconds between progress lines on stderr (default: ${DEFAULT-VALUE}).")
+            description = "Seconds between progress lines on stderr and progress updates in the control schema"
+                    + " (default: ${DEFAULT-VALUE}).")
     double progressSeconds;
 
     @Override
@@ -75,7 +84,8 @@ final class CopyCommand implements Callable<Integer> {
                 migration = new MigrationConfigLoader().load(Options.configFile(config, context));
             }
             CopyRequest request = new CopyRequest(migration, source, sourceTable, target, explicitTarget, truncate,
-                    RunContext.fromEnvironment(context.env(), runId), progressSeconds);
+                    RunContext.fromEnvironment(context.env(), runId), progressSeconds, null,
+                    chunks.chunking(migration));
             CopyResult result = new TableCopy(context.connections("copy"), summary).run(request);
             if (CopyResult.COPIED.equals(result.status())) {
                 metrics.rows(result.rows());

@@ -2,7 +2,9 @@ package io.tributary.copy;
 
 /**
  * The copy's result line (XCom). {@code checksum} is the source's, computed by the source database in the
- * same snapshot as the copy; {@code target_checksum} is the target's over what landed.
+ * same snapshot as the copy (the sum of its chunks' checksums); {@code target_checksum} is the target's over
+ * what landed. {@code chunks}, {@code chunk_key} and {@code parallelism} say how the table was cut (null when
+ * the copy was skipped).
  */
 public record CopyResult(
         String table,
@@ -17,7 +19,10 @@ public record CopyResult(
         double seconds,
         String status,
         String format,
-        String runId) {
+        String runId,
+        Integer chunks,
+        String chunkKey,
+        Integer parallelism) {
 
     public static final String COPIED = "copied";
     public static final String SKIPPED = "skipped";

@@ -45,6 +45,7 @@ final class CopyStream {
         PGCopyOutputStream sink = new PGCopyOutputStream(in, WRITE_BUFFER);
         long bytes = 0;
         long messages = 0;
+        // COPY TO sends one CopyData message per row.
         try {
             byte[] data;
             while (true) {
@@ -66,10 +67,14 @@ final class CopyStream {
                 }
                 bytes += data.length;
                 messages++;
-                progress.update(messages, bytes);
+                progress.streamed(1, data.length);
             }
             try {
-                return new Streamed(sink.endCopy(), bytes);
+                long landed = sink.endCopy();
+                if (landed != messages) {
+                    LOG.warning("the target reports " + landed + " rows landed, the source sent " + messages);
+                }
+                return new Streamed(landed, bytes);
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, targetId);
             }

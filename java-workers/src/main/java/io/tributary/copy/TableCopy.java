@@ -2,6 +2,8 @@ package io.tributary.copy;
 
 import io.tributary.catalog.CatalogReader;
 import io.tributary.catalog.CatalogReader.UserType;
+import io.tributary.catalog.Identifiers;
+import io.tributary.catalog.KeyRange;
 import io.tributary.catalog.RowSelection;
 import io.tributary.catalog.TableRef;
 import io.tributary.catalog.TableShape;
@@ -28,25 +30,39 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Copies one table from a source PostgreSQL into the target PostgreSQL, verified and recorded.
+ * Copies one table from a source PostgreSQL into the target PostgreSQL, chunk by chunk, verified and recorded.
  *
  * <ol>
- *   <li>The source runs one REPEATABLE READ READ ONLY transaction: its catalog, its checksum and the COPY
- *       all see the same snapshot, so the checksum describes exactly the rows that were streamed.</li>
- *   <li>The target runs one transaction: create the table if absent (or TRUNCATE with --truncate), COPY,
- *       compute the target checksum, add the primary key, record the ledger (when the control schema
- *       lives in the target database) and commit. A kill -9 anywhere leaves nothing half-done.</li>
- *   <li>Idempotent: a table the ledger has as copied, whose target still holds the rows the ledger
- *       accounts for, is skipped.</li>
+ *   <li>A coordinator opens one REPEATABLE READ READ ONLY transaction on the source and exports its snapshot;
+ *       every chunk worker imports it ({@code SET TRANSACTION SNAPSHOT}), so all chunks, and the checksums
+ *       the source computes for them, see one consistent state of the table.</li>
+ *   <li>The table is cut into key ranges ({@link ChunkPlanner}); the plan is stored in the chunk ledger, so a
+ *       re-run reuses it and skips the chunks already copied.</li>
+ *   <li>Each chunk is one target transaction: binary COPY of the range, the target database's checksum of
+ *       exactly the rows this transaction landed ({@code xmin} = its own transaction id), the source's checksum
+ *       of the same range in the snapshot, the chunk's ledger row, commit. A kill -9 loses at most the chunks
+ *       in flight, whose transactions never commit.</li>
+ *   <li>Chunk checksums add up (mod 2^64) to the table's checksum. A finished table is skipped on re-run; a
+ *       target holding rows the ledger does not account for is refused unless {@code --truncate}.</li>
  * </ol>
  */
 public final class TableCopy {
@@ -122,21 +138,22 @@ public final class TableCopy {
         }
     }
 
-    /** One attempt at one table, over its three connections. */
+    /** One attempt at one table: a coordinator over three connections, plus a pool of chunk workers. */
     private final class Attempt {
         private final CopyRequest request;
         private final Plan plan;
+        /** Holds the exported snapshot open until every chunk is done. */
         private final Connection source;
+        /** Autocommit: DDL, the skip/truncate decision and the per-table advisory lock (session level). */
         private final Connection target;
         /** Autocommit connection to the control schema: progress that must survive a rollback. */
         private final Connection ledger;
-        /** Where the final ledger update goes: the target transaction itself when the ledger lives there. */
-        private final Connection ledgerTx;
         private final TableLedger tables;
         private final ChunkLedger chunks;
         private final AuditLog audit;
         private final long startedNanos = System.nanoTime();
         private final OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        private String snapshotId;
 
         Attempt(CopyRequest request, Plan plan, Connection source, Connection target, Connection ledger) {
             this.request = request;
@@ -144,7 +161,6 @@ public final class TableCopy {
             this.source = source;
             this.target = target;
             this.ledger = ledger;
-            this.ledgerTx = plan.ledgerInTarget() ? target : ledger;
             ControlSchema control = plan.controlSchema();
             this.tables = new TableLedger(control);
             this.chunks = new ChunkLedger(control);
@@ -153,218 +169,43 @@ public final class TableCopy {
 
         CopyResult run() {
             TableShape shape = readSource();
-            prepareTarget(shape);
+            RowSelection selection = request.shaper().shape(RowSelection.of(shape, null));
+            TableShape outputShape = outputShape(shape, selection);
+            prepareTarget(outputShape);
             Optional<CopyResult> skipped = skipOrMakeRoom();
             if (skipped.isPresent()) {
                 return skipped.get();
             }
             long tableId = markStarted();
             try {
-                CopyResult result = copyAndVerify(shape, tableId);
-                if (!plan.ledgerInTarget()) {
-                    // The ledger lives elsewhere: record after the target committed (never ahead of it).
-                    recordCopied(result, ledger, tableId);
-                }
+                CopyResult result = copyAndVerify(shape, selection, outputShape, tableId);
                 endSourceSnapshot();
                 return result;
             } catch (JobFailure failure) {
-                rollbackQuietly(target);
                 recordFailure(failure, tableId);
                 throw failure;
             } catch (RuntimeException e) {
-                rollbackQuietly(target);
                 recordFailure(JobFailure.failed(e.toString(), e), tableId);
                 throw e;
             }
         }
 
-        /** Opens the source snapshot and reads the table's shape in it; a missing table is bad input. */
+        /** Opens and exports the source snapshot and reads the table's shape in it; a missing table is bad input. */
         private TableShape readSource() {
             try (RunSummary.Step step = summary.begin("source catalog")) {
                 source.setAutoCommit(false);
                 execute(source, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                return catalog.read(source, plan.table()).orElseThrow(() -> JobFailure.badInput(
+                TableShape shape = catalog.read(source, plan.table()).orElseThrow(() -> JobFailure.badInput(
                         "table " + plan.table() + " does not exist in " + plan.source()));
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.source());
-            }
-        }
-
-        /**
-         * Only now that the input is known good does anything change on the target side: the control
-         * schema, shared schemas and types, then the target transaction with its table lock.
-         */
-        private void prepareTarget(TableShape shape) {
-            try (RunSummary.Step step = summary.begin("control schema")) {
-                plan.controlSchema().ensure(ledger);
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.control());
-            }
-            try {
-                List<UserType> types = catalog.userTypes(source, shape);
-                TargetTable.prepareSharedObjects(target, plan.targetTable(), types);
-                target.setAutoCommit(false);
-                lockTargetTable();
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.target());
-            }
-        }
-
-        /** Parallel workers may target the same table (many-to-one); only one may write it at a time. */
-        private void lockTargetTable() throws SQLException {
-            try (PreparedStatement ps = target.prepareStatement(
-                    "SELECT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended(?, 0))")) {
-                ps.setString(1, "tributary copy into " + plan.targetTable());
-                try (ResultSet rs = ps.executeQuery()) {
+                try (Statement st = source.createStatement();
+                        ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_export_snapshot()")) {
                     rs.next();
-                    if (!rs.getBoolean(1)) {
-                        target.rollback();
-                        throw JobFailure.retryable("another worker is copying into " + plan.targetTable()
-                                + " in " + plan.target() + " right now; retry later", null);
-                    }
+                    snapshotId = rs.getString(1);
                 }
-            }
-        }
-
-        /** Skip (already copied), refuse (unaccounted rows), or TRUNCATE (--truncate); else carry on. */
-        private Optional<CopyResult> skipOrMakeRoom() {
-            try {
-                Optional<Entry> previous = tables.find(ledgerTx, plan.key());
-                boolean exists = TargetTable.exists(target, plan.targetTable());
-                long targetRows = exists ? TargetTable.rowCount(target, plan.targetTable()) : 0;
-                long accounted = tables.copiedRowsInto(ledgerTx, plan.target(), plan.targetTable().toString());
-                boolean copied = previous.isPresent() && TableLedger.COPIED.equals(previous.get().status());
-                if (copied && !request.truncate() && targetRows == accounted) {
-                    return Optional.of(skip(previous.get()));
-                }
-                if (!request.truncate() && targetRows != accounted) {
-                    target.rollback();
-                    throw JobFailure.badInput(targetRows > accounted
-                            ? "target " + plan.targetTable() + " already holds "
-                                    + RunSummary.count(targetRows - accounted)
-                                    + " rows not written by this run; pass --truncate to replace them"
-                            : "target " + plan.targetTable() + " holds " + RunSummary.count(targetRows)
-                                    + " rows but the ledger accounts for " + RunSummary.count(accounted)
-                                    + "; pass --truncate to copy it again");
-                }
-                if (request.truncate() && exists) {
-                    refuseTruncatingOtherSources();
-                    execute(target, "TRUNCATE " + plan.targetTable().quoted());
-                    LOG.info("truncated " + plan.targetTable() + " (" + RunSummary.count(targetRows) + " rows)");
-                }
-                return Optional.empty();
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.target());
-            }
-        }
-
-        private CopyResult skip(Entry entry) throws SQLException {
-            LOG.info(plan.label() + ": already copied, nothing to do (" + RunSummary.count(entry.rows())
-                    + " rows, checksum " + entry.sourceChecksum() + ", run " + entry.runId() + ")");
-            target.rollback();
-            audit.append(ledger, request.run(), "copy.skipped", detail(
-                    "rows", entry.rows(), "checksum", entry.sourceChecksum(), "copied_by_run", entry.runId()));
-            summary.record("skip (already copied)", entry.rows(), 0);
-            return new CopyResult(plan.table().toString(), plan.source(), plan.target(),
-                    plan.targetTable().toString(), entry.rows(), entry.sourceChecksum(), entry.targetChecksum(),
-                    entry.verified(), entry.bytes() == null ? 0 : entry.bytes(), seconds(), CopyResult.SKIPPED,
-                    null, request.run().runId());
-        }
-
-        /** TRUNCATE would also drop what other sources copied into a shared target table. */
-        private void refuseTruncatingOtherSources() throws SQLException {
-            for (Entry e : tables.list(ledgerTx, null)) {
-                boolean sameTarget = e.key().target().equals(plan.target())
-                        && e.key().targetTable().equals(plan.targetTable().toString());
-                if (sameTarget && !e.key().equals(plan.key()) && TableLedger.COPIED.equals(e.status())) {
-                    target.rollback();
-                    throw JobFailure.badInput("--truncate would also remove rows copied into " + plan.targetTable()
-                            + " from " + e.key().source() + " " + e.key().sourceTable());
-                }
-            }
-        }
-
-        /** Committed at once (own connection), so status shows the copy in flight and counts attempts. */
-        private long markStarted() {
-            try {
-                new RunLedger(plan.controlSchema()).touch(ledger, request.run());
-                long tableId = tables.begin(ledger, plan.key(), request.run().runId());
-                chunks.record(ledger, new Chunk(tableId, 0, null, TableLedger.COPYING, null, null, null, null, 0),
-                        request.run().runId(), null, true);
-                return tableId;
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.control());
-            }
-        }
-
-        private CopyResult copyAndVerify(TableShape shape, long tableId) {
-            RowSelection selection = request.shaper().shape(RowSelection.of(shape, null));
-            TableShape outputShape = outputShape(shape, selection);
-            Checksum sourceChecksum;
-            try (RunSummary.Step step = summary.begin("source checksum")) {
-                sourceChecksum = new TableChecksum(selection).compute(source);
-                step.rows(sourceChecksum.rows());
+                return shape;
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.source());
             }
-
-            TableShape targetShape;
-            try {
-                if (!TargetTable.exists(target, plan.targetTable())) {
-                    TargetTable.create(target, plan.targetTable(), outputShape);
-                }
-                targetShape = catalog.read(target, plan.targetTable()).orElseThrow();
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.target());
-            }
-            // The target checksum hashes the target's columns in the source's order, so both sides agree.
-            RowSelection landed = RowSelection.of(targetShape, outputShape.columnNames(), null,
-                    "target table " + plan.targetTable() + " in " + plan.target());
-
-            boolean binary = outputShape.binaryCopySafe();
-            String format = binary ? "binary" : "text";
-            if (!binary) {
-                LOG.info("using text COPY: a column's binary form would carry database-local type OIDs");
-            }
-            String options = binary ? " (FORMAT binary)" : "";
-            CopyStream.Streamed streamed;
-            try (RunSummary.Step step = summary.begin("copy (" + format + ")")) {
-                streamed = CopyStream.pump(
-                        source, plan.source(), "COPY (" + selection.selectSql() + ") TO STDOUT" + options,
-                        target, plan.target(),
-                        "COPY " + plan.targetTable().quoted() + " (" + landed.columnList() + ") FROM STDIN" + options,
-                        new CopyProgress("copy " + plan.label(), sourceChecksum.rows(), request.progressSeconds()));
-                step.rows(streamed.rows());
-            }
-            LOG.info("copied " + RunSummary.count(streamed.rows()) + " rows, "
-                    + String.format(Locale.ROOT, "%.1f", streamed.bytes() / 1e6) + " MB");
-
-            Checksum targetChecksum;
-            try (RunSummary.Step step = summary.begin("target checksum")) {
-                targetChecksum = new TableChecksum(landed).compute(target);
-                step.rows(targetChecksum.rows());
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.target());
-            }
-            if (!targetChecksum.equals(sourceChecksum) || streamed.rows() != sourceChecksum.rows()) {
-                throw mismatch(sourceChecksum, targetChecksum);
-            }
-
-            addPrimaryKeyIfMissing(outputShape, targetShape);
-            CopyResult result = new CopyResult(plan.table().toString(), plan.source(), plan.target(),
-                    plan.targetTable().toString(), sourceChecksum.rows(), sourceChecksum.hex(), targetChecksum.hex(),
-                    true, streamed.bytes(), seconds(), CopyResult.COPIED, format, request.run().runId());
-            try (RunSummary.Step step = summary.begin("commit")) {
-                if (plan.ledgerInTarget()) {
-                    recordCopied(result, ledgerTx, tableId);
-                }
-                target.commit();
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.target());
-            }
-            LOG.info("verified " + plan.label() + ": " + RunSummary.count(result.rows()) + " rows, checksum "
-                    + result.checksum());
-            return result;
         }
 
         /** The target table's shape: the selection's output columns, keeping the source key if all selected. */
@@ -375,16 +216,479 @@ public final class TableCopy {
             return new TableShape(plan.targetTable(), selection.columns(), key);
         }
 
-        private JobFailure mismatch(Checksum source, Checksum target) {
+        /**
+         * Only now that the input is known good does anything change on the target side: the control
+         * schema, shared schemas and types, then the per-table lock.
+         */
+        private void prepareTarget(TableShape outputShape) {
+            try (RunSummary.Step step = summary.begin("control schema")) {
+                plan.controlSchema().ensure(ledger);
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+            try {
+                List<UserType> types = catalog.userTypes(source, outputShape);
+                TargetTable.prepareSharedObjects(target, plan.targetTable(), types);
+                target.setAutoCommit(true);
+                lockTargetTable();
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.target());
+            }
+        }
+
+        /**
+         * Several sources may target one table (many-to-one); only one copy into it may run at a time, or the
+         * row accounting below could race. Session level: released when this worker ends, even by kill -9.
+         */
+        private void lockTargetTable() throws SQLException {
+            try (PreparedStatement ps = target.prepareStatement(
+                    "SELECT pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended(?, 0))")) {
+                ps.setString(1, "tributary copy into " + plan.targetTable());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw JobFailure.retryable("another worker is copying into " + plan.targetTable()
+                                + " in " + plan.target() + " right now; retry later", null);
+                    }
+                }
+            }
+        }
+
+        /** Skip (already copied), refuse (unaccounted rows), or TRUNCATE (--truncate); else carry on. */
+        private Optional<CopyResult> skipOrMakeRoom() {
+            try {
+                Optional<Entry> previous = tables.find(ledger, plan.key());
+                boolean exists = TargetTable.exists(target, plan.targetTable());
+                long targetRows = exists ? TargetTable.rowCount(target, plan.targetTable()) : 0;
+                long accounted = tables.copiedRowsInto(ledger, plan.target(), plan.targetTable().toString());
+                boolean copied = previous.isPresent() && TableLedger.COPIED.equals(previous.get().status());
+                if (copied && !request.truncate() && targetRows == accounted) {
+                    return Optional.of(skip(previous.get()));
+                }
+                if (!request.truncate() && targetRows != accounted) {
+                    throw JobFailure.badInput(targetRows > accounted
+                            ? "target " + plan.targetTable() + " already holds "
+                                    + RunSummary.count(targetRows - accounted)
+                                    + " rows not written by this run; pass --truncate to replace them"
+                            : "target " + plan.targetTable() + " holds " + RunSummary.count(targetRows)
+                                    + " rows but the ledger accounts for " + RunSummary.count(accounted)
+                                    + "; pass --truncate to copy it again");
+                }
+                if (request.truncate()) {
+                    refuseTruncatingOtherSources();
+                    truncate(previous, exists, targetRows);
+                }
+                return Optional.empty();
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.target());
+            }
+        }
+
+        /** TRUNCATE and forget the chunk plan together when the ledger lives in the target. */
+        private void truncate(Optional<Entry> previous, boolean exists, long targetRows) throws SQLException {
+            if (plan.ledgerInTarget()) {
+                target.setAutoCommit(false);
+                try {
+                    if (exists) {
+                        execute(target, "TRUNCATE " + plan.targetTable().quoted());
+                    }
+                    if (previous.isPresent()) {
+                        chunks.reset(target, previous.get().tableId());
+                    }
+                    target.commit();
+                } catch (SQLException | RuntimeException e) {
+                    target.rollback();
+                    throw e;
+                } finally {
+                    target.setAutoCommit(true);
+                }
+            } else {
+                if (exists) {
+                    execute(target, "TRUNCATE " + plan.targetTable().quoted());
+                }
+                if (previous.isPresent()) {
+                    chunks.reset(ledger, previous.get().tableId());
+                }
+            }
+            if (exists) {
+                LOG.info("truncated " + plan.targetTable() + " (" + RunSummary.count(targetRows) + " rows)");
+            }
+        }
+
+        private CopyResult skip(Entry entry) {
+            LOG.info(plan.label() + ": already copied, nothing to do (" + RunSummary.count(entry.rows())
+                    + " rows, checksum " + entry.sourceChecksum() + ", run " + entry.runId() + ")");
+            try {
+                audit.append(ledger, request.run(), "copy.skipped", detail(
+                        "rows", entry.rows(), "checksum", entry.sourceChecksum(), "copied_by_run", entry.runId()));
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+            summary.record("skip (already copied)", entry.rows(), 0);
+            return new CopyResult(plan.table().toString(), plan.source(), plan.target(),
+                    plan.targetTable().toString(), entry.rows(), entry.sourceChecksum(), entry.targetChecksum(),
+                    entry.verified(), entry.bytes() == null ? 0 : entry.bytes(), seconds(), CopyResult.SKIPPED,
+                    null, request.run().runId(), null, null, null);
+        }
+
+        /** TRUNCATE would also drop what other sources copied into a shared target table. */
+        private void refuseTruncatingOtherSources() throws SQLException {
+            for (Entry e : tables.list(ledger, null)) {
+                boolean sameTarget = e.key().target().equals(plan.target())
+                        && e.key().targetTable().equals(plan.targetTable().toString());
+                if (sameTarget && !e.key().equals(plan.key()) && TableLedger.COPIED.equals(e.status())) {
+                    throw JobFailure.badInput("--truncate would also remove rows copied into " + plan.targetTable()
+                            + " from " + e.key().source() + " " + e.key().sourceTable());
+                }
+            }
+        }
+
+        /** Committed at once (own connection), so status shows the copy in flight and counts attempts. */
+        private long markStarted() {
+            try {
+                new RunLedger(plan.controlSchema()).touch(ledger, request.run());
+                return tables.begin(ledger, plan.key(), request.run().runId());
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+        }
+
+        private CopyResult copyAndVerify(TableShape shape, RowSelection selection, TableShape outputShape,
+                long tableId) {
+            TableShape targetShape;
+            try {
+                if (!TargetTable.exists(target, plan.targetTable())) {
+                    // Committed on its own: chunk transactions are independent and all need the table.
+                    TargetTable.create(target, plan.targetTable(), outputShape);
+                }
+                targetShape = catalog.read(target, plan.targetTable()).orElseThrow();
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.target());
+            }
+            // The target checksum hashes the target's columns in the selection's order, so both sides agree.
+            RowSelection landed = RowSelection.of(targetShape, outputShape.columnNames(), null,
+                    "target table " + plan.targetTable() + " in " + plan.target());
+
+            List<Chunk> planned = chunkPlan(shape, selection, tableId);
+            long expectedRows;
+            try (RunSummary.Step step = summary.begin("source rows")) {
+                expectedRows = countRows(selection);
+                step.rows(expectedRows);
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.source());
+            }
+
+            boolean binary = outputShape.binaryCopySafe();
+            String format = binary ? "binary" : "text";
+            if (!binary) {
+                LOG.info("using text COPY: a column's binary form would carry database-local type OIDs");
+            }
+            List<Chunk> todo = planned.stream().filter(c -> !TableLedger.COPIED.equals(c.status())).toList();
+            List<Chunk> done = planned.stream().filter(c -> TableLedger.COPIED.equals(c.status())).toList();
+            long doneRows = done.stream().mapToLong(c -> c.rows() == null ? 0 : c.rows()).sum();
+            if (!done.isEmpty()) {
+                LOG.info("resuming: " + done.size() + " of " + planned.size() + " chunks already copied ("
+                        + RunSummary.count(doneRows) + " rows), " + todo.size() + " to go");
+            }
+            String key = planned.get(0).range() == null ? null : planned.get(0).range().column();
+            int parallelism = Math.min(request.chunking().parallelism(), Math.max(1, todo.size()));
+            CopyProgress progress = new CopyProgress("copy " + plan.label(), expectedRows, planned.size(),
+                    done.size(), doneRows);
+            List<ChunkOutcome> outcomes;
+            try (RunSummary.Step step = summary.begin("copy (" + format + ", " + todo.size() + " chunks, "
+                    + parallelism + " workers)")) {
+                outcomes = runChunks(todo, selection, landed, binary, parallelism, progress, tableId, key);
+                step.rows(outcomes.stream().mapToLong(o -> o.rows).sum());
+            }
+
+            Checksum sourceSum = Checksum.EMPTY;
+            Checksum targetSum = Checksum.EMPTY;
+            long bytes = 0;
+            for (Chunk c : done) {
+                sourceSum = sourceSum.plus(new Checksum(c.rows(), c.sourceChecksum()));
+                targetSum = targetSum.plus(new Checksum(c.rows(), c.targetChecksum()));
+                bytes += c.bytes() == null ? 0 : c.bytes();
+            }
+            for (ChunkOutcome o : outcomes) {
+                sourceSum = sourceSum.plus(o.source);
+                targetSum = targetSum.plus(o.target);
+                bytes += o.bytes;
+            }
+            if (!sourceSum.equals(targetSum)) {
+                // Every chunk matched, so only a ledger edited by hand can get here.
+                throw mismatch(sourceSum, targetSum, null);
+            }
+
+            addPrimaryKeyIfMissing(outputShape, targetShape);
+            CopyResult result = new CopyResult(plan.table().toString(), plan.source(), plan.target(),
+                    plan.targetTable().toString(), sourceSum.rows(), sourceSum.hex(), targetSum.hex(),
+                    true, bytes, seconds(), CopyResult.COPIED, format, request.run().runId(), planned.size(), key,
+                    parallelism);
+            try (RunSummary.Step step = summary.begin("ledger")) {
+                tables.finish(ledger, plan.key(), request.run().runId(), new Outcome(result.rows(), result.checksum(),
+                        result.targetChecksum(), result.bytes(), startedAt));
+                CopyProgress.Reading r = progress.read();
+                tables.progress(ledger, tableId, new TableLedger.Progress(key, parallelism, planned.size(),
+                        planned.size(), expectedRows, result.rows(), r.rowsPerSecond(), 0.0));
+                audit.append(ledger, request.run(), "copy", detail("rows", result.rows(), "checksum",
+                        result.checksum(), "bytes", result.bytes(), "status", result.status(), "chunks", planned.size(),
+                        "resumed_chunks", done.size()));
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+            LOG.info("verified " + plan.label() + ": " + RunSummary.count(result.rows()) + " rows in "
+                    + planned.size() + " chunks, checksum " + result.checksum());
+            return result;
+        }
+
+        /** The stored plan when there is one (a resumed copy), else a new one, stored before any chunk runs. */
+        private List<Chunk> chunkPlan(TableShape shape, RowSelection selection, long tableId) {
+            try {
+                List<Chunk> stored = chunks.chunks(ledger, tableId);
+                if (!stored.isEmpty()) {
+                    LOG.info("reusing the stored plan of " + stored.size() + " chunks");
+                    return stored;
+                }
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+            ChunkPlanner.ChunkPlan chunkPlan;
+            try (RunSummary.Step step = summary.begin("chunk plan")) {
+                long tableRows = countRows(RowSelection.of(shape, null));
+                chunkPlan = ChunkPlanner.plan(source, shape, tableRows, request.chunking().chunkRows(),
+                        request.chunking().keyColumn());
+                step.rows(tableRows);
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.source());
+            }
+            LOG.info("chunk plan: " + chunkPlan.ranges().size() + " chunk(s), " + chunkPlan.method());
+            try {
+                chunks.plan(ledger, tableId, chunkPlan.ranges(), request.run().runId());
+                return chunks.chunks(ledger, tableId);
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+        }
+
+        private long countRows(RowSelection selection) throws SQLException {
+            try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT count(*) FROM (" + selection.selectSql() + ") AS r")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+
+        /**
+         * Runs the chunks on {@code parallelism} workers, each with its own source connection in the exported
+         * snapshot and its own target connection. The first failure stops the others taking new chunks.
+         */
+        private List<ChunkOutcome> runChunks(List<Chunk> todo, RowSelection selection, RowSelection landed,
+                boolean binary, int parallelism, CopyProgress progress, long tableId, String key) {
+            ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>(todo);
+            List<ChunkOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+            AtomicBoolean stop = new AtomicBoolean();
+            ExecutorService pool = Executors.newFixedThreadPool(parallelism, r -> {
+                Thread t = new Thread(r, "chunk-worker");
+                t.setDaemon(true);
+                return t;
+            });
+            ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "progress");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = Math.max(100, (long) (request.progressSeconds() * 1000));
+            reporter.scheduleAtFixedRate(() -> report(progress, tableId, key, parallelism), every, every,
+                    TimeUnit.MILLISECONDS);
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < parallelism; i++) {
+                futures.add(pool.submit(() -> {
+                    new ChunkWorker(selection, landed, binary, progress).drain(queue, stop, outcomes);
+                    return null;
+                }));
+            }
+            RuntimeException first = null;
+            try {
+                for (Future<?> f : futures) {
+                    try {
+                        f.get();
+                    } catch (ExecutionException e) {
+                        stop.set(true);
+                        RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
+                                : JobFailure.failed(e.getCause().toString(), e.getCause());
+                        // A verification failure names the data problem; prefer it over knock-on errors.
+                        if (first == null || (cause instanceof JobFailure jf
+                                && jf.exitCode() == ExitCode.VERIFICATION_FAILED)) {
+                            first = cause;
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        stop.set(true);
+                        first = JobFailure.failed("interrupted", e);
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+                reporter.shutdownNow();
+                try {
+                    reporter.awaitTermination(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+            progress.log();
+            return outcomes;
+        }
+
+        /** Logs progress and stores it in the control schema (the reporter thread owns the ledger meanwhile). */
+        private void report(CopyProgress progress, long tableId, String key, int parallelism) {
+            progress.log();
+            CopyProgress.Reading r = progress.read();
+            try {
+                synchronized (ledger) {
+                    tables.progress(ledger, tableId, new TableLedger.Progress(key, parallelism, r.chunksTotal(),
+                            r.chunksDone(), r.expectedRows(), r.rows(), r.rowsPerSecond(), r.etaSeconds()));
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.log(Level.FINE, "could not store progress", e);
+            }
+        }
+
+        /** What one chunk landed. */
+        private record ChunkOutcome(long rows, long bytes, Checksum source, Checksum target) {
+        }
+
+        /** One worker thread: its own connections, chunks taken from the shared queue until none is left. */
+        private final class ChunkWorker {
+            private final RowSelection selection;
+            private final RowSelection landed;
+            private final boolean binary;
+            private final CopyProgress progress;
+
+            ChunkWorker(RowSelection selection, RowSelection landed, boolean binary, CopyProgress progress) {
+                this.selection = selection;
+                this.landed = landed;
+                this.binary = binary;
+                this.progress = progress;
+            }
+
+            void drain(ConcurrentLinkedQueue<Chunk> queue, AtomicBoolean stop, List<ChunkOutcome> outcomes) {
+                Connection src = null;
+                Connection dst = null;
+                Connection book = null;
+                try {
+                    src = connections.open(plan.source());
+                    try {
+                        src.setAutoCommit(false);
+                        execute(src, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                        execute(src, "SET TRANSACTION SNAPSHOT " + Identifiers.literal(snapshotId));
+                    } catch (SQLException e) {
+                        throw DatabaseFault.classify(e, plan.source());
+                    }
+                    dst = connections.open(plan.target());
+                    dst.setAutoCommit(false);
+                    book = connections.open(plan.control());
+                    Chunk chunk;
+                    while (!stop.get() && (chunk = queue.poll()) != null) {
+                        outcomes.add(copyChunk(chunk, src, dst, book));
+                    }
+                    src.commit();
+                } catch (SQLException e) {
+                    throw DatabaseFault.classify(e, plan.target());
+                } finally {
+                    ConnectionFactory.closeQuietly(src);
+                    ConnectionFactory.closeQuietly(dst);
+                    ConnectionFactory.closeQuietly(book);
+                }
+            }
+
+            private ChunkOutcome copyChunk(Chunk chunk, Connection src, Connection dst, Connection book) {
+                KeyRange range = chunk.range();
+                String where = range == null ? "whole table" : "key range " + range;
+                RowSelection part = selection.withRange(range);
+                try {
+                    chunks.record(book, new Chunk(chunk.tableId(), chunk.chunkNo(), range, TableLedger.COPYING,
+                            null, null, null, null, 0), request.run().runId(), null, true);
+                } catch (SQLException e) {
+                    throw DatabaseFault.classify(e, plan.control());
+                }
+                String options = binary ? " (FORMAT binary)" : "";
+                CopyStream.Streamed streamed = CopyStream.pump(
+                        src, plan.source(), "COPY (" + part.selectSql() + ") TO STDOUT" + options,
+                        dst, plan.target(),
+                        "COPY " + plan.targetTable().quoted() + " (" + landed.columnList() + ") FROM STDIN" + options,
+                        progress);
+                Checksum targetChecksum;
+                try {
+                    // Exactly the rows this transaction wrote, whatever else the table holds.
+                    targetChecksum = new TableChecksum(landed.withPredicate(
+                            "\"xmin\" = pg_catalog.pg_current_xact_id()::xid")).compute(dst);
+                } catch (SQLException e) {
+                    rollbackQuietly(dst);
+                    throw DatabaseFault.classify(e, plan.target());
+                }
+                Checksum sourceChecksum;
+                try {
+                    sourceChecksum = new TableChecksum(part).compute(src);
+                } catch (SQLException e) {
+                    rollbackQuietly(dst);
+                    throw DatabaseFault.classify(e, plan.source());
+                }
+                if (!targetChecksum.equals(sourceChecksum) || streamed.rows() != sourceChecksum.rows()) {
+                    rollbackQuietly(dst);
+                    progress.discard(streamed.rows(), streamed.bytes());
+                    JobFailure failure = mismatch(sourceChecksum, targetChecksum, range);
+                    try {
+                        chunks.record(book, new Chunk(chunk.tableId(), chunk.chunkNo(), range, TableLedger.MISMATCH,
+                                sourceChecksum.rows(), sourceChecksum.hex(), targetChecksum.hex(), streamed.bytes(), 0),
+                                request.run().runId(), failure.getMessage(), false);
+                    } catch (SQLException e) {
+                        LOG.warning("could not record the chunk mismatch: " + e.getMessage());
+                    }
+                    throw failure;
+                }
+                Chunk copied = new Chunk(chunk.tableId(), chunk.chunkNo(), range, TableLedger.COPIED,
+                        sourceChecksum.rows(), sourceChecksum.hex(), targetChecksum.hex(), streamed.bytes(), 0);
+                try {
+                    if (plan.ledgerInTarget()) {
+                        // The chunk's ledger row commits with its rows: "copied" can never run ahead of the data.
+                        chunks.record(dst, copied, request.run().runId(), null, false);
+                        dst.commit();
+                    } else {
+                        dst.commit();
+                        chunks.record(book, copied, request.run().runId(), null, false);
+                    }
+                } catch (SQLException e) {
+                    rollbackQuietly(dst);
+                    throw DatabaseFault.classify(e, plan.target());
+                }
+                progress.chunkDone();
+                LOG.fine("chunk " + chunk.chunkNo() + " (" + where + "): " + RunSummary.count(streamed.rows())
+                        + " rows, checksum " + sourceChecksum.hex());
+                return new ChunkOutcome(streamed.rows(), streamed.bytes(), sourceChecksum, targetChecksum);
+            }
+        }
+
+        private JobFailure mismatch(Checksum source, Checksum target, KeyRange range) {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("table", plan.table().toString());
             details.put("rows", source.rows());
             details.put("target_rows", target.rows());
             details.put("checksum", source.hex());
             details.put("target_checksum", target.hex());
-            return JobFailure.verificationFailed("verification failed for " + plan.label() + ": source "
+            details.put("key_range", range == null ? null : range.toString());
+            String where = range == null ? "" : " in key range " + describe(range);
+            return JobFailure.verificationFailed("verification failed for " + plan.label() + where + ": source "
                     + RunSummary.count(source.rows()) + " rows / " + source.hex() + ", target "
-                    + RunSummary.count(target.rows()) + " rows / " + target.hex() + " (target rolled back)", details);
+                    + RunSummary.count(target.rows()) + " rows / " + target.hex() + " (chunk rolled back)", details);
+        }
+
+        private String describe(KeyRange range) {
+            return range.column() + " [" + (range.lo() == null ? "-inf" : range.lo()) + ", "
+                    + (range.hi() == null ? "+inf" : range.hi()) + ")";
         }
 
         private void addPrimaryKeyIfMissing(TableShape shape, TableShape targetShape) {
@@ -400,19 +704,6 @@ public final class TableCopy {
             }
         }
 
-        private void recordCopied(CopyResult result, Connection into, long tableId) {
-            try {
-                tables.finish(into, plan.key(), request.run().runId(), new Outcome(result.rows(), result.checksum(),
-                        result.targetChecksum(), result.bytes(), startedAt));
-                chunks.record(into, new Chunk(tableId, 0, null, TableLedger.COPIED, result.rows(), result.checksum(),
-                        result.targetChecksum(), result.bytes(), 0), request.run().runId(), null, false);
-                audit.append(into, request.run(), "copy", detail("rows", result.rows(), "checksum",
-                        result.checksum(), "bytes", result.bytes(), "status", result.status()));
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.control());
-            }
-        }
-
         /** Best effort: the failure being reported matters more than a failure to record it. */
         private void recordFailure(JobFailure failure, long tableId) {
             boolean mismatch = failure.exitCode() == ExitCode.VERIFICATION_FAILED;
@@ -422,12 +713,12 @@ public final class TableCopy {
             String sourceChecksum = (String) d.get("checksum");
             String targetChecksum = (String) d.get("target_checksum");
             try {
-                tables.fail(ledger, plan.key(), request.run().runId(), status, failure.getMessage(), rows,
-                        sourceChecksum, targetChecksum);
-                chunks.record(ledger, new Chunk(tableId, 0, null, status, rows, sourceChecksum, targetChecksum, null,
-                        0), request.run().runId(), failure.getMessage(), false);
-                audit.append(ledger, request.run(), "copy.failed", detail(
-                        "status", status, "exit_code", failure.exitCode().code(), "error", failure.getMessage()));
+                synchronized (ledger) {
+                    tables.fail(ledger, plan.key(), request.run().runId(), status, failure.getMessage(), rows,
+                            sourceChecksum, targetChecksum);
+                    audit.append(ledger, request.run(), "copy.failed", detail("status", status, "exit_code",
+                            failure.exitCode().code(), "error", failure.getMessage(), "key_range", d.get("key_range")));
+                }
             } catch (SQLException | RuntimeException e) {
                 LOG.warning("could not record the failure in the ledger: " + e.getMessage());
             }

@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * The chunk ledger: per key range of a table, its status, rows, both checksums and attempts. A resumed
- * copy asks it which chunks are not done yet. (Today a table is copied as one chunk, number 0, covering
- * the whole key space.)
+ * copy asks it which chunks are not done yet and reuses the same plan; a chunk's row is updated in the
+ * same target transaction that lands its rows, so "copied" here means committed there.
  */
 public final class ChunkLedger {
     private final ControlSchema schema;
@@ -59,6 +59,34 @@ public final class ChunkLedger {
             ps.setString(i++, error);
             ps.setBoolean(i++, newAttempt);
             ps.setBoolean(i, newAttempt);
+            ps.execute();
+        }
+    }
+
+    /** Replaces the table's chunk plan by these ranges, all pending (a null range is the whole table). */
+    public void plan(Connection connection, long tableId, List<KeyRange> ranges, String runId) throws SQLException {
+        reset(connection, tableId);
+        try (PreparedStatement ps = connection.prepareStatement("INSERT INTO " + schema.table("chunks")
+                + " (table_id, chunk_no, key_column, key_lo, key_hi, status, run_id) VALUES (?, ?, ?, ?, ?, 'pending', ?)")) {
+            for (int i = 0; i < ranges.size(); i++) {
+                KeyRange range = ranges.get(i);
+                ps.setLong(1, tableId);
+                ps.setInt(2, i);
+                ps.setString(3, range == null ? null : range.column());
+                ps.setString(4, range == null ? null : range.lo());
+                ps.setString(5, range == null ? null : range.hi());
+                ps.setString(6, runId);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Forgets the table's chunk plan (its target was truncated). */
+    public void reset(Connection connection, long tableId) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + schema.table("chunks")
+                + " WHERE table_id = ?")) {
+            ps.setLong(1, tableId);
             ps.execute();
         }
     }

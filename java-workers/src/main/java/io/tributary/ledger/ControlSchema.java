@@ -30,7 +30,8 @@ public final class ControlSchema {
      * next one; {@code {s}} stands for the quoted schema name.
      */
     private static final List<Migration> MIGRATIONS = List.of(
-            new Migration("core", 1, "001-ledger.sql"));
+            new Migration("core", 1, "001-ledger.sql"),
+            new Migration("copy", 1, "001-progress.sql"));
 
     record Migration(String module, int version, String file) {
         String sql(String quotedSchema) {

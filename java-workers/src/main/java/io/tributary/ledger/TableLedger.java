@@ -44,7 +44,8 @@ public final class TableLedger {
             OffsetDateTime finishedAt,
             String runId,
             String error,
-            OffsetDateTime updatedAt) {
+            OffsetDateTime updatedAt,
+            Progress progress) {
 
         /** Copied and both databases computed the same checksum. */
         public boolean verified() {
@@ -65,7 +66,9 @@ public final class TableLedger {
     }
 
     private static final String COLUMNS = "table_id, source, source_table, target, target_table, status, rows,"
-            + " source_checksum, target_checksum, bytes, attempts, started_at, finished_at, run_id, error, updated_at";
+            + " source_checksum, target_checksum, bytes, attempts, started_at, finished_at, run_id, error, updated_at,"
+            + " chunk_key, parallelism, chunks_total, chunks_done, expected_rows, progress_rows, rows_per_second,"
+            + " eta_seconds";
 
     public Optional<Entry> find(Connection connection, Key key) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("SELECT " + COLUMNS + " FROM "
@@ -80,8 +83,10 @@ public final class TableLedger {
 
     /** Rows the ledger says were copied into a target table, from every source (many-to-one consolidation). */
     public long copiedRowsInto(Connection connection, String target, String targetTable) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT coalesce(sum(rows), 0) FROM "
-                + schema.table("table_status") + " WHERE target = ? AND target_table = ? AND status = 'copied'")) {
+        // Chunks commit one by one, so a half-copied table accounts for the rows of its committed chunks.
+        try (PreparedStatement ps = connection.prepareStatement("SELECT coalesce(sum(c.rows), 0) FROM "
+                + schema.table("chunks") + " c JOIN " + schema.table("table_status") + " t USING (table_id)"
+                + " WHERE t.target = ? AND t.target_table = ? AND c.status = 'copied'")) {
             ps.setString(1, target);
             ps.setString(2, targetTable);
             try (ResultSet rs = ps.executeQuery()) {
@@ -162,6 +167,34 @@ public final class TableLedger {
         }
     }
 
+    /** Live progress of a copy in flight (own autocommit connection; best effort). */
+    public void progress(Connection connection, long tableId, Progress p) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("UPDATE " + schema.table("table_status")
+                + " SET chunk_key = ?, parallelism = ?, chunks_total = ?, chunks_done = ?, expected_rows = ?,"
+                + " progress_rows = ?, rows_per_second = ?, eta_seconds = ?, progress_at = clock_timestamp()"
+                + " WHERE table_id = ?")) {
+            ps.setString(1, p.chunkKey());
+            ps.setInt(2, p.parallelism());
+            ps.setInt(3, p.chunksTotal());
+            ps.setInt(4, p.chunksDone());
+            ps.setLong(5, p.expectedRows());
+            ps.setLong(6, p.rows());
+            ps.setLong(7, p.rowsPerSecond());
+            if (p.etaSeconds() == null) {
+                ps.setNull(8, Types.DOUBLE);
+            } else {
+                ps.setDouble(8, p.etaSeconds());
+            }
+            ps.setLong(9, tableId);
+            ps.execute();
+        }
+    }
+
+    /** What {@link #progress} stores. */
+    public record Progress(String chunkKey, int parallelism, int chunksTotal, int chunksDone, long expectedRows,
+            long rows, long rowsPerSecond, Double etaSeconds) {
+    }
+
     /** All entries, or those last touched by one run, in a stable order. */
     public List<Entry> list(Connection connection, String runId) throws SQLException {
         String sql = "SELECT " + COLUMNS + " FROM " + schema.table("table_status")
@@ -203,6 +236,10 @@ public final class TableLedger {
                 rs.getObject("finished_at", OffsetDateTime.class),
                 rs.getString("run_id"),
                 rs.getString("error"),
-                rs.getObject("updated_at", OffsetDateTime.class));
+                rs.getObject("updated_at", OffsetDateTime.class),
+                rs.getObject("chunks_total") == null ? null : new Progress(rs.getString("chunk_key"),
+                        rs.getInt("parallelism"), rs.getInt("chunks_total"), rs.getInt("chunks_done"),
+                        rs.getLong("expected_rows"), rs.getLong("progress_rows"), rs.getLong("rows_per_second"),
+                        (Double) rs.getObject("eta_seconds")));
     }
 }

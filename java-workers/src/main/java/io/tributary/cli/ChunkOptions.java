@@ -1,0 +1,30 @@
+package io.tributary.cli;
+
+import io.tributary.config.MigrationConfig;
+import io.tributary.copy.Chunking;
+import picocli.CommandLine.Option;
+
+/** How a table is cut into chunks: shared by the commands that move or compare a table in parallel. */
+final class ChunkOptions {
+    @Option(names = "--parallelism", paramLabel = "N",
+            description = "Chunks copied at once, each with its own source and target connection"
+                    + " (default: defaults.parallelism in the config, else 1).")
+    Integer parallelism;
+
+    @Option(names = "--chunk-rows", paramLabel = "ROWS",
+            description = "Rows per chunk; a smaller table is one chunk (default: defaults.chunk_rows in the"
+                    + " config, else " + Chunking.DEFAULT_CHUNK_ROWS + ").")
+    Long chunkRows;
+
+    @Option(names = "--key", paramLabel = "COLUMN",
+            description = "NOT NULL column to cut key ranges on, or ctid for page ranges (default: the primary"
+                    + " key's first column, else ctid).")
+    String key;
+
+    Chunking chunking(MigrationConfig config) {
+        var defaults = config.raw().path("defaults");
+        int n = parallelism != null ? parallelism : defaults.path("parallelism").asInt(1);
+        long rows = chunkRows != null ? chunkRows : defaults.path("chunk_rows").asLong(Chunking.DEFAULT_CHUNK_ROWS);
+        return new Chunking(n, rows, key);
+    }
+}
