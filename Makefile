@@ -60,6 +60,9 @@ test-java: worker stack-up
 test-python: venv worker helm sources
 	scripts/test.sh python
 
+bench: venv worker stack-up ## benchmark vs pgcopydb, pg_dump|psql, raw COPY (BENCH_ROWS=5000000 BENCH_REPEAT=3)
+	scripts/bench.sh
+
 airflow-ui: venv worker stack-up ## Airflow UI on http://127.0.0.1:58080 (Ctrl-C to stop)
 	scripts/airflow_ui.sh
 

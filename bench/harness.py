@@ -1,0 +1,204 @@
+"""The benchmark run: one invocation, every contender, alternating and repeated, medians reported.
+
+Environment: BENCH_ROWS (default 5,000,000), BENCH_REPEAT (default 3), BENCH_RSS_ROWS (the smaller
+size for the worker's peak RSS, default 1,000,000), BENCH_RESULTS (output folder, default
+bench/results), BENCH_PUBLISH (1: write the table into README.md; default 1).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import datagen, report, tools
+from bench.stack import Stack
+
+REPO = Path(__file__).resolve().parent.parent
+
+# (id, label, function) in the order of the first repetition; later repetitions rotate it so no tool
+# always runs first (cold caches) or last (a warm, dirty machine).
+COPIES = [
+    ("raw_copy", "raw limit: COPY binary | COPY binary + PK", tools.raw_copy),
+    ("pg_dump", "pg_dump -t trades | psql", tools.pg_dump_psql),
+    ("pgcopydb", "pgcopydb clone (2 table jobs, 2 index jobs)", tools.pgcopydb_clone),
+    ("tributary_copy", "tributary copy (data + PK)", tools.tributary_copy),
+    ("tributary_copy_verified", "tributary copy + verification", tools.tributary_copy_verified),
+]
+DIFFS = [
+    ("tributary_diff", "tributary diff", tools.tributary_diff),
+    ("reladiff", "reladiff", tools.reladiff),
+]
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def rotated(items: list, n: int) -> list:
+    n %= len(items)
+    return items[n:] + items[:n]
+
+
+class Results:
+    def __init__(self, rows: int, repeat: int):
+        self.rows, self.repeat = rows, repeat
+        self.entries: dict[str, dict] = {}
+
+    def entry(self, key: str, label: str, kind: str, rows: int) -> dict:
+        return self.entries.setdefault(key, {"id": key, "label": label, "kind": kind, "rows": rows,
+                                             "status": "ok", "runs": [], "details": []})
+
+    def record(self, key, label, kind, rows, attempt):
+        """attempt() → tools.Run; failures are recorded, not raised: one broken tool must not hide the rest."""
+        e = self.entry(key, label, kind, rows)
+        try:
+            run = attempt()
+        except Exception as exc:  # noqa: BLE001 — reported in the table and the JSON, and the exit code
+            e["status"] = "failed"
+            e.setdefault("errors", []).append(str(exc)[-2000:])
+            log(f"{label}: FAILED: {exc}")
+            if os.environ.get("BENCH_DEBUG"):
+                traceback.print_exc()
+            return None
+        e["runs"].append(round(run.seconds, 3))
+        if run.rows is not None:
+            e.setdefault("target_rows", []).append(run.rows)
+        if run.peak_rss_bytes:
+            e["peak_rss_mb"] = max(e.get("peak_rss_mb", 0), round(run.peak_rss_bytes / 2**20, 1))
+        if run.detail:
+            e["details"].append(run.detail)
+        log(f"{label}: {run.seconds:.2f} s" + (f", peak RSS {run.peak_rss_bytes / 2**20:.0f} MB"
+                                                 if run.peak_rss_bytes else ""))
+        return run
+
+    def not_available(self, key, label, kind, reason):
+        e = self.entry(key, label, kind, None)
+        e["status"] = "n/a"
+        e["note"] = reason
+
+
+def main() -> int:
+    rows = int(os.environ.get("BENCH_ROWS", "5000000"))
+    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    rss_rows = int(os.environ.get("BENCH_RSS_ROWS", "1000000"))
+    out_dir = Path(os.environ.get("BENCH_RESULTS", REPO / "bench" / "results"))
+    publish = os.environ.get("BENCH_PUBLISH", "1") == "1"
+    if rows < 1000 or repeat < 1:
+        print("bench: BENCH_ROWS must be >= 1000 and BENCH_REPEAT >= 1", file=sys.stderr)
+        return 2
+
+    stack = Stack.from_environment()
+    started = time.monotonic()
+    source = stack.source()
+    generated = datagen.ensure_trades(source, rows, log=log)
+    results = Results(rows, repeat)
+
+    with tempfile.TemporaryDirectory(prefix="tributary-bench-") as tmp:
+        workdir = Path(tmp)
+        worker = tools.Worker.prepare(REPO, workdir, source, stack.target_instance, os.environ.get("TRIBUTARY_CONN_S3"))
+        worker.env["TRIBUTARY_CONN_BENCH_DIFF"] = stack.target_instance.with_name("bench_diff").uri
+        log(f"worker commands: {', '.join(sorted(worker.commands))}")
+
+        # 1-5: copies, each into an empty database, alternating order per repetition.
+        for n in range(repeat):
+            for key, label, fn in rotated(COPIES, n):
+                target = stack.fresh_target()
+
+                def attempt(fn=fn, target=target, n=n, key=key):
+                    run = fn(source=source, target=target, workdir=workdir, worker=worker,
+                             run_id=f"bench-{key}-{n}-{int(time.time())}")
+                    landed = target.count()
+                    if landed != rows:
+                        raise tools.ToolFailed(f"{landed} rows in the target, expected {rows}")
+                    if not target.sql("SELECT 1 FROM pg_constraint WHERE conrelid = 'public.trades'::regclass"
+                                      " AND contype = 'p'"):
+                        raise tools.ToolFailed("no primary key on the target table")
+                    run.rows = landed
+                    return run
+                results.record(key, label, "copy", rows, attempt)
+        stack.drop_target()
+
+        # diff: the same two tables, identical, then with 10 planted differences.
+        run_diffs(stack, source, worker, results, rows, repeat)
+
+        # stage: Parquet to S3 against COPY | zstd to a local file.
+        for n in range(repeat):
+            results.record("copy_zstd", "COPY TO STDOUT | zstd > file", "stage", rows,
+                           lambda: tools.copy_to_zstd(source=source, workdir=workdir))
+            if "stage" in worker.commands:
+                results.record("tributary_stage", "tributary stage (Parquet → S3)", "stage", rows,
+                               lambda: tools.tributary_stage(source=source, worker=worker))
+        if "stage" not in worker.commands:
+            results.not_available("tributary_stage", "tributary stage (Parquet → S3)", "stage", "n/a (not built)")
+
+        # peak RSS of the worker at the smaller size (the BENCH_ROWS size comes from the copies above).
+        measure_rss(stack, source, worker, results, rows, min(rss_rows, rows))
+
+    results.not_available("cdc_apply", "CDC apply (tributary follow)", "cdc", "n/a (not built yet)")
+
+    meta = {
+        "rows": rows, "repeat": repeat, "generated_seconds": round(generated, 1),
+        "finished_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "total_seconds": round(time.monotonic() - started, 1),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "postgresql": source.sql("SHOW server_version"),
+                    "pgcopydb": tools.pgcopydb_version(), "load_1m": os.getloadavg()[0]},
+        "worker_commands": sorted(worker.commands),
+        "source_table_bytes": int(source.sql("SELECT pg_table_size('public.trades')")),
+    }
+    doc = report.build(results.entries, meta)
+    report.write(doc, out_dir)
+    print(report.markdown(doc))
+    if publish:
+        report.publish_readme(doc, REPO / "README.md")
+        log("README.md updated")
+    failed = [e["id"] for e in doc["rows"] if e["status"] == "failed"]
+    if failed:
+        log(f"failed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+def run_diffs(stack, source, worker, results, rows, repeat):
+    target = stack.fresh_target("bench_diff")
+    try:
+        tools.raw_copy(source=source, target=target)
+        for phase, planted in (("identical", []), ("10 differences", None)):
+            if planted is None:
+                planted = datagen.plant_differences(target, rows)
+            for n in range(repeat):
+                for key, label, fn in rotated(DIFFS, n):
+                    def attempt(fn=fn, planted=planted):
+                        run = fn(source=source, target=target, worker=worker, python=Path(sys.executable))
+                        found = run.detail.get("keys")
+                        if found != planted:
+                            raise tools.ToolFailed(f"found {len(found)} differing keys {found[:20]},"
+                                                   f" planted {len(planted)} {planted}")
+                        run.detail = {k: v for k, v in run.detail.items() if k != "keys"}
+                        return run
+                    suffix = "identical" if phase == "identical" else "diff10"
+                    results.record(f"{key}_{suffix}", f"{label} ({phase})", "diff", rows, attempt)
+    finally:
+        stack.drop_target("bench_diff")
+
+
+def measure_rss(stack, source, worker, results, rows, small):
+    if small >= rows:
+        return  # the copies above measured it at this size
+    datagen.ensure_trades(source, small, table="trades_small", log=log)
+    target = stack.fresh_target()
+    try:
+        def attempt():
+            result, _, seconds, rss = worker.run("copy", "--source", "bench_src", "--table", "public.trades_small",
+                                                 "--run-id", f"bench-rss-{int(time.time())}",
+                                                 "--progress-every", "60")
+            return tools.Run(seconds, rows=result.get("rows"), peak_rss_bytes=rss)
+        results.record("rss_small", f"tributary copy of {small:,} rows (peak RSS)", "rss", small, attempt)
+    finally:
+        stack.drop_target()

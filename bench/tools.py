@@ -1,0 +1,283 @@
+"""The contenders, one function each. Every function runs one tool once, into an empty target database,
+and returns a `Run`: wall seconds (what a user waits for), rows found in the target afterwards, and for
+the worker its peak RSS. The harness creates the empty target before and checks the rows after, untimed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import datagen
+from bench.stack import Database
+
+TABLE = "public.trades"
+
+
+@dataclass
+class Run:
+    seconds: float
+    rows: int | None = None              # rows in the target afterwards (checked by the harness)
+    peak_rss_bytes: int | None = None    # the worker JVM's peak resident set size
+    detail: dict = field(default_factory=dict)
+
+
+class ToolFailed(RuntimeError):
+    pass
+
+
+def _check(proc_name: str, code: int, stderr: str) -> None:
+    if code != 0:
+        tail = "\n".join(stderr.strip().splitlines()[-15:])
+        raise ToolFailed(f"{proc_name} exited {code}:\n{tail}")
+
+
+def _pipe(producer: tuple[list[str], dict], consumer: tuple[list[str], dict], out_file=None) -> None:
+    """producer | consumer, each with its own environment (two different databases)."""
+    with tempfile.TemporaryFile() as err1, tempfile.TemporaryFile() as err2:
+        first = subprocess.Popen(producer[0], env=producer[1], stdout=subprocess.PIPE, stderr=err1)
+        second = subprocess.Popen(consumer[0], env=consumer[1], stdin=first.stdout,
+                                  stdout=out_file or subprocess.DEVNULL, stderr=err2)
+        first.stdout.close()  # the consumer owns the pipe now; a dead consumer gives the producer SIGPIPE
+        code2 = second.wait()
+        code1 = first.wait()
+        for name, code, err in ((producer[0][0], code1, err1), (consumer[0][0], code2, err2)):
+            err.seek(0)
+            _check(name, code, err.read().decode(errors="replace"))
+
+
+PSQL = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+
+
+# --- 1. the raw limit --------------------------------------------------------------------------------
+def raw_copy(source: Database, target: Database, **_) -> Run:
+    """COPY … TO STDOUT (FORMAT binary) | COPY … FROM STDIN (FORMAT binary), then the primary key."""
+    started = time.monotonic()
+    datagen.create_empty(target, TABLE)
+    _pipe((PSQL + ["-c", f"COPY {TABLE} TO STDOUT (FORMAT binary)"], source.libpq_env()),
+          (PSQL + ["-c", f"COPY {TABLE} FROM STDIN (FORMAT binary)"], target.libpq_env()))
+    target.sql(f"ALTER TABLE {TABLE} ADD PRIMARY KEY (id)")
+    return Run(time.monotonic() - started)
+
+
+# --- 2. pg_dump | psql -------------------------------------------------------------------------------
+def pg_dump_psql(source: Database, target: Database, **_) -> Run:
+    started = time.monotonic()
+    _pipe((["pg_dump", "--no-owner", "--no-privileges", "-t", TABLE], source.libpq_env()),
+          (PSQL + ["-f", "-"], target.libpq_env()))
+    return Run(time.monotonic() - started)
+
+
+# --- 3. pgcopydb clone -------------------------------------------------------------------------------
+def pgcopydb_clone(source: Database, target: Database, workdir: Path, **_) -> Run:
+    """pgcopydb clone with 2 table jobs and 2 index jobs; URIs through its environment variables."""
+    work = workdir / "pgcopydb"
+    shutil.rmtree(work, ignore_errors=True)
+    env = dict(os.environ, PGCOPYDB_SOURCE_PGURI=source.uri, PGCOPYDB_TARGET_PGURI=target.uri)
+    argv = ["pgcopydb", "clone", "--table-jobs", "2", "--index-jobs", "2", "--dir", str(work),
+            "--no-owner", "--no-acl", "--skip-extensions"]
+    started = time.monotonic()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    _check("pgcopydb clone", done.returncode, done.stderr)
+    return Run(seconds)
+
+
+# --- 4./5. the worker --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Worker:
+    """bin/tributary with a benchmark config; what it can do is read from its own --help."""
+
+    launcher: Path
+    config: Path
+    env: dict
+    commands: frozenset
+    copy_options: frozenset
+
+    @classmethod
+    def prepare(cls, repo: Path, workdir: Path, source: Database, target_instance: Database,
+                s3_uri: str | None) -> "Worker":
+        launcher = repo / "bin" / "tributary"
+        config = workdir / "bench-migration.yaml"
+        config.write_text(_config_yaml(s3_uri is not None))
+        env = dict(os.environ, TRIBUTARY_CONN_BENCH_SRC=source.uri,
+                   TRIBUTARY_CONN_BENCH_DST=target_instance.with_name("bench_target").uri,
+                   TRIBUTARY_CONFIG=str(config))
+        env.pop("TRIBUTARY_PUSHGATEWAY", None)  # the benchmark's runs are not production metrics
+        if s3_uri:
+            env["TRIBUTARY_CONN_BENCH_S3"] = s3_uri
+        top = subprocess.run([str(launcher), "--help"], env=env, capture_output=True, text=True)
+        _check("tributary --help", top.returncode, top.stderr + top.stdout)
+        commands = frozenset(re.findall(r"^\s{2}([a-z][a-z-]+)\s", top.stdout, re.M))
+        copy_help = subprocess.run([str(launcher), "copy", "--help"], env=env, capture_output=True, text=True)
+        options = frozenset(re.findall(r"(--[a-z][a-z-]+)", copy_help.stdout))
+        return cls(launcher, config, env, commands, options)
+
+    def options_of(self, command: str) -> frozenset:
+        done = subprocess.run([str(self.launcher), command, "--help"], env=self.env, capture_output=True, text=True)
+        return frozenset(re.findall(r"(--[a-z][a-z-]+)", done.stdout))
+
+    def run(self, *args: str, ok_codes=(0,)) -> tuple[dict, int, float, int]:
+        """Runs one worker command; returns (JSON result, exit code, seconds, peak RSS in bytes).
+
+        bin/tributary execs java, so the child's own rusage (wait4) is the JVM's.
+        """
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            started = time.monotonic()
+            proc = subprocess.Popen([str(self.launcher), *args], env=self.env, stdout=out, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.monotonic() - started
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        lines = [line for line in stdout.splitlines() if line.strip()]
+        result = {}
+        if lines:
+            try:
+                result = json.loads(lines[-1])
+            except json.JSONDecodeError:
+                result = {}
+        if proc.returncode not in ok_codes:
+            _check(f"tributary {args[0]}", proc.returncode, stderr + "\n" + (lines[-1] if lines else ""))
+        return result, proc.returncode, seconds, usage.ru_maxrss * 1024
+
+
+def _config_yaml(with_s3: bool) -> str:
+    warehouse = ""
+    if with_s3:
+        warehouse = ("  warehouse:\n    connection: bench_dst\n    dialect: postgres\n"
+                     "    staging_connection: bench_s3\n    staging_bucket: tributary-bench\n"
+                     "    staging_prefix: stage\n")
+    return ("# Written by the benchmark (bench/tools.py): one source, one target; control schema in the target.\n"
+            "version: 1\nproject: tributary-bench\n"
+            "control:\n  connection: bench_dst\n  schema: tributary\n"
+            "sources:\n  - id: bench_src\n    description: benchmark source (trades)\n"
+            "targets:\n  consolidated:\n    connection: bench_dst\n" + warehouse)
+
+
+def _worker_copy(worker: Worker, run_id: str, table: str = TABLE) -> tuple[float, int, dict, list[str]]:
+    """The worker's copy as the consolidate DAG runs it: schema pre-data, copy, schema post-data
+    when this build has `tributary schema`; else copy alone (it creates the table and the key)."""
+    steps, seconds, rss, result = [], 0.0, 0, {}
+    has_schema = "schema" in worker.commands
+    if has_schema:
+        s, r = _schema_phase(worker, "pre-data", table)
+        seconds, rss = seconds + s, max(rss, r)
+        steps.append("schema pre-data")
+    args = ["copy", "--source", "bench_src", "--table", table, "--run-id", run_id, "--progress-every", "60"]
+    if "--parallelism" in worker.copy_options:
+        args += ["--parallelism", "2"]
+        steps.append("copy --parallelism 2")
+    else:
+        steps.append("copy")
+    result, _, s, r = worker.run(*args)
+    seconds, rss = seconds + s, max(rss, r)
+    if has_schema:
+        s, r = _schema_phase(worker, "post-data", table)
+        seconds, rss = seconds + s, max(rss, r)
+        steps.append("schema post-data")
+    return seconds, rss, result, steps
+
+
+def _schema_phase(worker: Worker, phase: str, table: str) -> tuple[float, int]:
+    options = worker.options_of("schema")
+    args = ["schema", "--phase", phase]
+    for flag, value in (("--source", "bench_src"), ("--table", table), ("--run-id", "bench")):
+        if flag in options:
+            args += [flag, value]
+    _, _, seconds, rss = worker.run(*args)
+    return seconds, rss
+
+
+def tributary_copy(source: Database, target: Database, worker: Worker, run_id: str, **_) -> Run:
+    seconds, rss, result, steps = _worker_copy(worker, run_id)
+    return Run(seconds, peak_rss_bytes=rss,
+               detail={"steps": steps, "verified_inline": bool(result.get("verified")),
+                       "format": result.get("format")})
+
+
+def tributary_copy_verified(source: Database, target: Database, worker: Worker, run_id: str, **_) -> Run:
+    """Copy, then the independent target checksum the consolidate DAG runs, compared with the copy's
+    source checksum (computed by the source database in the copy's snapshot)."""
+    seconds, rss, result, steps = _worker_copy(worker, run_id)
+    check, code, s, r = worker.run("checksum", "--conn", "bench_dst", "--table", TABLE)
+    agreed = check.get("checksum") == result.get("checksum") and check.get("rows") == result.get("rows")
+    if not agreed:
+        raise ToolFailed(f"target checksum {check} disagrees with the copy's source checksum {result}")
+    return Run(seconds + s, peak_rss_bytes=max(rss, r),
+               detail={"steps": steps + ["checksum (target)"], "checksum": check.get("checksum")})
+
+
+# --- diff --------------------------------------------------------------------------------------------
+def tributary_diff(source: Database, target: Database, worker: Worker, **_) -> Run:
+    result, code, seconds, rss = worker.run("diff", "--source", "bench_src", "--target", "bench_diff",
+                                            "--table", TABLE, "--max-differences", "1000", ok_codes=(0, 3))
+    keys = sorted(d["key"]["id"] for d in result.get("differences", []))
+    return Run(seconds, peak_rss_bytes=rss, detail={"differences": len(keys), "keys": keys,
+                                                    "passes": result.get("passes"), "exit_code": code})
+
+
+def reladiff(source: Database, target: Database, python: Path, **_) -> Run:
+    """reladiff (the maintained data-diff fork) with its defaults (hashdiff: checksum bisection by key
+    range, 32 segments per pass, one thread per database), comparing every column.
+
+    The password reaches psycopg2 through PGPASSWORD, never argv.
+    """
+    env = dict(source.libpq_env(), COLUMNS="100000")
+    env.pop("PGDATABASE", None)
+    # --skip-sort-results: reladiff 0.6 sorts differing rows by all columns and fails on NULLs
+    # ("'<' not supported between NoneType and str"); the order does not matter here.
+    argv = [str(python), "-m", "reladiff", source.uri_without_password(), TABLE,
+            target.uri_without_password(), TABLE, "-k", "id", "--json", "--skip-sort-results"]
+    for column in datagen.COLUMNS[1:]:
+        argv += ["-c", column]
+    started = time.monotonic()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    _check("reladiff", done.returncode, done.stderr + done.stdout)
+    if " ERROR " in done.stderr or "Traceback" in done.stderr:  # reladiff exits 0 on some errors
+        _check("reladiff", 1, done.stderr)
+    keys = set()
+    # JSONL, ["-"|"+", [key, columns…]] per row; rich may still wrap long lines, so decode the stream.
+    decoder, text, pos = json.JSONDecoder(), done.stdout, 0
+    while (start := text.find("[", pos)) >= 0:
+        item, pos = decoder.raw_decode(text, start)
+        keys.add(int(item[1][0]))
+    return Run(seconds, detail={"differences": len(keys), "keys": sorted(keys)})
+
+
+# --- stage -------------------------------------------------------------------------------------------
+def copy_to_zstd(source: Database, workdir: Path, **_) -> Run:
+    """The export limit: text COPY TO STDOUT | zstd into a local file."""
+    path = workdir / "trades.copy.zst"
+    started = time.monotonic()
+    with open(path, "wb") as out:
+        _pipe((PSQL + ["-c", f"COPY {TABLE} TO STDOUT"], source.libpq_env()), (["zstd", "-q", "-c"], dict(os.environ)),
+              out_file=out)
+    seconds = time.monotonic() - started
+    size = path.stat().st_size
+    path.unlink()
+    return Run(seconds, detail={"bytes": size})
+
+
+def tributary_stage(source: Database, worker: Worker, **_) -> Run:
+    options = worker.options_of("stage")
+    args = ["stage"]
+    for flag, value in (("--source", "bench_src"), ("--table", TABLE), ("--run-id", "bench")):
+        if flag in options:
+            args += [flag, value]
+    result, _, seconds, rss = worker.run(*args)
+    return Run(seconds, peak_rss_bytes=rss, detail={k: result.get(k) for k in ("rows", "bytes", "files")})
+
+
+def pgcopydb_version() -> str:
+    done = subprocess.run(["pgcopydb", "--version"], capture_output=True, text=True)
+    match = re.search(r"pgcopydb version (\S+)", done.stdout + done.stderr)
+    return match.group(1) if match else "unknown"

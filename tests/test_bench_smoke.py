@@ -1,0 +1,85 @@
+"""`make bench` at smoke size: the harness runs every contender once, on the real local stack.
+
+Checks the harness works (every tool ran, every row is in the JSON, every target got every row, both
+diff tools found exactly the planted differences), not the speed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+ROWS = 200_000
+
+pytestmark = [pytest.mark.stack, pytest.mark.worker]
+
+COPY_ROWS = ["raw_copy", "pg_dump", "pgcopydb", "tributary_copy", "tributary_copy_verified"]
+DIFF_ROWS = ["tributary_diff_identical", "reladiff_identical", "tributary_diff_diff10", "reladiff_diff10"]
+OPTIONAL_ROWS = {"tributary_stage": "n/a (not built)", "cdc_apply": "n/a (not built yet)"}
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    env = dict(os.environ, BENCH_ROWS=str(ROWS), BENCH_REPEAT="1", BENCH_RSS_ROWS="100000",
+               BENCH_RESULTS=str(out), BENCH_PUBLISH="0")
+    readme_before = (REPO / "README.md").read_text()
+    done = subprocess.run([sys.executable, "-m", "bench"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, f"bench failed:\n{done.stderr[-4000:]}\n{done.stdout[-2000:]}"
+    assert (REPO / "README.md").read_text() == readme_before, "BENCH_PUBLISH=0 must leave README.md alone"
+    doc = json.loads((out / "latest.json").read_text())
+    return doc, (out / "latest.md").read_text(), done.stdout
+
+
+def test_every_copy_tool_ran_and_every_target_holds_every_row(bench_run):
+    doc, _, _ = bench_run
+    rows = {r["id"]: r for r in doc["rows"]}
+    for key in COPY_ROWS:
+        row = rows[key]
+        assert row["status"] == "ok", row
+        assert len(row["runs"]) == 1 and row["median_seconds"] > 0
+        assert row["target_rows"] == [ROWS]
+        assert row["ratio_pgcopydb"] is not None and row["ratio_raw"] is not None
+    assert rows["pgcopydb"]["ratio_pgcopydb"] == 1.0
+    for key in ("tributary_copy", "tributary_copy_verified"):
+        assert 0 < rows[key]["peak_rss_mb"] < 4096  # measured from the worker's own rusage
+
+
+def test_both_diff_tools_find_exactly_the_planted_differences(bench_run):
+    doc, _, _ = bench_run
+    rows = {r["id"]: r for r in doc["rows"]}
+    for key in DIFF_ROWS:
+        assert rows[key]["status"] == "ok", rows[key]
+        expected = 0 if key.endswith("identical") else 10
+        assert [d["differences"] for d in rows[key]["details"]] == [expected]
+    assert rows["tributary_diff_identical"]["ratio_reladiff"] is not None
+
+
+def test_stage_rss_and_cdc_rows_are_present_even_when_not_built(bench_run):
+    doc, _, _ = bench_run
+    rows = {r["id"]: r for r in doc["rows"]}
+    assert rows["copy_zstd"]["status"] == "ok"
+    for key, not_built in OPTIONAL_ROWS.items():
+        assert rows[key]["status"] in ("ok", "n/a"), rows[key]
+        if rows[key]["status"] == "n/a":
+            assert rows[key]["note"] == not_built
+    assert rows["rss_small"]["status"] == "ok" and rows["rss_small"]["rows"] == 100_000
+    assert set(doc["peak_rss_mb_by_rows"]) == {"100000", str(ROWS)}
+
+
+def test_goals_and_table_are_reported(bench_run):
+    doc, table, stdout = bench_run
+    goals = {g["id"]: g for g in doc["goals"]}
+    assert set(goals) == {"copy_pk_vs_pgcopydb", "copy_pk_vs_raw", "copy_verified_vs_pgcopydb",
+                          "diff_identical_vs_reladiff", "diff_10_vs_reladiff", "worker_peak_rss", "cdc_apply"}
+    for key, goal in goals.items():
+        assert goal["status"] in (("n/a (not built yet)",) if key == "cdc_apply" else ("met", "not met")), goal
+    assert doc["meta"]["rows"] == ROWS and doc["meta"]["repeat"] == 1
+    assert "| pgcopydb clone (2 table jobs, 2 index jobs) |" in table
+    assert table.strip() in stdout
