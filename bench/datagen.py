@@ -87,6 +87,12 @@ def ensure_trades(db: Database, rows: int, table: str = "trades", log=print) -> 
     return time.monotonic() - started
 
 
+def ensure_warmup(db: Database, table: str = "public.bench_warmup") -> None:
+    """A one-row table the harness copies to set up the worker's control schema before timing."""
+    db.sql(f"DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id bigint PRIMARY KEY, note text);"
+           f" INSERT INTO {table} VALUES (1, 'warm-up');")
+
+
 def create_empty(db: Database, table: str = "public.trades") -> None:
     db.sql(DDL.format(name=table))
 

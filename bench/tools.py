@@ -18,6 +18,7 @@ from bench import datagen
 from bench.stack import Database
 
 TABLE = "public.trades"
+WARMUP = "public.bench_warmup"
 
 
 @dataclass
@@ -118,6 +119,11 @@ class Worker:
         copy_help = subprocess.run([str(launcher), "copy", "--help"], env=env, capture_output=True, text=True)
         options = frozenset(re.findall(r"(--[a-z][a-z-]+)", copy_help.stdout))
         return cls(launcher, config, env, commands, options)
+
+    def set_up_control_schema(self) -> None:
+        """Creates the control schema in the fresh target, untimed: a migration sets it up once, not
+        per table. The worker creates it on first use, so copy a one-row table (public.bench_warmup)."""
+        self.run("copy", "--source", "bench_src", "--table", WARMUP, "--run-id", f"bench-warmup-{time.time_ns()}")
 
     def options_of(self, command: str) -> frozenset:
         done = subprocess.run([str(self.launcher), command, "--help"], env=self.env, capture_output=True, text=True)
