@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
             StatusCommand.class,
             DiscoverCommand.class,
             ConflictsCommand.class,
+            ResolveCommand.class,
             CommandLine.HelpCommand.class
         },
         commandListHeading = "%nCommands:%n",

@@ -11,13 +11,13 @@ import java.util.regex.Pattern;
  * migration.yaml with {@code conflict_strategy}; else last-write-wins when every instance has an
  * updated_at-like column; else {@code defaults.conflict_strategy}; else manual.
  */
-final class ConflictStrategies {
+public final class ConflictStrategies {
     static final List<String> LAST_WRITE_COLUMNS =
             List.of("updated_at", "modified_at", "last_modified", "last_update", "last_updated", "updated_on", "mtime");
 
     private final MigrationConfig config;
 
-    ConflictStrategies(MigrationConfig config) {
+    public ConflictStrategies(MigrationConfig config) {
         this.config = config;
     }
 
@@ -43,7 +43,7 @@ final class ConflictStrategies {
     }
 
     /** The proposed resolution; {@code columnsByInstance} are the table's column names in each instance. */
-    ObjectNode resolve(List<String> instances, String table, List<List<String>> columnsByInstance) {
+    public ObjectNode resolve(List<String> instances, String table, List<List<String>> columnsByInstance) {
         String firstSource = config.sourceIds().stream().filter(instances::contains).findFirst().orElse(instances.get(0));
         int index = entry(instances, table);
         JsonNode entry = index < 0 ? null : config.raw().path("tables").get(index);
@@ -89,7 +89,7 @@ final class ConflictStrategies {
     }
 
     /** migration.yaml globs: * any run of characters, ? one character (as fnmatch, which the DAGs use). */
-    static Pattern glob(String glob) {
+    public static Pattern glob(String glob) {
         StringBuilder re = new StringBuilder();
         for (char ch : glob.toCharArray()) {
             switch (ch) {

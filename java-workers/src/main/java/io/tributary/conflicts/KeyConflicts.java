@@ -138,10 +138,7 @@ final class KeyConflicts {
      * point at the table are rewritten with the same offset.
      */
     private static ObjectNode remapping(String table, String column, Map<String, JsonNode> byInstance, long max) {
-        long stride = 10;
-        while (stride < Math.max(max, 1) * 10) {
-            stride *= 10;
-        }
+        long stride = KeyOffsets.stride(max);
         ObjectNode offsets = InventoryJson.object();
         int n = 0;
         for (String instance : byInstance.keySet()) {

@@ -12,14 +12,14 @@ import java.util.TreeSet;
  * Merge-join of sorted key streams, one per instance: calls back for every key present in two or more
  * instances. Holds one key per stream at a time (plus, for pair streams, the few rows sharing a key).
  */
-final class KeyMerge {
+public final class KeyMerge {
     private KeyMerge() {
     }
 
     /** A key found in several instances; {@code seconds} per instance for pair streams. */
-    record Shared(long key, Map<Integer, Set<Long>> seconds) {
+    public record Shared(long key, Map<Integer, Set<Long>> seconds) {
         /** True when some second value (an exact-key hash) is present in two or more instances. */
-        boolean secondShared() {
+        public boolean secondShared() {
             Map<Long, Integer> seen = new HashMap<>();
             for (Set<Long> s : seconds.values()) {
                 for (long v : s) {
@@ -32,11 +32,11 @@ final class KeyMerge {
         }
     }
 
-    interface Sink {
+    public interface Sink {
         void shared(Shared shared);
     }
 
-    static void run(List<SortedKeyStream> streams, Sink sink) throws SQLException {
+    public static void run(List<SortedKeyStream> streams, Sink sink) throws SQLException {
         while (true) {
             boolean any = false;
             long min = Long.MAX_VALUE;

@@ -10,7 +10,7 @@ import java.sql.Statement;
  * natural key), optionally with a second value per row. Read through a cursor: constant memory whatever
  * the table size.
  */
-final class SortedKeyStream implements AutoCloseable {
+public final class SortedKeyStream implements AutoCloseable {
     private static final int FETCH = 10_000;
 
     final int instance;
@@ -22,7 +22,7 @@ final class SortedKeyStream implements AutoCloseable {
     private long second;
 
     /** {@code sql} returns (key) or (key, second) ordered by key, then second. */
-    SortedKeyStream(int instance, Connection c, String sql, boolean pairs) throws SQLException {
+    public SortedKeyStream(int instance, Connection c, String sql, boolean pairs) throws SQLException {
         this.instance = instance;
         this.pairs = pairs;
         c.setAutoCommit(false); // pgjdbc streams with a cursor only inside a transaction
