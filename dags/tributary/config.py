@@ -176,23 +176,21 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     if consolidated in declared:
         problems.append(("$.targets.consolidated.connection", f"{consolidated!r} is also declared as a source"))
 
-    targets_seen: dict[str, int] = {}
+    # Many-to-one is allowed (several sources into one target table: `tributary resolve` remaps keys);
+    # one source table listed twice is not.
+    listed: dict[tuple[str, str], str] = {}
     for i, entry in enumerate(data.get("consolidate", {}).get("tables", [])):
         if entry.get("source") not in declared:
             problems.append(
                 (f"$.consolidate.tables[{i}].source", f"{entry.get('source')!r} is not a declared source id ({sorted(declared)})")
             )
             continue
-        src = sources[seen[entry["source"]]]
-        schema, _, name = entry.get("table", "").partition(".")
-        target = entry.get("target_table") or f"{src.get('target_schema') or schema}.{name}"
-        if target in targets_seen:
-            # Many-to-one merges need key remapping, which the walking skeleton does not configure yet.
-            problems.append(
-                (f"$.consolidate.tables[{i}]", f"target table {target!r} already written by $.consolidate.tables[{targets_seen[target]}]")
-            )
+        key = (entry["source"], entry.get("table", ""))
+        if key in listed:
+            problems.append((f"$.consolidate.tables[{i}]", f"{key[0]} {key[1]} is listed twice (first at {listed[key]})"))
         else:
-            targets_seen[target] = i
+            listed[key] = f"$.consolidate.tables[{i}]"
+    problems += _split_problems(data, declared, listed)
 
     warehouse = data.get("targets", {}).get("warehouse") or {}
     for i, entry in enumerate(warehouse.get("tables", [])):
@@ -208,8 +206,46 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
             pool = declared if key == "source_wins" else targets
             if ref not in pool:
                 problems.append((f"$.tables[{i}].{key}", f"{ref!r} is not a declared {'source' if key == 'source_wins' else 'target'} connection"))
-        if rule.get("conflict_strategy") == "last-write-wins" and "last_write_column" not in rule:
+        strategy = rule.get("conflict_strategy")
+        if strategy == "last-write-wins" and "last_write_column" not in rule:
             problems.append((f"$.tables[{i}].last_write_column", "required when conflict_strategy is last-write-wins"))
+        if strategy == "manual" and "source_wins" in rule:
+            problems.append((f"$.tables[{i}].source_wins",
+                             "only applies with conflict_strategy source-wins or last-write-wins (as the tie-break), not manual"))
+        if strategy is not None and strategy != "last-write-wins" and "last_write_column" in rule:
+            problems.append((f"$.tables[{i}].last_write_column", f"only applies with conflict_strategy last-write-wins, not {strategy}"))
+        if rule.get("key_remapping") == "none" and "references" in rule:
+            problems.append((f"$.tables[{i}].references",
+                             "references are rewritten through key offsets, which key_remapping: none turns off"))
+        for column, ref in rule.get("references", {}).items():
+            instance = ref.split(".", 1)[0]
+            if instance not in declared:
+                problems.append((f"$.tables[{i}].references.{column}", f"instance {instance!r} is not a declared source id ({sorted(declared)})"))
+    return problems
+
+
+def _split_problems(data: dict[str, Any], declared: set[str], listed: dict[tuple[str, str], str]) -> list[tuple[str, str]]:
+    """consolidate.split: every table owned by exactly one target database, targets that are not sources."""
+    problems: list[tuple[str, str]] = []
+    split_sources: dict[str, str] = {}
+    for i, split in enumerate(data.get("consolidate", {}).get("split", [])):
+        path = f"$.consolidate.split[{i}]"
+        source = split.get("source")
+        if source not in declared:
+            problems.append((f"{path}.source", f"{source!r} is not a declared source id ({sorted(declared)})"))
+        if source in split_sources:
+            problems.append((f"{path}.source", f"source {source!r} is split twice (first at {split_sources[source]}); list all its targets in one entry"))
+        split_sources.setdefault(source, path)
+        for target, tables in split.get("targets", {}).items():
+            tpath = f"{path}.targets.{target}"
+            if target in declared:
+                problems.append((tpath, f"{target!r} is a source; a split target must be another database"))
+            for j, table in enumerate(tables):
+                key = (source, table)
+                if key in listed:
+                    problems.append((f"{tpath}[{j}]", f"{source} {table} already has an owner at {listed[key]}; a table goes to exactly one target"))
+                else:
+                    listed[key] = f"{tpath}[{j}]"
     return problems
 
 

@@ -3,10 +3,12 @@ package io.tributary.cli;
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.config.MigrationConfigLoader;
+import io.tributary.connect.ConnectionFactory;
 import io.tributary.copy.CopyRequest;
 import io.tributary.copy.CopyResult;
 import io.tributary.copy.TableCopy;
 import io.tributary.ledger.RunContext;
+import io.tributary.merge.MergeProjection;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -83,10 +85,17 @@ final class CopyCommand implements Callable<Integer> {
             try (var step = summary.begin("config")) {
                 migration = new MigrationConfigLoader().load(Options.configFile(config, context));
             }
+            ConnectionFactory connections = context.connections("copy");
+            CopyRequest.SelectionShaper merge = CopyRequest.SelectionShaper.IDENTITY;
+            if (migration.source(source).isPresent() && !source.equals(target)) {
+                try (var step = summary.begin("merge decisions")) {
+                    merge = MergeProjection.forCopy(migration, connections, source, sourceTable, target);
+                }
+            }
             CopyRequest request = new CopyRequest(migration, source, sourceTable, target, explicitTarget, truncate,
-                    RunContext.fromEnvironment(context.env(), runId), progressSeconds, null,
+                    RunContext.fromEnvironment(context.env(), runId), progressSeconds, merge,
                     chunks.chunking(migration));
-            CopyResult result = new TableCopy(context.connections("copy"), summary).run(request);
+            CopyResult result = new TableCopy(connections, summary).run(request);
             if (CopyResult.COPIED.equals(result.status())) {
                 metrics.rows(result.rows());
                 metrics.bytes(result.bytes());

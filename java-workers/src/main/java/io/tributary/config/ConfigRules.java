@@ -63,12 +63,34 @@ final class ConfigRules {
                 problems.add(new ConfigProblem(path + ".source_wins", "'" + sourceWins.asText()
                         + "' is not a declared source id (declared: " + declared + ")"));
             }
-            if ("last-write-wins".equals(entry.path("conflict_strategy").asText())
-                    && !entry.hasNonNull("last_write_column")) {
+            String strategy = entry.path("conflict_strategy").asText(null);
+            if ("last-write-wins".equals(strategy) && !entry.hasNonNull("last_write_column")) {
                 problems.add(new ConfigProblem(path + ".last_write_column",
                         "required when conflict_strategy is last-write-wins"));
             }
+            if (strategy != null && !"source-wins".equals(strategy) && !"last-write-wins".equals(strategy)
+                    && entry.has("source_wins")) {
+                problems.add(new ConfigProblem(path + ".source_wins", "only applies with conflict_strategy"
+                        + " source-wins or last-write-wins (as the tie-break), not " + strategy));
+            }
+            if (strategy != null && !"last-write-wins".equals(strategy) && entry.has("last_write_column")) {
+                problems.add(new ConfigProblem(path + ".last_write_column",
+                        "only applies with conflict_strategy last-write-wins, not " + strategy));
+            }
+            if ("none".equals(entry.path("key_remapping").asText(null)) && entry.has("references")) {
+                problems.add(new ConfigProblem(path + ".references",
+                        "references are rewritten through key offsets, which key_remapping: none turns off"));
+            }
+            entry.path("references").fields().forEachRemaining(f -> {
+                String instance = f.getValue().asText().split("\\.", -1)[0];
+                if (!sourcePaths.containsKey(instance)) {
+                    problems.add(new ConfigProblem(path + ".references." + f.getKey(), "instance '" + instance
+                            + "' is not a declared source id (declared: " + declared + ")"));
+                }
+            });
         }
+
+        splits(root, sourcePaths, declared, problems);
 
         JsonNode timezone = root.path("warehouse").path("timezone");
         if (timezone.isTextual()) {
@@ -80,6 +102,51 @@ final class ConfigRules {
             }
         }
         return problems;
+    }
+
+    /** consolidate.split: each table owned by one target database, targets that are not sources. */
+    private static void splits(JsonNode root, Map<String, String> sourcePaths, String declared,
+            List<ConfigProblem> problems) {
+        Map<String, String> listed = new HashMap<>();
+        JsonNode tables = root.path("consolidate").path("tables");
+        for (int i = 0; i < tables.size(); i++) {
+            listed.put(tables.get(i).path("source").asText() + " " + tables.get(i).path("table").asText(),
+                    "$.consolidate.tables[" + i + "]");
+        }
+        Map<String, String> splitSources = new HashMap<>();
+        JsonNode splits = root.path("consolidate").path("split");
+        for (int i = 0; i < splits.size(); i++) {
+            JsonNode split = splits.get(i);
+            String path = "$.consolidate.split[" + i + "]";
+            String source = split.path("source").asText();
+            if (!sourcePaths.containsKey(source)) {
+                problems.add(new ConfigProblem(path + ".source", "'" + source
+                        + "' is not a declared source id (declared: " + declared + ")"));
+            }
+            String first = splitSources.putIfAbsent(source, path);
+            if (first != null) {
+                problems.add(new ConfigProblem(path + ".source", "source '" + source + "' is split twice (first at "
+                        + first + "); list all its targets in one entry"));
+            }
+            var targets = split.path("targets").fields();
+            while (targets.hasNext()) {
+                var t = targets.next();
+                String tpath = path + ".targets." + t.getKey();
+                if (sourcePaths.containsKey(t.getKey())) {
+                    problems.add(new ConfigProblem(tpath, "'" + t.getKey()
+                            + "' is a source; a split target must be another database"));
+                }
+                for (int j = 0; j < t.getValue().size(); j++) {
+                    String table = t.getValue().get(j).asText();
+                    String at = tpath + "[" + j + "]";
+                    String before = listed.putIfAbsent(source + " " + table, at);
+                    if (before != null) {
+                        problems.add(new ConfigProblem(at, source + " " + table + " already has an owner at " + before
+                                + "; a table goes to exactly one target"));
+                    }
+                }
+            }
+        }
     }
 
     private static Map<String, String> declaredSources(JsonNode root, List<ConfigProblem> problems) {

@@ -362,6 +362,11 @@ public final class TableCopy {
                     TargetTable.create(target, plan.targetTable(), outputShape);
                 }
                 targetShape = catalog.read(target, plan.targetTable()).orElseThrow();
+                // A projection may add a column the source lacks (the merge's origin column): a target table
+                // created earlier (by the schema builder, or by a one-to-one copy) gets it here.
+                if (TargetTable.addMissingColumns(target, plan.targetTable(), targetShape, outputShape, shape)) {
+                    targetShape = catalog.read(target, plan.targetTable()).orElseThrow();
+                }
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.target());
             }

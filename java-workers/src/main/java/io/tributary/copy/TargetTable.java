@@ -64,6 +64,9 @@ final class TargetTable {
             createSchemaIfAbsent(target, st, targetTable.schema());
             for (UserType type : types) {
                 if (typeExists(target, type)) {
+                    if (type instanceof EnumType e) {
+                        addMissingLabels(st, target, e);
+                    }
                     continue;
                 }
                 createSchemaIfAbsent(target, st, type.schema());
@@ -77,6 +80,61 @@ final class TargetTable {
             throw e;
         } finally {
             target.setAutoCommit(autoCommit);
+        }
+    }
+
+    /**
+     * Adds output columns that neither the target table nor the source table has (columns a projection adds,
+     * such as the merge's origin column), nullable. True when something was added.
+     */
+    static boolean addMissingColumns(Connection target, TableRef targetTable, TableShape targetShape,
+            TableShape output, TableShape source) throws SQLException {
+        boolean added = false;
+        for (ColumnShape c : output.columns()) {
+            if (targetShape.column(c.name()).isEmpty() && source.column(c.name()).isEmpty()) {
+                try (Statement st = target.createStatement()) {
+                    st.execute("ALTER TABLE " + targetTable.quoted() + " ADD COLUMN IF NOT EXISTS " + c.quotedName()
+                            + " " + c.type());
+                }
+                LOG.info("added column " + c.name() + " (" + c.type() + ") to " + targetTable);
+                added = true;
+            }
+        }
+        return added;
+    }
+
+    /**
+     * An enum that already exists gets the labels it lacks, in the source's order (instances of one
+     * application drift: one adds a status the other does not have yet).
+     */
+    private static void addMissingLabels(Statement st, Connection target, EnumType type) throws SQLException {
+        List<String> existing = new java.util.ArrayList<>();
+        try (PreparedStatement ps = target.prepareStatement("""
+                SELECT e.enumlabel FROM pg_catalog.pg_enum e JOIN pg_catalog.pg_type t ON t.oid = e.enumtypid
+                  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+                 WHERE n.nspname = ? AND t.typname = ? ORDER BY e.enumsortorder""")) {
+            ps.setString(1, type.schema());
+            ps.setString(2, type.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    existing.add(rs.getString(1));
+                }
+            }
+        }
+        String name = Identifiers.qualified(type.schema(), type.name());
+        List<String> labels = type.labels();
+        for (int i = 0; i < labels.size(); i++) {
+            String label = labels.get(i);
+            if (existing.contains(label)) {
+                continue;
+            }
+            String position = i > 0 && existing.contains(labels.get(i - 1))
+                    ? " AFTER " + Identifiers.literal(labels.get(i - 1))
+                    : i + 1 < labels.size() && existing.contains(labels.get(i + 1))
+                            ? " BEFORE " + Identifiers.literal(labels.get(i + 1)) : "";
+            st.execute("ALTER TYPE " + name + " ADD VALUE IF NOT EXISTS " + Identifiers.literal(label) + position);
+            LOG.info("enum " + name + ": added label " + label);
+            existing.add(label);
         }
     }
 

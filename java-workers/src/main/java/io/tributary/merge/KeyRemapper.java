@@ -49,31 +49,43 @@ public final class KeyRemapper {
                 .findFirst();
     }
 
+    /** What to change in a source table's selection: column expressions, an origin column, a row predicate. */
+    public record Prepared(Map<String, String> projections, String originColumn, String originLiteral,
+            String predicate) {
+        public RowSelection apply(RowSelection plain) {
+            RowSelection out = plain;
+            for (var p : projections.entrySet()) {
+                out = out.withProjection(p.getKey(), p.getValue(), null);
+            }
+            if (originColumn != null) {
+                out = out.withProjection(originColumn, "CAST(" + originLiteral + " AS text)",
+                        ColumnShape.of(originColumn, "text", ColumnShape.CanonicalForm.TEXT));
+            }
+            return out.withPredicate(predicate);
+        }
+    }
+
+    /** The projection for one source table, decided from the source's shape and foreign keys. */
+    public Prepared prepare(TableShape shape, String source, List<SourceKeys.ForeignKey> foreignKeys)
+            throws SQLException {
+        Map<String, String> projections = projections(shape, source, foreignKeys);
+        Optional<RemapLedger.Offset> own = offset(source, shape.table());
+        String origin = null;
+        String predicate = null;
+        if (own.isPresent() && own.get().originColumn() != null) {
+            origin = own.get().originColumn();
+            Set<String> excluded = ledger.excluded(control, target, own.get().targetTable(), source);
+            if (!excluded.isEmpty()) {
+                predicate = exclusion(shape, excluded);
+            }
+        }
+        return new Prepared(projections, origin, Identifiers.literal(source), predicate);
+    }
+
     /** The projected selection of {@code plain} (every column as is) for one source table. */
     public RowSelection shape(RowSelection plain, String source, List<SourceKeys.ForeignKey> foreignKeys)
             throws SQLException {
-        TableShape shape = plain.source();
-        RowSelection out = plain;
-        for (var p : projections(shape, source, foreignKeys).entrySet()) {
-            out = out.withProjection(p.getKey(), p.getValue(), null);
-        }
-        Optional<RemapLedger.Offset> own = offset(source, shape.table());
-        if (own.isPresent() && own.get().originColumn() != null) {
-            out = out.withProjection(own.get().originColumn(), "CAST(" + Identifiers.literal(source) + " AS text)",
-                    ColumnShape.of(own.get().originColumn(), "text", ColumnShape.CanonicalForm.TEXT));
-            Set<String> excluded = ledger.excluded(control, target, own.get().targetTable(), source);
-            if (!excluded.isEmpty()) {
-                out = out.withPredicate(exclusion(shape, excluded));
-            }
-        }
-        return out;
-    }
-
-    /** The condition on the target table that selects the rows one source wrote (null: the whole table). */
-    public String targetPredicate(String source, TableRef sourceTable) {
-        return offset(source, sourceTable).filter(o -> o.originColumn() != null)
-                .map(o -> Identifiers.quote(o.originColumn()) + " = " + Identifiers.literal(source))
-                .orElse(null);
+        return prepare(plain.source(), source, foreignKeys).apply(plain);
     }
 
     /** column → SQL expression over the source row, for every column that changes. */
@@ -171,7 +183,7 @@ public final class KeyRemapper {
                 case NUMERIC -> "CAST(pg_catalog.trim_scale(" + e + ") AS text)";
                 case MONEY -> "CAST(pg_catalog.trim_scale(CAST(" + e + " AS numeric)) AS text)";
                 case JSON -> "CAST(CAST(" + e + " AS jsonb) AS text)";
-                case TEXT -> "CAST(" + e + " AS text)";
+                case TEXT, NUMERIC_ARRAY -> "CAST(" + e + " AS text)"; // array keys: rare, compared as typed
             });
         }
         return parts.size() == 1 ? parts.get(0) : "CAST(ROW(" + String.join(", ", parts) + ") AS text)";
