@@ -1,6 +1,10 @@
-"""Phase 2: copy the application tables into the consolidated PostgreSQL, verify each, gate with GX.
+"""Phase 2: consolidate the application tables of every instance into the consolidated PostgreSQL.
 
-Declarations only; the work is in dags/tributary/ (consolidate.py, worker.py, verify.py, gate.py).
+Runs when the plan Asset (tributary://plan) is updated, or by hand with Params. Tables: the plan's
+application tables (else migration.yaml). ``resolve`` decides key offsets and settles duplicate natural keys
+for target tables fed by several instances; each source table is copied by the worker with its keys and
+foreign keys remapped; each target table is then checksummed, verified against the sum of its sources'
+checksums, and gated by Great Expectations. Declarations only; the work is in dags/tributary/consolidate.py.
 Parsing reads config/migration.yaml and nothing else.
 """
 
@@ -14,49 +18,64 @@ from tributary import config, consolidate, worker
 
 CONFIG = config.load()
 JOBS = [job.as_dict() for job in CONFIG.consolidate_tables()]
-CONSOLIDATED = CONFIG.consolidated_connection
 CONNECTIONS = CONFIG.connections_for_consolidate()
+TARGETS = sorted({CONFIG.consolidated_connection, CONFIG.control_connection, *(j.target for j in CONFIG.split_tables())})
 
 with DAG(
     dag_id="tributary_consolidate",
-    description="Copy application tables into the consolidated PostgreSQL; verify rows + checksums; GX gate",
-    schedule=None,
+    description="Resolve keys, copy application tables many-to-one, verify rows + checksums per target, GX gate",
+    schedule=[Asset("tributary://plan")],
     catchup=False,
     max_active_runs=1,  # one writer per target table; re-runs resume through the worker's ledger
     tags=["tributary", "phase-2"],
     default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
     params={
-        "dry_run": Param(False, type="boolean", description="Plan only: list the tables, copy nothing."),
+        "dry_run": Param(False, type="boolean", description="Select and resolve (recording nothing); copy nothing."),
         "table_filter": Param("*", type="string", description="Glob on schema.table (or source.schema.table)."),
         "parallelism": Param(
             CONFIG.default_parallelism, type="integer", minimum=1, maximum=64,
             description="Chunk workers per table (passed to the worker once it supports chunked copy).",
         ),
+        "tables_from": Param("plan", enum=["plan", "config"],
+                             description="plan: the plan's application tables (if a plan exists); config: migration.yaml."),
     },
     doc_md=__doc__,
 ) as dag:
     selected = task(task_id="select_tables")(consolidate.select_tables)(JOBS)
+    target_list = task(task_id="targets")(consolidate.targets)(selected)
+    resolved = worker.worker_task(
+        task_id="resolve",
+        argv=task(task_id="resolve_args")(consolidate.resolve_argv)(selected),
+        connection_ids=CONNECTIONS,
+    )
 
-    @task_group(group_id=consolidate.GROUP)
-    def table(job):
+    @task_group(group_id=consolidate.COPY_GROUP)
+    def copy(job):
         argv = task.short_circuit(task_id="plan", multiple_outputs=True, ignore_downstream_trigger_rules=False)(
             consolidate.plan
-        )(job, CONSOLIDATED)
-        copied = worker.worker_task(
+        )(job)
+        resolved >> argv  # keys are decided before anything is copied
+        return worker.worker_task(
             task_id="copy", argv=argv["copy"], connection_ids=CONNECTIONS,
             max_active_tis_per_dagrun=CONFIG.default_parallelism,
         )
-        target = worker.worker_task(task_id="checksum_target", argv=argv["checksum"], connection_ids=[CONSOLIDATED])
-        verified = task(task_id="verify", retries=0)(consolidate.verify)(job, copied, target)
-        gated = task(task_id="gx_gate", retries=0)(consolidate.gx_gate)(job, verified, CONSOLIDATED)
-        copied >> target
-        return gated
 
-    gates = table.expand(job=selected)
+    @task_group(group_id=consolidate.TARGET_GROUP)
+    def target(entry):
+        argv = task.short_circuit(task_id="plan", multiple_outputs=True, ignore_downstream_trigger_rules=False)(
+            consolidate.plan_target
+        )(entry)
+        copies >> argv  # a target table is checked once every source table is in
+        checked = worker.worker_task(task_id="checksum_target", argv=argv["checksum"], connection_ids=TARGETS)
+        verified = task(task_id="verify", retries=0)(consolidate.verify)(entry, checked)
+        return task(task_id="gx_gate", retries=0)(consolidate.gx_gate)(entry, verified)
+
+    copies = copy.expand(job=selected)
+    gates = target.expand(entry=target_list)
 
     task(
         task_id="outcome",
         trigger_rule=TriggerRule.ALL_DONE,  # report failed tables too
         retries=0,
         outlets=[Asset("tributary://consolidated")],
-    )(consolidate.finish)(selected) << gates
+    )(consolidate.finish)(target_list, resolved) << gates

@@ -23,9 +23,51 @@ def problems_of(data) -> list[tuple[str, str]]:
 def test_committed_config_is_valid_and_lists_the_phase2_tables():
     conf = config.load(REPO / "config" / "migration.yaml")
     jobs = conf.consolidate_tables()
-    assert [j.name for j in jobs] == ["src_eu.public.users", "src_pagila.public.film"]
-    assert jobs[0].key == ("id",) and jobs[0].target_table == "public.users"
-    assert set(conf.connections_for_consolidate()) == {"src_eu", "src_pagila", "consolidated"}
+    names = [j.name for j in jobs]
+    assert names[:2] == ["src_eu.public.users", "src_us.public.users"]  # many-to-one: one target table
+    assert "src_pagila.public.film" in names and "src_pagila.public.language" in names
+    assert jobs[0].key == ("id",) and jobs[0].target_table == jobs[1].target_table == "public.users"
+    assert {j.target for j in jobs} == {"consolidated"}
+    assert set(conf.connections_for_consolidate()) == {"src_eu", "src_us", "src_pagila", "consolidated"}
+
+
+def _merge_config() -> dict:
+    bad = copy.deepcopy(GOOD)
+    bad.setdefault("tables", [])
+    return bad
+
+
+def test_bad_conflict_combinations_are_named():
+    bad = _merge_config()
+    bad["tables"] += [
+        {"match": "*.public.users", "conflict_strategy": "manual", "source_wins": bad["sources"][0]["id"]},
+        {"match": "*.public.trades", "conflict_strategy": "source-wins", "last_write_column": "updated_at"},
+        {"match": "*.public.orders", "key_remapping": "none", "references": {"user_id": f"{bad['sources'][0]['id']}.public.users"}},
+        {"match": "*.public.fills", "references": {"user_id": "src_nowhere.public.users"}},
+    ]
+    found = dict(problems_of(bad))
+    n = len(bad["tables"]) - 4
+    assert "not manual" in found[f"$.tables[{n}].source_wins"]
+    assert "last-write-wins" in found[f"$.tables[{n + 1}].last_write_column"]
+    assert "key_remapping: none" in found[f"$.tables[{n + 2}].references"]
+    assert "src_nowhere" in found[f"$.tables[{n + 3}].references.user_id"]
+
+
+def test_split_gives_each_table_one_owner_and_targets_that_are_not_sources():
+    good = _merge_config()
+    src = "src_pagila"  # a monolith shared out over two service databases
+    good["consolidate"]["split"] = [{"source": src, "targets": {"svc_a": ["public.actor"], "svc_b": ["public.rental"]}}]
+    config.validate(good)  # valid: no exception
+    conf = config.MigrationConfig(path=REPO / "x.yaml", raw=good)
+    assert {(j.table, j.target) for j in conf.split_tables()} == {("public.actor", "svc_a"), ("public.rental", "svc_b")}
+    assert {"svc_a", "svc_b"} <= set(conf.connections_for_consolidate())
+
+    bad = copy.deepcopy(good)
+    bad["consolidate"]["split"][0]["targets"]["svc_b"].append("public.actor")
+    bad["consolidate"]["split"][0]["targets"][src] = ["public.x"]
+    found = dict(problems_of(bad))
+    assert "already has an owner" in found["$.consolidate.split[0].targets.svc_b[1]"]
+    assert "is a source" in found[f"$.consolidate.split[0].targets.{src}"]
 
 
 def test_unknown_source_in_consolidate_names_its_path():
@@ -47,7 +89,7 @@ def test_duplicate_source_id_names_the_second_one():
     bad["sources"][2]["id"] = "src_eu"
     where = [w for w, _ in problems_of(bad)]
     assert where[0] == "$.sources[2].id"
-    assert "$.consolidate.tables[1].source" in where  # src_pagila is no longer declared
+    assert "$.consolidate.tables[13].source" in where  # src_pagila (film) is no longer declared
 
 
 def test_unknown_key_is_named_not_its_parent():
@@ -63,11 +105,14 @@ def test_kms_without_key_id_is_rejected_at_the_archive():
     assert where == "$.targets.archive" and "kms_key_id" in what
 
 
-def test_two_tables_into_one_target_need_remapping(tmp_path):
+def test_many_to_one_is_allowed_but_one_source_table_listed_twice_is_not(tmp_path):
+    ok = copy.deepcopy(GOOD)
+    ok["consolidate"]["tables"].append({"source": "src_pagila", "table": "public.actor", "target_table": "public.film"})
+    config.validate(ok)  # several sources into one target table: tributary resolve remaps keys
     bad = copy.deepcopy(GOOD)
     bad["consolidate"]["tables"].append({"source": "src_us", "table": "public.users", "key": ["id"]})
     [(where, what)] = problems_of(bad)
-    assert where == "$.consolidate.tables[2]" and "public.users" in what
+    assert where == "$.consolidate.tables[14]" and "listed twice" in what
 
 
 def test_load_reports_yaml_syntax_errors_with_a_line(tmp_path):
@@ -80,7 +125,7 @@ def test_load_reports_yaml_syntax_errors_with_a_line(tmp_path):
 
 @pytest.mark.parametrize(
     "pattern, expected",
-    [("*", 2), ("", 2), ("public.users", 1), ("public.f*", 1), ("src_pagila.*", 1), ("nope.*", 0)],
+    [("*", 14), ("", 14), ("public.users", 2), ("src_us.public.users", 1), ("public.f*", 1), ("src_pagila.*", 2), ("nope.*", 0)],
 )
 def test_table_filter_globs_schema_table_or_source_schema_table(pattern, expected):
     jobs = config.load(REPO / "config" / "migration.yaml").consolidate_tables()

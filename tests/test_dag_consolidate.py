@@ -31,24 +31,45 @@ def test_package_folder_is_not_scanned_for_dags(dagbag):
 def test_task_ids_and_dependencies(dagbag):
     dag = dagbag.dags["tributary_consolidate"]
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
-    assert set(up) == {"select_tables", "table.plan", "table.copy", "table.checksum_target", "table.verify",
-                       "table.gx_gate", "outcome"}
-    assert "table.plan" in up["table.copy"]
-    assert "table.copy" in up["table.checksum_target"]
-    assert {"table.copy", "table.checksum_target"} <= up["table.verify"]
-    assert "table.verify" in up["table.gx_gate"]
-    assert "table.gx_gate" in up["outcome"]
+    assert set(up) == {"select_tables", "targets", "resolve_args", "resolve", "copy.plan", "copy.copy",
+                       "target.plan", "target.checksum_target", "target.verify", "target.gx_gate", "outcome"}
+    assert "select_tables" in up["targets"] and "select_tables" in up["resolve_args"]
+    assert "resolve_args" in up["resolve"]
+    assert "resolve" in up["copy.plan"]  # keys are decided before anything is copied
+    assert "copy.plan" in up["copy.copy"]
+    assert "copy.copy" in up["target.plan"]  # a target table is verified once all its sources are in
+    assert "target.plan" in up["target.checksum_target"]
+    assert "target.checksum_target" in up["target.verify"]
+    assert "target.verify" in up["target.gx_gate"]
+    assert {"target.gx_gate", "resolve", "targets"} <= up["outcome"]
 
 
-def test_params_outlet_and_safety_settings(dagbag):
+def test_params_outlet_schedule_and_safety_settings(dagbag):
     dag = dagbag.dags["tributary_consolidate"]
     params = dag.params.dump() if hasattr(dag.params, "dump") else dict(dag.params)
     assert params["dry_run"] is False and params["table_filter"] == "*" and params["parallelism"] == 2
-    assert dag.max_active_runs == 1 and dag.schedule is None
+    assert params["tables_from"] == "plan"
+    assert dag.max_active_runs == 1
+    assert "tributary://plan" in str(dag.timetable.asset_condition)  # runs when discover publishes a plan
     outcome = dag.get_task("outcome")
     assert [a.uri.rstrip("/") for a in outcome.outlets] == ["tributary://consolidated"]
     assert outcome.trigger_rule == "all_done"
-    assert dag.get_task("table.verify").retries == 0  # a checksum mismatch is never retried
+    assert dag.get_task("target.verify").retries == 0  # a checksum mismatch is never retried
+
+
+def test_checksums_of_sources_add_up_mod_2_64():
+    import sys
+    sys.path.insert(0, str(DAGS))
+    from tributary.consolidate import combine, targets
+
+    rows, total = combine([{"rows": 2, "checksum": "ffffffffffffffff"}, {"rows": 3, "checksum": "0000000000000002"}])
+    assert (rows, total) == (5, "0000000000000001")
+    jobs = [{"source": "src_eu", "table": "public.users", "target": "c", "target_table": "public.users", "key": ["id"]},
+            {"source": "src_pagila", "table": "public.film", "target": "c", "target_table": "public.film", "key": []},
+            {"source": "src_us", "table": "public.users", "target": "c", "target_table": "public.users", "key": ["id"]}]
+    by = {t["target_table"]: t for t in targets(jobs)}
+    assert by["public.users"]["copy_indexes"] == [0, 2] and len(by["public.users"]["sources"]) == 2
+    assert by["public.film"]["copy_indexes"] == [1]
 
 
 def test_parsing_touches_no_database_and_starts_no_process():
@@ -66,4 +87,4 @@ print(len(g['dag'].tasks))
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "7"
+    assert out.stdout.strip().splitlines()[-1] == "11"

@@ -37,6 +37,7 @@ class TableJob:
     table: str
     target_table: str
     key: tuple[str, ...]
+    target: str = ""  # target connection id; "" = the consolidated target
 
     @property
     def name(self) -> str:
@@ -45,11 +46,12 @@ class TableJob:
 
     def as_dict(self) -> dict[str, Any]:
         # XCom and mapped-task arguments must be JSON: plain dict, lists not tuples.
-        return {"source": self.source, "table": self.table, "target_table": self.target_table, "key": list(self.key)}
+        return {"source": self.source, "table": self.table, "target_table": self.target_table, "key": list(self.key),
+                "target": self.target}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TableJob":
-        return cls(d["source"], d["table"], d["target_table"], tuple(d.get("key") or ()))
+        return cls(d["source"], d["table"], d["target_table"], tuple(d.get("key") or ()), d.get("target") or "")
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,30 @@ class MigrationConfig:
                     table=entry["table"],
                     target_table=entry.get("target_table", default_target),
                     key=tuple(entry.get("key", ())),
+                    target=self.consolidated_connection,
                 )
             )
+        return jobs + self.split_tables()
+
+    def split_tables(self) -> list[TableJob]:
+        """consolidate.split: one instance's tables, each copied into the target database that owns it."""
+        jobs = []
+        for split in self.raw.get("consolidate", {}).get("split", []):
+            for target, tables in split["targets"].items():
+                jobs += [TableJob(split["source"], t, t, (), target) for t in tables]
+        return jobs
+
+    def plan_tables(self, plan: dict[str, Any]) -> list[TableJob]:
+        """The plan's application tables (destination consolidated, not skipped), in plan order."""
+        jobs = []
+        for t in plan.get("tables", []):
+            dest = t.get("destination") or {}
+            if t.get("class") != "application" or dest.get("kind") != "consolidated" or t.get("skip"):
+                continue
+            if t.get("kind", "table") not in ("table", "partitioned"):
+                continue
+            jobs.append(TableJob(t["instance"], f"{t['schema']}.{t['table']}", dest["table"], tuple(t.get("key") or ()),
+                                 dest.get("connection") or self.consolidated_connection))
         return jobs
 
     @property
@@ -128,7 +152,8 @@ class MigrationConfig:
 
     def connections_for_consolidate(self) -> list[str]:
         """Every connection a phase-2 worker may need (sources in use, the target, the control schema)."""
-        ids = [j.source for j in self.consolidate_tables()]
+        ids = list(self.source_ids)  # the plan may pick any declared source
+        ids += [j.target for j in self.split_tables()]
         ids += [self.consolidated_connection, self.control_connection]
         return sorted(set(ids))
 

@@ -1,12 +1,15 @@
 """Phase 2 (``tributary_consolidate``): the task callables the thin DAG file wires together.
 
-Per table: ``plan`` (worker argv; a short-circuit, so a dry run stops here) -> ``copy`` (worker)
--> ``checksum_target`` (worker, on the consolidated connection) -> ``verify`` (XCom vs XCom)
--> ``gx_gate``. Then ``outcome`` for all tables.
+``select_tables`` (the plan's application tables, else migration.yaml) -> ``resolve`` (worker: key offsets,
+duplicate natural keys, key map; many-to-one) -> per source table ``copy.plan`` -> ``copy.copy`` (worker,
+projecting remapped keys) -> per target table ``target.plan`` -> ``target.checksum_target`` (worker) ->
+``target.verify`` (the sources' checksums, summed mod 2^64, against the target's) -> ``target.gx_gate``
+-> ``outcome`` (one row per target table).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -14,101 +17,211 @@ from typing import Any
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from tributary import config, connections, gate, outcome as outcome_table, paths, verify as verification, worker
+from tributary import config, connections, gate, outcome as outcome_table, paths
 
 log = logging.getLogger(__name__)
 
-GROUP = "table"  # the mapped task group's id; task ids are table.copy, table.verify, ...
+COPY_GROUP = "copy"  # mapped over source tables: copy.plan, copy.copy
+TARGET_GROUP = "target"  # mapped over target tables: target.plan, target.checksum_target, target.verify, target.gx_gate
 REPORT_NAME = "consolidate-outcome.json"
+MASK64 = (1 << 64) - 1
+
+
+def _plan() -> dict[str, Any] | None:
+    path = paths.state_dir() / "plan" / "plan.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
 
 
 def select_tables(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The tables of this run: the parse-time list from migration.yaml, narrowed by ``table_filter``."""
+    """The source tables of this run: the plan's application tables (``tables_from=plan`` and a plan exists),
+    else migration.yaml's consolidate.tables/split; narrowed by ``table_filter``."""
     params = get_current_context()["params"]
-    chosen = config.select([config.TableJob.from_dict(j) for j in jobs], params.get("table_filter"))
+    cfg = config.load()
+    candidates = [config.TableJob.from_dict(j) for j in jobs]
+    origin = "migration.yaml"
+    plan = _plan() if params.get("tables_from", "plan") == "plan" else None
+    if plan is not None:
+        candidates = cfg.plan_tables(plan) + cfg.split_tables()
+        origin = f"the plan ({plan.get('generated_at', '?')})"
+    chosen = config.select(candidates, params.get("table_filter"))
     if not chosen:
-        names = ", ".join(f"{j['source']}.{j['table']}" for j in jobs) or "none"
-        raise AirflowFailException(f"table_filter {params.get('table_filter')!r} matches no table (configured: {names})")
-    log.info("tables in this run: %s", ", ".join(j.name for j in chosen))
-    return [j.as_dict() for j in chosen]
+        names = ", ".join(j.name for j in candidates) or "none"
+        raise AirflowFailException(f"table_filter {params.get('table_filter')!r} matches no table of {origin} ({names})")
+    default_target = cfg.consolidated_connection
+    out = [{**j.as_dict(), "target": j.target or default_target} for j in chosen]
+    log.info("%d tables from %s: %s", len(out), origin, ", ".join(j.name for j in chosen))
+    return out
 
 
-def plan(job: dict[str, Any], consolidated: str) -> dict[str, Any] | None:
-    """Worker argv for this table; returns None on a dry run, which skips the rest of the table."""
+def targets(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per target table, with the map indexes of the source tables (copy tasks) that feed it."""
+    by_target: dict[tuple[str, str], dict[str, Any]] = {}
+    for i, job in enumerate(jobs):
+        key = (job["target"], job["target_table"])
+        entry = by_target.setdefault(key, {"target": job["target"], "target_table": job["target_table"],
+                                           "key": job.get("key") or [], "sources": [], "copy_indexes": []})
+        entry["sources"].append({"source": job["source"], "table": job["table"]})
+        entry["copy_indexes"].append(i)
+    merged = [t for t in by_target.values() if len(t["sources"]) > 1]
+    log.info("%d target tables, %d fed by several instances: %s", len(by_target), len(merged),
+             ", ".join(t["target_table"] for t in merged) or "none")
+    return list(by_target.values())
+
+
+def resolve_argv(jobs: list[dict[str, Any]]) -> list[str]:
+    """``tributary resolve`` over every selected table (it only acts on target tables with several sources)."""
+    from tributary import worker
+
+    ctx = get_current_context()
+    argv = ["resolve", "--config", worker.config_path_for_worker(), "--run-id", ctx["run_id"]]
+    for j in jobs:
+        argv += ["--table", f"{j['source']}:{j['table']}={j['target_table']}@{j['target']}"]
+    if ctx["params"].get("dry_run"):
+        argv.append("--dry-run")
+    return argv
+
+
+def plan(job: dict[str, Any]) -> dict[str, Any] | None:
+    """Worker argv for one source table; None on a dry run, which skips the copy."""
+    from tributary import worker
+
     ctx = get_current_context()
     if ctx["params"].get("dry_run"):
-        log.info("dry run: would copy %s.%s -> %s", job["source"], job["table"], job["target_table"])
+        log.info("dry run: would copy %s.%s -> %s %s", job["source"], job["table"], job["target"], job["target_table"])
         return None
-    copy = [
+    return {"copy": [
         "copy",
         "--config", worker.config_path_for_worker(),
         "--source", job["source"],
         "--table", job["table"],
-        "--target", consolidated,
+        "--target", job["target"],
         "--target-table", job["target_table"],
         "--run-id", ctx["run_id"],
-    ]
-    checksum = ["checksum", "--conn", consolidated, "--table", job["target_table"]]
-    return {"copy": copy, "checksum": checksum}
+    ]}
 
 
-def verify(job: dict[str, Any], copied: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
-    row = verification.compare(job, copied, target)
-    row["status"] = copied.get("status")  # "copied" or "skipped" (the ledger had it already)
-    log.info("%s.%s verified: %s rows, checksum %s", job["source"], job["table"], row["rows"], row["target_checksum"])
+def plan_target(target: dict[str, Any]) -> dict[str, Any] | None:
+    if get_current_context()["params"].get("dry_run"):
+        return None
+    return {"checksum": ["checksum", "--conn", target["target"], "--table", target["target_table"]]}
+
+
+def _pull_copies(ti, indexes: list[int]) -> list[dict[str, Any] | None]:
+    return [ti.xcom_pull(task_ids=f"{COPY_GROUP}.copy", map_indexes=i, default=None) for i in indexes]
+
+
+def combine(copies: list[dict[str, Any]]) -> tuple[int, str]:
+    """Rows add up; checksums (sums of 64-bit row hashes) add up mod 2^64: the sources' share of the target."""
+    rows = sum(int(c["rows"]) for c in copies)
+    total = sum(int(c["checksum"], 16) for c in copies) & MASK64
+    return rows, f"{total:016x}"
+
+
+def verify(target: dict[str, Any], checked: dict[str, Any]) -> dict[str, Any]:
+    """The sum of the sources' checksums (each computed by its source over the projected SELECT) must equal the
+    target's own checksum over the whole table; rows likewise."""
+    ti = get_current_context()["ti"]
+    copies = _pull_copies(ti, target["copy_indexes"])
+    names = [f"{s['source']}.{s['table']}" for s in target["sources"]]
+    missing = [n for n, c in zip(names, copies) if not c or c.get("checksum") is None]
+    if missing:
+        raise AirflowFailException(f"{target['target_table']}: cannot verify, no copy result for {', '.join(missing)}")
+    rows, checksum = combine(copies)
+    row = {
+        "table": target["target_table"],
+        "source": "+".join(s["source"] for s in target["sources"]),
+        "target": target["target"],
+        "target_table": target["target_table"],
+        "sources": [{"source": s["source"], "table": s["table"], "rows": c["rows"], "checksum": c["checksum"],
+                     "status": c.get("status")} for s, c in zip(target["sources"], copies)],
+        "rows": rows,
+        "target_rows": checked.get("rows"),
+        "source_checksum": checksum,
+        "target_checksum": checked.get("checksum"),
+        "status": "skipped" if all(c.get("status") == "skipped" for c in copies) else "copied",
+        "verified": False,
+    }
+    problems = []
+    if checked.get("rows") is None or int(checked["rows"]) != rows:
+        problems.append(f"rows {rows} (sum of sources) != {checked.get('rows')} (target)")
+    if checked.get("checksum") != checksum:
+        problems.append(f"checksum {checksum} (sum of sources) != {checked.get('checksum')} (target)")
+    if problems:
+        raise AirflowFailException(f"{target['target']} {target['target_table']} NOT verified: " + "; ".join(problems))
+    row["verified"] = True
+    log.info("%s verified: %s rows from %s, checksum %s", target["target_table"], rows, ", ".join(names), checksum)
     return row
 
 
-def gx_gate(job: dict[str, Any], verified: dict[str, Any], consolidated: str) -> dict[str, Any]:
-    uri = connections.worker_env([consolidated])[connections.env_name(consolidated)]
+def gx_gate(target: dict[str, Any], verified: dict[str, Any]) -> dict[str, Any]:
+    uri = connections.worker_env([target["target"]])[connections.env_name(target["target"])]
     ctx = get_current_context()
     return gate.check(
         connection_uri=uri,
-        table=job["target_table"],
-        key=job.get("key") or [],
+        table=target["target_table"],
+        key=target.get("key") or [],
         expected_rows=int(verified["rows"]),
         run_name=re.sub(r"[^A-Za-z0-9_.+-]", "_", f"{ctx['dag'].dag_id}__{ctx['run_id']}"),  # GX keys forbid "/"
     )
 
 
 def _pull(ti, task: str, index: int):
-    return ti.xcom_pull(task_ids=f"{GROUP}.{task}", map_indexes=index, default=None)
+    return ti.xcom_pull(task_ids=f"{TARGET_GROUP}.{task}", map_indexes=index, default=None)
 
 
-def summarize(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The outcome table for every selected table, including the ones that failed or were skipped."""
+def summarize(target_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The outcome table: one row per target table, including the ones that failed or were skipped."""
     ctx = get_current_context()
     ti, dry_run = ctx["ti"], bool(ctx["params"].get("dry_run"))
     rows = []
-    for i, job in enumerate(jobs):
+    for i, target in enumerate(target_list):
         verified = _pull(ti, "verify", i)
         gated = _pull(ti, "gx_gate", i)
         if verified and gated and gated.get("success"):
             rows.append(verified)
             continue
-        copied = _pull(ti, "copy", i) or {}
-        target = _pull(ti, "checksum_target", i) or {}
+        copies = [c or {} for c in _pull_copies(ti, target["copy_indexes"])]
+        checked = _pull(ti, "checksum_target", i) or {}
         state = "dry-run" if dry_run else ("gate failed" if verified else False)
         rows.append({
-            "table": job["table"], "source": job["source"], "target_table": job["target_table"],
-            "rows": copied.get("rows", "-"), "source_checksum": copied.get("checksum"),
-            "target_checksum": target.get("checksum"), "verified": state,
+            "table": target["target_table"], "source": "+".join(s["source"] for s in target["sources"]),
+            "target": target["target"], "target_table": target["target_table"],
+            "sources": [{**s, "rows": c.get("rows"), "checksum": c.get("checksum")} for s, c in zip(target["sources"], copies)],
+            "rows": sum(int(c["rows"]) for c in copies if c.get("rows") is not None) if copies else "-",
+            "source_checksum": None, "target_checksum": checked.get("checksum"), "verified": state,
         })
     return rows
 
 
-def finish(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Log and write the outcome table; fail unless every table verified (skip on a dry run: no Asset event)."""
+def finish(target_list: list[dict[str, Any]], resolved: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Log and write the outcome table; fail unless every target table verified (skip on a dry run)."""
     ctx = get_current_context()
-    rows = summarize(jobs)
-    table = outcome_table.render(rows)
-    log.info("outcome of %s:\n%s", ctx["run_id"], table)
+    rows = summarize(target_list)
+    log.info("outcome of %s:\n%s", ctx["run_id"], outcome_table.render(rows))
+    merge = _merge_summary(resolved)
+    if merge:
+        log.info("merge: %s", merge["line"])
     outcome_table.write_report(
-        rows, paths.reports_dir() / REPORT_NAME, {"dag_id": ctx["dag"].dag_id, "run_id": ctx["run_id"]}
+        rows, paths.reports_dir() / REPORT_NAME,
+        {"dag_id": ctx["dag"].dag_id, "run_id": ctx["run_id"], **({"merge": merge} if merge else {})},
     )
     if ctx["params"].get("dry_run"):
         raise AirflowSkipException("dry run: nothing was copied")
     if not outcome_table.all_verified(rows):
-        bad = ", ".join(f"{r['source']}.{r['table']}" for r in rows if r.get("verified") is not True)
+        bad = ", ".join(r["table"] for r in rows if r.get("verified") is not True)
         raise AirflowFailException(f"not verified: {bad}")
     return rows
+
+
+def _merge_summary(resolved: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not resolved or "tables" not in resolved:
+        return None
+    tables = [{k: t.get(k) for k in ("target_table", "sources", "key_column", "offsets", "strategy", "duplicates",
+                                      "open", "key_map_rows")} for t in resolved["tables"]]
+    line = (f"{len(tables)} target tables merged from several instances, {resolved.get('duplicates', 0)} duplicate "
+            f"natural keys settled, {resolved.get('open_conflicts', 0)} open in tributary.conflict_queue")
+    return {"tables": tables, "duplicates": resolved.get("duplicates", 0),
+            "open_conflicts": resolved.get("open_conflicts", 0), "line": line}

@@ -303,6 +303,11 @@ def build_model(state: Path, control: ControlSchema, *, config_file: Path | None
         rows = [r for r in data.get("tables") or [] if isinstance(r, dict)]
         by_table: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in rows:
+            if isinstance(r.get("sources"), list):  # a consolidated target table: listed under each source table
+                for s in r["sources"]:
+                    by_table.setdefault(_key(s.get("source", "?"), s.get("table", "?")), []).append(
+                        {**r, "rows": s.get("rows"), "source_checksum": s.get("checksum")})
+                continue
             by_table.setdefault(_key(r.get("source", "?"), r.get("table", "?")), []).append(r)
         outcome_rows[phase] = by_table
         states = [_outcome_state(r.get("verified")) for r in rows]
