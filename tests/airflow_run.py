@@ -42,5 +42,5 @@ def dags_test(dag_id: str, env: dict[str, str], tmp_path: Path, *args: str) -> t
             subprocess.run([AIRFLOW, "db", "migrate"], env=env, cwd=tmp_path, stdout=fh, stderr=subprocess.STDOUT,
                            check=True)
         rc = subprocess.run([AIRFLOW, "dags", "test", dag_id, *args], env=env, cwd=tmp_path,
-                            stdout=fh, stderr=subprocess.STDOUT, timeout=1500).returncode
+                            stdout=fh, stderr=subprocess.STDOUT, timeout=2400).returncode
     return rc, str(log)
