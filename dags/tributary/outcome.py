@@ -53,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = json.loads(Path(args[0]).read_text())
     print(render(report["tables"]))
+    merge = report.get("merge")
+    if merge:  # many-to-one: what `tributary resolve` decided (docs/runbooks/merge-conflicts.md)
+        print(merge["line"])
+        for t in merge["tables"]:
+            offsets = ", ".join(f"{s} +{o}" for s, o in (t.get("offsets") or {}).items())
+            print(f"  {t['target_table']}: key {t.get('key_column') or '-'} ({offsets}); {t.get('duplicates', 0)} duplicates "
+                  f"{t.get('strategy')}, {t.get('key_map_rows', 0)} key_map rows, {t.get('open', 0)} open")
     return 0 if all_verified(report["tables"]) else 1
 
 
