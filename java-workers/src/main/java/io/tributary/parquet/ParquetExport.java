@@ -1,0 +1,134 @@
+package io.tributary.parquet;
+
+import io.tributary.result.JobFailure;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * Streams a PostgreSQL query into a fixed number of Parquet files, in constant memory: the query runs
+ * with a server-side cursor ({@link #FETCH_ROWS} rows per round trip) and each file holds at most one row
+ * group in memory. File {@code i} receives {@code rowsPerFile[i]} rows, so the split is decided before
+ * the first row (the caller counts the rows in the same snapshot).
+ */
+public final class ParquetExport {
+    static final int FETCH_ROWS = 10_000;
+
+    /** Where file {@code index} goes (an S3 multipart upload, a local file). Closing the stream commits it. */
+    @FunctionalInterface
+    public interface FileTarget {
+        OutputStream open(int index) throws IOException;
+    }
+
+    public record FileWritten(int index, long rows, long bytes) {
+    }
+
+    /** Text longer than its warehouse column: reported, never truncated. */
+    public record OverLongText(long values, int longestBytes, int limitBytes) {
+    }
+
+    public record Result(List<FileWritten> files, long rows, Map<String, OverLongText> overLongText) {
+        public long bytes() {
+            return files.stream().mapToLong(FileWritten::bytes).sum();
+        }
+    }
+
+    private ParquetExport() {
+    }
+
+    /**
+     * Runs {@code sql} (which must select exactly {@code columns}' {@code selectSql}, in order) on a connection
+     * with autocommit off, writing {@code rowsPerFile.length} files. Fewer rows than planned is an error
+     * (the snapshot changed under us); so is more.
+     */
+    public static Result write(Connection connection, String sql, List<ParquetColumn> columns, long[] rowsPerFile,
+            CompressionCodecName codec, Map<String, String> metadata, FileTarget target, String table)
+            throws SQLException, IOException {
+        if (connection.getAutoCommit()) {
+            throw new IllegalStateException("ParquetExport needs autocommit off (a cursor in the caller's snapshot)");
+        }
+        List<FileWritten> files = new ArrayList<>();
+        long[] overLong = new long[columns.size()];
+        int[] longest = new int[columns.size()];
+        long total = 0;
+        try (Statement st = connection.createStatement()) {
+            st.setFetchSize(FETCH_ROWS);
+            try (ResultSet rs = st.executeQuery(sql)) {
+                for (int f = 0; f < rowsPerFile.length; f++) {
+                    CountingStream out = new CountingStream(target.open(f));
+                    long written = 0;
+                    try (ParquetFile file = new ParquetFile(out, "part-" + f, columns, codec, metadata)) {
+                        while (written < rowsPerFile[f]) {
+                            if (!rs.next()) {
+                                throw JobFailure.failed(table + ": the query returned fewer rows than counted in"
+                                        + " the same snapshot (" + (total + written) + ")", null);
+                            }
+                            Object[] row = new Object[columns.size()];
+                            for (int c = 0; c < row.length; c++) {
+                                row[c] = ParquetValues.read(rs, c + 1, columns.get(c), table);
+                            }
+                            file.write(row);
+                            written++;
+                        }
+                        for (int c = 0; c < columns.size(); c++) {
+                            overLong[c] += file.overLong(c);
+                            longest[c] = Math.max(longest[c], file.longestBytes(c));
+                        }
+                    }
+                    total += written;
+                    files.add(new FileWritten(f, written, out.count));
+                }
+                if (rs.next()) {
+                    throw JobFailure.failed(table + ": the query returned more rows than counted in the same"
+                            + " snapshot (" + total + ")", null);
+                }
+            }
+        }
+        Map<String, OverLongText> report = new LinkedHashMap<>();
+        for (int c = 0; c < columns.size(); c++) {
+            if (overLong[c] > 0) {
+                report.put(columns.get(c).name(), new OverLongText(overLong[c], longest[c],
+                        columns.get(c).maxTextBytes()));
+            }
+        }
+        return new Result(List.copyOf(files), total, report);
+    }
+
+    /** Splits {@code rows} into {@code files} near-equal parts (the first ones one row larger). */
+    public static long[] split(long rows, int files) {
+        long[] parts = new long[files];
+        for (int i = 0; i < files; i++) {
+            parts[i] = rows / files + (i < rows % files ? 1 : 0);
+        }
+        return parts;
+    }
+
+    private static final class CountingStream extends FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.tributary.parquet;
+
+import io.tributary.catalog.ColumnShape;
+import io.tributary.catalog.Identifiers;
+import io.tributary.result.JobFailure;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.LogicalTypeAnnotation.TimeUnit;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
+
+/**
+ * PostgreSQL types to Parquet (and on to Redshift / the PostgreSQL stand-in) without losing information:
+ * {@code numeric(p,s)} keeps p and s as DECIMAL; unbounded {@code numeric} is refused (exit 2) unless
+ * {@code targets.warehouse.unbounded_numeric} names a DECIMAL(p,s) it must fit exactly (values that would
+ * round are refused at write time) or {@code text}; {@code timestamptz} is TIMESTAMP(MICROS, UTC-adjusted);
+ * json/jsonb/arrays are JSON text, loaded into SUPER or VARCHAR per {@code json_mapping}; types without an
+ * exact Parquet counterpart (uuid, interval, time, inet, enums, ...) travel as their canonical text.
+ */
+public final class TypeMapping {
+    private static final Pattern NUMERIC = Pattern.compile("^numeric\\((\\d+),(\\d+)\\)$");
+    private static final Pattern DECIMAL_SETTING = Pattern.compile("^(?:numeric|decimal)\\((\\d+),\\s*(\\d+)\\)$");
+    /** Redshift's widest DECIMAL. */
+    public static final int MAX_PRECISION = 38;
+
+    /** {@code json_mapping}: where json/jsonb/array columns land. */
+    public enum JsonMapping { SUPER, TEXT }
+
+    private final JsonMapping jsonMapping;
+    private final String unboundedNumeric;
+
+    /**
+     * @param jsonMapping      SUPER (Redshift SUPER via JSON_PARSE) or TEXT (VARCHAR)
+     * @param unboundedNumeric null (refuse), {@code text}, or {@code decimal(p,s)}
+     */
+    public TypeMapping(JsonMapping jsonMapping, String unboundedNumeric) {
+        this.jsonMapping = jsonMapping;
+        this.unboundedNumeric = unboundedNumeric == null ? null : unboundedNumeric.strip().toLowerCase(Locale.ROOT);
+        if (this.unboundedNumeric != null && !this.unboundedNumeric.equals("text")
+                && !DECIMAL_SETTING.matcher(this.unboundedNumeric).matches()) {
+            throw JobFailure.badInput("targets.warehouse.unbounded_numeric must be 'text' or 'decimal(p,s)', not '"
+                    + unboundedNumeric + "'");
+        }
+    }
+
+    public JsonMapping jsonMapping() {
+        return jsonMapping;
+    }
+
+    public List<ParquetColumn> map(String table, List<ColumnShape> columns) {
+        List<ParquetColumn> mapped = new ArrayList<>();
+        for (ColumnShape c : columns) {
+            mapped.add(map(table, c));
+        }
+        return mapped;
+    }
+
+    public static MessageType schema(String name, List<ParquetColumn> columns) {
+        return new MessageType(name, columns.stream().map(ParquetColumn::field).toList());
+    }
+
+    ParquetColumn map(String table, ColumnShape column) {
+        String type = column.type();
+        String name = column.name();
+        String q = Identifiers.quote(name);
+        if (type.endsWith("[]") || type.equals("json") || type.equals("jsonb")) {
+            String select = type.endsWith("[]") ? "pg_catalog.to_jsonb(" + q + ")::text" : q + "::jsonb::text";
+            String target = jsonMapping == JsonMapping.SUPER ? "SUPER" : "VARCHAR(65535)";
+            return new ParquetColumn(name, type, ParquetColumn.Kind.JSON, 0, 0, select,
+                    string(name, LogicalTypeAnnotation.jsonType()), target,
+                    jsonMapping == JsonMapping.SUPER ? "jsonb" : "text", ParquetColumn.REDSHIFT_MAX_VARCHAR_BYTES);
+        }
+        switch (type) {
+            case "boolean":
+                return simple(name, type, ParquetColumn.Kind.BOOLEAN, q, PrimitiveTypeName.BOOLEAN, null, "BOOLEAN",
+                        "boolean");
+            case "smallint":
+                return simple(name, type, ParquetColumn.Kind.INT16, q, PrimitiveTypeName.INT32,
+                        LogicalTypeAnnotation.intType(16, true), "SMALLINT", "smallint");
+            case "integer":
+                return simple(name, type, ParquetColumn.Kind.INT32, q, PrimitiveTypeName.INT32, null, "INTEGER",
+                        "integer");
+            case "bigint":
+                return simple(name, type, ParquetColumn.Kind.INT64, q, PrimitiveTypeName.INT64, null, "BIGINT",
+                        "bigint");
+            case "real":
+                return simple(name, type, ParquetColumn.Kind.FLOAT, q, PrimitiveTypeName.FLOAT, null, "REAL", "real");
+            case "double precision":
+                return simple(name, type, ParquetColumn.Kind.DOUBLE, q, PrimitiveTypeName.DOUBLE, null,
+                        "DOUBLE PRECISION", "double precision");
+            case "date":
+                return simple(name, type, ParquetColumn.Kind.DATE, q, PrimitiveTypeName.INT32,
+                        LogicalTypeAnnotation.dateType(), "DATE", "date");
+            case "timestamp with time zone":
+                return simple(name, type, ParquetColumn.Kind.TIMESTAMP_UTC, q, PrimitiveTypeName.INT64,
+                        LogicalTypeAnnotation.timestampType(true, TimeUnit.MICROS), "TIMESTAMPTZ",
+                        "timestamp with time zone");
+            case "timestamp without time zone":
+                return simple(name, type, ParquetColumn.Kind.TIMESTAMP_LOCAL, q, PrimitiveTypeName.INT64,
+                        LogicalTypeAnnotation.timestampType(false, TimeUnit.MICROS), "TIMESTAMP",
+                        "timestamp without time zone");
+            case "bytea":
+                return simple(name, type, ParquetColumn.Kind.BYTES, q, PrimitiveTypeName.BINARY, null,
+                        "VARBYTE(1024000)", "bytea");
+            case "numeric":
+                return unbounded(table, name, type, q);
+            default:
+                break;
+        }
+        Matcher m = NUMERIC.matcher(type);
+        if (m.matches()) {
+            return decimal(table, name, type, q, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+        }
+        if (type.startsWith("character varying") || type.startsWith("character(") || type.equals("character")
+                || type.equals("text") || type.equals("name") || type.equals("citext")) {
+            // Redshift sizes VARCHAR in bytes, PostgreSQL in characters: up to 4 UTF-8 bytes each.
+            Matcher length = Pattern.compile("\\((\\d+)\\)$").matcher(type);
+            int bytes = length.find()
+                    ? (int) Math.min(4L * Integer.parseInt(length.group(1)), ParquetColumn.REDSHIFT_MAX_VARCHAR_BYTES)
+                    : ParquetColumn.REDSHIFT_MAX_VARCHAR_BYTES;
+            return new ParquetColumn(name, type, ParquetColumn.Kind.TEXT, 0, 0, q,
+                    string(name, LogicalTypeAnnotation.stringType()), "VARCHAR(" + bytes + ")", type, bytes);
+        }
+        // uuid, interval, time, inet, enums, money, ...: the canonical text, so nothing is lost.
+        String target = type.equals("uuid") ? "CHAR(36)" : "VARCHAR(65535)";
+        return new ParquetColumn(name, type, ParquetColumn.Kind.TEXT, 0, 0, q + "::text",
+                string(name, LogicalTypeAnnotation.stringType()), target, type.equals("uuid") ? "uuid" : "text",
+                ParquetColumn.REDSHIFT_MAX_VARCHAR_BYTES);
+    }
+
+    private ParquetColumn unbounded(String table, String name, String type, String q) {
+        if (unboundedNumeric == null) {
+            throw JobFailure.badInput(table + "." + name + " is an unbounded numeric: Parquet and Redshift need a"
+                    + " precision and scale. Set targets.warehouse.unbounded_numeric to 'decimal(p,s)' (values that"
+                    + " do not fit exactly are refused, never rounded) or 'text'");
+        }
+        if (unboundedNumeric.equals("text")) {
+            return new ParquetColumn(name, type, ParquetColumn.Kind.TEXT, 0, 0, q + "::text",
+                    string(name, LogicalTypeAnnotation.stringType()), "VARCHAR(1000)", "numeric", 0);
+        }
+        Matcher m = DECIMAL_SETTING.matcher(unboundedNumeric);
+        m.matches();
+        return decimal(table, name, type, q, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    }
+
+    private static ParquetColumn decimal(String table, String name, String type, String q, int precision, int scale) {
+        if (precision > MAX_PRECISION || scale > precision) {
+            throw JobFailure.badInput(table + "." + name + ": " + type + " does not fit Redshift's DECIMAL (precision"
+                    + " at most " + MAX_PRECISION + ")");
+        }
+        // The smallest physical type that holds the precision, as the Parquet spec recommends.
+        Type field;
+        LogicalTypeAnnotation decimal = LogicalTypeAnnotation.decimalType(scale, precision);
+        if (precision <= 9) {
+            field = Types.optional(PrimitiveTypeName.INT32).as(decimal).named(name);
+        } else if (precision <= 18) {
+            field = Types.optional(PrimitiveTypeName.INT64).as(decimal).named(name);
+        } else {
+            field = Types.optional(PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY).length(decimalBytes(precision))
+                    .as(decimal).named(name);
+        }
+        String sqlType = "NUMERIC(" + precision + "," + scale + ")";
+        return new ParquetColumn(name, type, ParquetColumn.Kind.DECIMAL, precision, scale, q, field, sqlType,
+                sqlType.toLowerCase(Locale.ROOT), 0);
+    }
+
+    /** Bytes of a two's-complement integer that holds every unscaled value of this precision. */
+    static int decimalBytes(int precision) {
+        java.math.BigInteger max = java.math.BigInteger.TEN.pow(precision);
+        return (max.bitLength() + 1 + 7) / 8;
+    }
+
+    private static ParquetColumn simple(String name, String type, ParquetColumn.Kind kind, String select,
+            PrimitiveTypeName primitive, LogicalTypeAnnotation logical, String redshift, String postgres) {
+        var builder = Types.optional(primitive);
+        Type field = logical == null ? builder.named(name) : builder.as(logical).named(name);
+        return new ParquetColumn(name, type, kind, 0, 0, select, field, redshift, postgres, 0);
+    }
+
+    private static Type string(String name, LogicalTypeAnnotation annotation) {
+        return Types.optional(PrimitiveTypeName.BINARY).as(annotation).named(name);
+    }
+}

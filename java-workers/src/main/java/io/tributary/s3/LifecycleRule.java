@@ -1,0 +1,25 @@
+package io.tributary.s3;
+
+import io.tributary.result.JobFailure;
+
+/**
+ * One lifecycle rule for a key prefix: optionally move objects to {@code transitionStorageClass} after
+ * {@code transitionDays}, and expire them after {@code expirationDays} (0 = never).
+ */
+public record LifecycleRule(String id, String prefix, int transitionDays, String transitionStorageClass,
+        int expirationDays) {
+    public LifecycleRule {
+        if (id == null || id.isBlank()) {
+            throw JobFailure.badInput("a lifecycle rule needs an id");
+        }
+        if (transitionStorageClass != null && transitionDays <= 0) {
+            throw JobFailure.badInput("lifecycle rule " + id + ": transition days must be > 0");
+        }
+        if (expirationDays < 0) {
+            throw JobFailure.badInput("lifecycle rule " + id + ": expiration days must be >= 0");
+        }
+        if (expirationDays > 0 && transitionStorageClass != null && expirationDays <= transitionDays) {
+            throw JobFailure.badInput("lifecycle rule " + id + ": expiration must come after the transition");
+        }
+    }
+}

@@ -1,0 +1,332 @@
+package io.tributary.s3;
+
+import io.tributary.connect.ConnectionFactory;
+import io.tributary.result.JobFailure;
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.BucketLifecycleConfiguration;
+import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.GetBucketLifecycleConfigurationRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectTaggingRequest;
+import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.LifecycleExpiration;
+import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutBucketLifecycleConfigurationRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.RestoreObjectRequest;
+import software.amazon.awssdk.services.s3.model.RestoreRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.Tier;
+import software.amazon.awssdk.services.s3.model.Transition;
+import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
+
+/**
+ * The one S3 client factory and what the worker does with objects. A connection id ({@code s3}) names
+ * {@code TRIBUTARY_CONN_S3}, an {@link S3ConnectionUri}; credentials never leave this class.
+ */
+public final class ObjectStore implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ObjectStore.class.getName());
+    private static final Pattern RESTORE_ONGOING = Pattern.compile("ongoing-request=\"(true|false)\"");
+
+    private final S3Client client;
+    private final String connectionId;
+    private final S3ConnectionUri uri;
+
+    private ObjectStore(S3Client client, String connectionId, S3ConnectionUri uri) {
+        this.client = client;
+        this.connectionId = connectionId;
+        this.uri = uri;
+    }
+
+    /** Opens the store named by {@code connectionId}; a missing or malformed variable is exit 2. */
+    public static ObjectStore open(Map<String, String> env, String connectionId) {
+        String variable = ConnectionFactory.envVarFor(connectionId);
+        String value = env.get(variable);
+        if (value == null || value.isBlank()) {
+            throw JobFailure.badInput(variable + " is not set (the s3:// URI for connection " + connectionId + ")");
+        }
+        S3ConnectionUri uri = S3ConnectionUri.parse(value.strip(), variable);
+        AwsCredentialsProvider credentials;
+        if (uri.hasStaticCredentials()) {
+            credentials = StaticCredentialsProvider.create(uri.sessionToken() == null
+                    ? AwsBasicCredentials.create(uri.accessKey(), uri.secretKey())
+                    : AwsSessionCredentials.create(uri.accessKey(), uri.secretKey(), uri.sessionToken()));
+        } else {
+            credentials = DefaultCredentialsProvider.builder().build();
+        }
+        S3ClientBuilder builder = S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(10))
+                        .socketTimeout(Duration.ofMinutes(2))
+                        .build())
+                .region(Region.of(uri.region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(uri.pathStyle())
+                // SDK >= 2.30 adds CRC32 headers to every upload; S3-compatible servers (S3Proxy) refuse
+                // them, and AWS accepts requests without them.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        uri.endpoint().ifPresent(builder::endpointOverride);
+        LOG.fine(() -> "S3 connection " + connectionId + ": " + uri);
+        return new ObjectStore(builder.build(), connectionId, uri);
+    }
+
+    public String connectionId() {
+        return connectionId;
+    }
+
+    /** Fails with exit 2 when the bucket is missing or the credentials cannot reach it. */
+    public void requireBucket(String bucket) {
+        S3Location.requireBucket(bucket, "bucket");
+        try {
+            client.headBucket(HeadBucketRequest.builder().bucket(bucket).build());
+        } catch (NoSuchBucketException e) {
+            throw JobFailure.badInput("S3 connection " + connectionId + ": bucket " + bucket + " does not exist");
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw JobFailure.badInput("S3 connection " + connectionId + ": bucket " + bucket + " does not exist");
+            }
+            throw S3Fault.classify(e, connectionId, "check bucket " + bucket);
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "check bucket " + bucket);
+        }
+    }
+
+    /** Creates the bucket unless it exists (the local stack's buckets are created on first use). */
+    public void ensureBucket(String bucket) {
+        S3Location.requireBucket(bucket, "bucket");
+        try {
+            client.headBucket(HeadBucketRequest.builder().bucket(bucket).build());
+            return;
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw S3Fault.classify(e, connectionId, "check bucket " + bucket);
+            }
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "check bucket " + bucket);
+        }
+        try {
+            client.createBucket(CreateBucketRequest.builder().bucket(bucket).build());
+            LOG.info("created bucket " + bucket + " on S3 connection " + connectionId);
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "create bucket " + bucket);
+        }
+    }
+
+    /** A streaming upload with one {@code partBytes} buffer; close it to complete, abort it on failure. */
+    public MultipartUpload upload(S3Location location, ObjectOptions options, int partBytes) {
+        return new MultipartUpload(client, connectionId, location, options, partBytes);
+    }
+
+    /** A small object in one request (manifests, catalog entries). */
+    public void put(S3Location location, byte[] content, String contentType, ObjectOptions options) {
+        try {
+            client.putObject(options.apply(PutObjectRequest.builder().bucket(location.bucket()).key(location.key())
+                    .contentType(contentType).contentLength((long) content.length)).build(),
+                    RequestBody.fromBytes(content));
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "put " + location);
+        }
+    }
+
+    /** Streams an object; close the stream. A missing key is exit 2. */
+    public ResponseInputStream<GetObjectResponse> get(S3Location location) {
+        try {
+            return client.getObject(GetObjectRequest.builder().bucket(location.bucket()).key(location.key()).build());
+        } catch (NoSuchKeyException e) {
+            throw JobFailure.badInput("S3 connection " + connectionId + ": no object " + location);
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "get " + location);
+        }
+    }
+
+    public byte[] getBytes(S3Location location) {
+        try (InputStream in = get(location)) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw JobFailure.retryable("S3 connection " + connectionId + ": reading " + location + " failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The object's metadata, or empty when there is no such key. */
+    public Optional<HeadObjectResponse> head(S3Location location) {
+        try {
+            return Optional.of(client.headObject(HeadObjectRequest.builder().bucket(location.bucket())
+                    .key(location.key()).build()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw S3Fault.classify(e, connectionId, "head " + location);
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "head " + location);
+        }
+    }
+
+    public Map<String, String> tags(S3Location location) {
+        try {
+            Map<String, String> tags = new java.util.TreeMap<>();
+            client.getObjectTagging(GetObjectTaggingRequest.builder().bucket(location.bucket()).key(location.key())
+                    .build()).tagSet().forEach(t -> tags.put(t.key(), t.value()));
+            return tags;
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "get tags of " + location);
+        }
+    }
+
+    /** Every object under a prefix, in key order. */
+    public List<S3Object> list(S3Location prefix) {
+        List<S3Object> objects = new ArrayList<>();
+        try {
+            client.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(prefix.bucket())
+                    .prefix(prefix.key()).build()).contents().forEach(objects::add);
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "list " + prefix);
+        }
+        return objects;
+    }
+
+    public void delete(S3Location location) {
+        try {
+            client.deleteObject(DeleteObjectRequest.builder().bucket(location.bucket()).key(location.key()).build());
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "delete " + location);
+        }
+    }
+
+    /** Replaces the bucket's lifecycle configuration with these rules. */
+    public void putLifecycle(String bucket, List<LifecycleRule> rules) {
+        List<software.amazon.awssdk.services.s3.model.LifecycleRule> sdkRules = new ArrayList<>();
+        for (LifecycleRule r : rules) {
+            var b = software.amazon.awssdk.services.s3.model.LifecycleRule.builder()
+                    .id(r.id())
+                    .filter(LifecycleRuleFilter.builder().prefix(r.prefix() == null ? "" : r.prefix()).build())
+                    .status(ExpirationStatus.ENABLED);
+            if (r.transitionStorageClass() != null) {
+                b.transitions(Transition.builder().days(r.transitionDays())
+                        .storageClass(TransitionStorageClass.fromValue(r.transitionStorageClass())).build());
+            }
+            if (r.expirationDays() > 0) {
+                b.expiration(LifecycleExpiration.builder().days(r.expirationDays()).build());
+            }
+            sdkRules.add(b.build());
+        }
+        try {
+            client.putBucketLifecycleConfiguration(PutBucketLifecycleConfigurationRequest.builder().bucket(bucket)
+                    .lifecycleConfiguration(BucketLifecycleConfiguration.builder().rules(sdkRules).build()).build());
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "put lifecycle of bucket " + bucket);
+        }
+    }
+
+    /** The bucket's lifecycle rules as the server stores them (empty when none). */
+    public List<software.amazon.awssdk.services.s3.model.LifecycleRule> lifecycle(String bucket) {
+        try {
+            return client.getBucketLifecycleConfiguration(GetBucketLifecycleConfigurationRequest.builder()
+                    .bucket(bucket).build()).rules();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return List.of();
+            }
+            throw S3Fault.classify(e, connectionId, "get lifecycle of bucket " + bucket);
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "get lifecycle of bucket " + bucket);
+        }
+    }
+
+    /** Asks for a temporary readable copy of an archived (GLACIER / DEEP_ARCHIVE) object. */
+    public void restore(S3Location location, int days, String tier) {
+        try {
+            client.restoreObject(RestoreObjectRequest.builder().bucket(location.bucket()).key(location.key())
+                    .restoreRequest(RestoreRequest.builder().days(days)
+                            .glacierJobParameters(g -> g.tier(Tier.fromValue(tier))).build())
+                    .build());
+        } catch (S3Exception e) {
+            // 409 RestoreAlreadyInProgress: someone asked already; polling is what is left to do.
+            if (e.statusCode() != 409) {
+                throw S3Fault.classify(e, connectionId, "restore " + location);
+            }
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "restore " + location);
+        }
+    }
+
+    /** True when the object is readable: not archived, or its restore has completed. */
+    public boolean readable(S3Location location) {
+        HeadObjectResponse head = head(location).orElseThrow(() -> JobFailure.badInput(
+                "S3 connection " + connectionId + ": no object " + location));
+        String storageClass = head.storageClassAsString();
+        boolean archived = "GLACIER".equals(storageClass) || "DEEP_ARCHIVE".equals(storageClass);
+        if (!archived) {
+            return true;
+        }
+        String restore = head.restore();
+        if (restore == null) {
+            return false;
+        }
+        Matcher m = RESTORE_ONGOING.matcher(restore);
+        return m.find() && "false".equals(m.group(1));
+    }
+
+    /** Polls HEAD until the restore has completed; exit 4 (retry later) when it has not within {@code timeout}. */
+    public void awaitReadable(S3Location location, Duration timeout, Duration poll) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!readable(location)) {
+            if (Instant.now().isAfter(deadline)) {
+                throw JobFailure.retryable("S3 connection " + connectionId + ": restore of " + location
+                        + " not complete after " + timeout.toSeconds() + " s (retry later)", null);
+            }
+            try {
+                Thread.sleep(poll.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw JobFailure.retryable("interrupted while waiting for the restore of " + location, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    @Override
+    public String toString() {
+        return connectionId + " " + uri;
+    }
+}

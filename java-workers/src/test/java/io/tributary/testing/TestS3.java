@@ -1,0 +1,47 @@
+package io.tributary.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.tributary.s3.ObjectStore;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real S3-compatible server integration tests run against: TRIBUTARY_CONN_S3 (the local stack's
+ * S3Proxy; `scripts/test.sh` exports it from .stack/env). Missing: fail under CI=true, skip otherwise.
+ */
+public final class TestS3 {
+    public static final String VARIABLE = "TRIBUTARY_CONN_S3";
+
+    private TestS3() {
+    }
+
+    public static String uri() {
+        String uri = System.getenv(VARIABLE);
+        if (uri == null || uri.isBlank()) {
+            String message = VARIABLE + " is not set: S3 integration tests need the local stack's S3Proxy"
+                    + " (`make stack-up`, then `scripts/test.sh java`)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(message);
+            }
+            Assumptions.abort(message);
+        }
+        return uri.strip();
+    }
+
+    public static Map<String, String> env() {
+        return Map.of(VARIABLE, uri());
+    }
+
+    public static ObjectStore open() {
+        return ObjectStore.open(env(), "s3");
+    }
+
+    /** A fresh bucket name for one test class. */
+    public static String bucket(String purpose) {
+        return ("test-" + purpose.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-") + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL));
+    }
+}
