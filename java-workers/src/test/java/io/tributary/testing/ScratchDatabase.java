@@ -57,10 +57,23 @@ public final class ScratchDatabase implements AutoCloseable {
 
     @Override
     public void close() {
-        try (Connection c = TestPostgres.connect(adminUri); Statement st = c.createStatement()) {
-            st.execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot drop scratch database " + name + ": " + e.getMessage(), e);
+        // FORCE cannot terminate an autovacuum worker (it runs as the bootstrap superuser) and the test role
+        // is not a superuser: after bulk inserts autovacuum may briefly hold the database, so retry a while.
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = TestPostgres.connect(adminUri); Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
+                return;
+            } catch (SQLException e) {
+                if (!"42501".equals(e.getSQLState()) || attempt == 60) {
+                    throw new IllegalStateException("cannot drop scratch database " + name + ": " + e.getMessage(), e);
+                }
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while dropping scratch database " + name, e);
+            }
         }
     }
 }
