@@ -49,6 +49,7 @@ class Results:
     def __init__(self, rows: int, repeat: int):
         self.rows, self.repeat = rows, repeat
         self.entries: dict[str, dict] = {}
+        self.max_load = os.getloadavg()[0]  # sampled after every run: was the machine shared?
 
     def entry(self, key: str, label: str, kind: str, rows: int) -> dict:
         return self.entries.setdefault(key, {"id": key, "label": label, "kind": kind, "rows": rows,
@@ -59,6 +60,7 @@ class Results:
         e = self.entry(key, label, kind, rows)
         try:
             run = attempt()
+            self.max_load = max(self.max_load, os.getloadavg()[0])
         except Exception as exc:  # noqa: BLE001 — reported in the table and the JSON, and the exit code
             e["status"] = "failed"
             e.setdefault("errors", []).append(str(exc)[-2000:])
@@ -95,6 +97,7 @@ def main() -> int:
 
     stack = Stack.from_environment()
     started = time.monotonic()
+    load_at_start = os.getloadavg()[0]
     source = stack.source()
     generated = datagen.ensure_trades(source, rows, log=log)
     datagen.ensure_warmup(source)
@@ -151,7 +154,8 @@ def main() -> int:
         "total_seconds": round(time.monotonic() - started, 1),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "postgresql": source.sql("SHOW server_version"),
-                    "pgcopydb": tools.pgcopydb_version(), "load_1m": os.getloadavg()[0]},
+                    "pgcopydb": tools.pgcopydb_version(), "load_1m": os.getloadavg()[0],
+                    "load_1m_at_start": load_at_start, "load_1m_max": results.max_load},
         "worker_commands": sorted(worker.commands),
         "source_table_bytes": int(source.sql("SELECT pg_table_size('public.trades')")),
     }

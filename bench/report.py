@@ -97,6 +97,13 @@ def markdown(doc: dict) -> str:
         f"alternating run(s), {m['finished_at']}, {m['machine']['cpus']} CPUs, PostgreSQL "
         f"{m['machine']['postgresql']}, pgcopydb {m['machine']['pgcopydb']}, load average at the end "
         f"{m['machine']['load_1m']:.1f}.",
+    ]
+    machine = m["machine"]
+    busiest = max(machine.get("load_1m_at_start", 0), machine.get("load_1m_max", 0), machine["load_1m"])
+    if busiest > machine["cpus"]:
+        lines += ["", f"**The machine was shared and loaded** (1-minute load average up to {busiest:.1f} on {machine['cpus']} CPUs):"
+                      " every number is slower and noisier than on an idle machine; compare ratios, not seconds."]
+    lines += [
         "",
         "| run | median s | rows/s | × pgcopydb | × raw limit | × reladiff | peak RSS MB | runs (s) |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
@@ -124,3 +131,14 @@ def publish_readme(doc: dict, readme: Path) -> None:
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     readme.write_text(head + BEGIN + "\n" + markdown(doc) + "\n" + END + tail)
+
+
+if __name__ == "__main__":  # re-render latest.md and the README from latest.json: python -m bench.report
+    import sys
+
+    results = Path(__file__).resolve().parent / "results"
+    document = json.loads((results / "latest.json").read_text())
+    write(document, results)
+    if "--publish" in sys.argv[1:]:
+        publish_readme(document, results.parent.parent / "README.md")
+    print(markdown(document))

@@ -165,7 +165,9 @@ def _config_yaml(with_s3: bool) -> str:
             "version: 1\nproject: tributary-bench\n"
             "control:\n  connection: bench_dst\n  schema: tributary\n"
             "sources:\n  - id: bench_src\n    description: benchmark source (trades)\n"
-            "targets:\n  consolidated:\n    connection: bench_dst\n" + warehouse)
+            "targets:\n  consolidated:\n    connection: bench_dst\n" + warehouse +
+            # what `tributary schema` builds when no --schemas are given
+            "consolidate:\n  tables:\n    - source: bench_src\n      table: public.trades\n      key: [id]\n")
 
 
 def _worker_copy(worker: Worker, run_id: str, table: str = TABLE) -> tuple[float, int, dict, list[str]]:
@@ -276,7 +278,10 @@ def copy_to_zstd(source: Database, workdir: Path, **_) -> Run:
 def tributary_stage(source: Database, worker: Worker, **_) -> Run:
     options = worker.options_of("stage")
     args = ["stage"]
-    for flag, value in (("--source", "bench_src"), ("--table", TABLE), ("--run-id", "bench")):
+    run = f"bench-{time.time_ns()}"
+    # the flags the warehouse DAG passes (dags/tributary/warehouse.py), as far as this build has them
+    for flag, value in (("--source", "bench_src"), ("--table", TABLE), ("--prefix", f"bench/{run}"),
+                        ("--run-id", run)):
         if flag in options:
             args += [flag, value]
     result, _, seconds, rss = worker.run(*args)
