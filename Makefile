@@ -54,7 +54,7 @@ demo: venv worker sources ## run the migration phases through Airflow and print 
 test: venv worker helm sources ## all tests against the real stack (README's test command)
 	scripts/test.sh
 
-test-java: worker stack-up
+test-java: venv worker stack-up
 	scripts/test.sh java
 
 test-python: venv worker helm sources

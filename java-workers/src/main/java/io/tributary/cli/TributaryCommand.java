@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
             DiscoverCommand.class,
             ConflictsCommand.class,
             ResolveCommand.class,
+            CatalogCommand.class,
             CommandLine.HelpCommand.class
         },
         commandListHeading = "%nCommands:%n",
@@ -116,7 +117,9 @@ public final class TributaryCommand implements Callable<Integer> {
     private static java.util.List<CommandLine> allCommands(CommandLine root) {
         java.util.List<CommandLine> all = new java.util.ArrayList<>();
         all.add(root);
-        root.getSubcommands().values().stream().filter(c -> !c.getCommandName().equals("help")).forEach(all::add);
+        // nested commands too (`catalog search`)
+        root.getSubcommands().values().stream().filter(c -> !c.getCommandName().equals("help"))
+                .forEach(c -> all.addAll(allCommands(c)));
         return all;
     }
 

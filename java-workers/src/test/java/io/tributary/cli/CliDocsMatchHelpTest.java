@@ -30,6 +30,9 @@ class CliDocsMatchHelpTest {
         cli.getSubcommands().forEach((name, sub) -> {
             if (!name.equals("help")) {
                 pages.put(name, sub.getUsageMessage(CommandLine.Help.Ansi.OFF));
+                // a nested command gets its own page: `catalog search` -> catalog-search.md
+                sub.getSubcommands().forEach((child, cmd) -> pages.put(name + "-" + child,
+                        cmd.getUsageMessage(CommandLine.Help.Ansi.OFF)));
             }
         });
         return pages;
