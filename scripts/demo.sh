@@ -15,10 +15,11 @@ say "Airflow metadata ($AIRFLOW_HOME/airflow.db)"
 { airflow db migrate && airflow dags reserialize; } >"$STATE/logs/airflow-setup-$stamp.log" 2>&1 \
   || die "airflow db migrate / dags reserialize failed: see $STATE/logs/airflow-setup-$stamp.log"
 
-run_phase() {  # run_phase DAG_ID: one `airflow dags test`, its log kept under $STATE/logs
+run_phase() {  # run_phase DAG_ID [airflow dags test args...]: one run, its log kept under $STATE/logs
   local dag=$1 log="$STATE/logs/demo-${1#tributary_}-$stamp.log" started=$SECONDS
-  say "airflow dags test $dag (log: $log)"
-  if ! (cd "$STATE" && airflow dags test "$dag") >"$log" 2>&1; then
+  shift
+  say "airflow dags test $dag $* (log: $log)"
+  if ! (cd "$STATE" && airflow dags test "$dag" "$@") >"$log" 2>&1; then
     grep -E "exit [0-9]|AirflowFailException" "$log" | tail -5 >&2 || true
     warn "$dag failed after $((SECONDS - started)) s: see $log"
     return 1
@@ -35,11 +36,13 @@ run_phase tributary_discover || die "phase 1 failed"
 PYTHONPATH="$REPO/dags" python -m tributary.plan "$STATE/plan/plan.json"
 say "plan report: $STATE/plan/plan.md"
 
-# Phase 2: consolidate (the walking skeleton's tables from migration.yaml).
+# Phase 2: consolidate. The trading instances' application tables (src_eu + src_us: many-to-one, keys
+# remapped, duplicate customers folded) and Pagila's, as migration.yaml lists them
+# (CONSOLIDATE_TABLES_FROM=plan takes every application table of the plan instead).
 report="$STATE/reports/consolidate-outcome.json"
 rm -f "$report"
 rc=0
-run_phase tributary_consolidate || rc=$?
+run_phase tributary_consolidate -c "{\"tables_from\": \"${CONSOLIDATE_TABLES_FROM:-config}\"}" || rc=$?
 [ -f "$report" ] || die "tributary_consolidate wrote no outcome: see $STATE/logs"
 say "outcome (phase 2, consolidate)"
 PYTHONPATH="$REPO/dags" python -m tributary.outcome "$report" || rc=1
