@@ -4,6 +4,7 @@ import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.config.MigrationConfigLoader;
 import io.tributary.diff.DiffRequest;
+import io.tributary.merge.MergeProjection;
 import io.tributary.diff.TableDiff;
 import io.tributary.discover.InventoryJson;
 import io.tributary.result.JobFailure;
@@ -113,8 +114,14 @@ final class DiffCommand implements Callable<Integer> {
                     resolvedTarget = migration == null ? sourceTable : defaultTargetTable(migration, sourceTable);
                 }
             }
+            // A table merged from several instances: compare as the copy projected it (tributary resolve's decisions).
+            DiffRequest.Merged merged = null;
+            MigrationConfig forMerge = sourceKeyOffset == 0 ? loadConfigIfAny(context, summary, false) : null;
+            if (forMerge != null && forMerge.source(source).isPresent()) {
+                merged = MergeProjection.forDiff(forMerge, context.connections("diff"), source, sourceTable, targetId);
+            }
             DiffRequest request = new DiffRequest(source, sourceTable, targetId, resolvedTarget, key, columns,
-                    maxDifferences, segments, leafRows, sourceKeyOffset);
+                    maxDifferences, segments, leafRows, sourceKeyOffset, merged);
             TableDiff.Outcome outcome = new TableDiff(context.connections("diff"), summary).run(request);
             Map<String, Object> result = new LinkedHashMap<>(outcome.result());
             List<?> all = outcome.differences();

@@ -23,5 +23,20 @@ public record DiffRequest(
         int maxDifferences,
         int segments,
         int leafRows,
-        long sourceKeyOffset) {
+        long sourceKeyOffset,
+        Merged merged) {
+
+    /**
+     * A target table fed by several instances (many-to-one): the source as the copy projected it (key offset,
+     * remapped foreign keys, losing duplicates left out) against this source's rows of the target only.
+     */
+    public record Merged(long keyOffset, java.util.Map<String, String> projections, String sourceFilter,
+            String targetFilter) {
+    }
+
+    public DiffRequest(String source, TableRef table, String target, TableRef targetTable, List<String> key,
+            List<String> columns, int maxDifferences, int segments, int leafRows, long sourceKeyOffset) {
+        this(source, table, target, targetTable, key, columns, maxDifferences, segments, leafRows, sourceKeyOffset,
+                null);
+    }
 }

@@ -27,6 +27,10 @@ final class DiffSide {
     final KeyMapping mapping;
     /** Bounds are cast to int8 (single integer key on both sides), else to each key column's own type. */
     boolean integerKey;
+    /** Column → expression over the stored row (a merged source's remapped foreign keys); empty: as stored. */
+    Map<String, String> projections = Map.of();
+    /** A condition every row of this side meets (a merged target: this source's rows only); null: all rows. */
+    String filter;
 
     DiffSide(String conn, Connection connection, TableShape shape, List<ColumnShape> columns, List<ColumnShape> keys,
             KeyMapping mapping) {
@@ -55,11 +59,23 @@ final class DiffSide {
                 .map(e -> e.getValue().equals(Identifiers.quote(e.getKey())) ? e.getValue()
                         : e.getValue() + " AS " + Identifiers.quote(e.getKey()))
                 .collect(Collectors.joining(", "));
-        return "SELECT " + list + " FROM " + shape.table().quoted() + (where == null ? "" : " WHERE " + where);
+        String condition = where(where);
+        return "SELECT " + list + " FROM " + shape.table().quoted() + (condition == null ? "" : " WHERE " + condition);
+    }
+
+    private String where(String where) {
+        if (filter == null) {
+            return where;
+        }
+        return where == null ? "(" + filter + ")" : "(" + where + ") AND (" + filter + ")";
     }
 
     private String expression(ColumnShape c) {
-        return isMapped(c) ? mapping.select(c.quotedName()) : c.quotedName();
+        if (isMapped(c)) {
+            return mapping.select(c.quotedName());
+        }
+        String projected = projections.get(c.name());
+        return projected != null ? projected : c.quotedName();
     }
 
     private boolean isMapped(ColumnShape c) {
@@ -173,7 +189,8 @@ final class DiffSide {
     /** min and max of a single integer key over a range, on the stored column (index-backed). */
     String minMaxSql(String where) {
         String k = keys.get(0).quotedName();
+        String condition = where(where);
         return "SELECT min(" + k + ")::int8, max(" + k + ")::int8 FROM " + shape.table().quoted()
-                + (where == null ? "" : " WHERE " + where);
+                + (condition == null ? "" : " WHERE " + condition);
     }
 }

@@ -189,16 +189,25 @@ public final class TableDiff {
                 List<String> columnNames = request.columns() == null || request.columns().isEmpty()
                         ? s.columnNames() : request.columns();
                 KeyMapping mapping = KeyMapping.IDENTITY;
-                if (request.sourceKeyOffset() != 0) {
+                long offset = request.sourceKeyOffset();
+                if (offset == 0 && request.merged() != null) {
+                    offset = request.merged().keyOffset();
+                }
+                if (offset != 0) {
                     if (keyNames.size() != 1 || !INTEGER_TYPES.contains(columnOf(s, keyNames.get(0), request.source(),
                             "key column").type())) {
                         throw JobFailure.badInput("--source-key-offset needs a single integer key column (key: "
                                 + String.join(",", keyNames) + ")");
                     }
-                    mapping = KeyMapping.offset(request.sourceKeyOffset());
+                    mapping = KeyMapping.offset(offset);
                 }
                 source = side(request.source(), sourceConnection, s, columnNames, keyNames, mapping);
                 target = side(request.target(), targetConnection, t, columnNames, keyNames, KeyMapping.IDENTITY);
+                if (request.merged() != null) {
+                    source.projections = request.merged().projections();
+                    source.filter = request.merged().sourceFilter();
+                    target.filter = request.merged().targetFilter();
+                }
                 boolean integerKey = keyNames.size() == 1
                         && INTEGER_TYPES.contains(source.keys.get(0).type())
                         && INTEGER_TYPES.contains(target.keys.get(0).type());
@@ -242,12 +251,12 @@ public final class TableDiff {
         }
 
         private Checksum tableChecksum(DiffSide side) throws SQLException {
-            if (side.mapping.isIdentity()) {
+            if (side.mapping.isIdentity() && side.filter == null && side.projections.isEmpty()) {
                 List<String> names = side.columns.stream().map(ColumnShape::name).toList();
                 return new TableChecksum(RowSelection.of(side.shape, names, null, "table " + side.label()))
                         .compute(side.connection);
             }
-            // A remapped key: same row hash over the mapped relation, one segment.
+            // A remapped key or a merged side: same row hash over the projected relation, one segment.
             Map<Integer, Checksum> one = SegmentChecksums.compute(side.connection,
                     SegmentChecksums.sql(side.relation(null), side.columns, "0", List.of(0)));
             return one.getOrDefault(0, Checksum.EMPTY);
@@ -670,6 +679,12 @@ public final class TableDiff {
             r.put("key", source.keys.stream().map(ColumnShape::name).toList());
             if (request.sourceKeyOffset() != 0) {
                 r.put("source_key_offset", request.sourceKeyOffset());
+            }
+            if (request.merged() != null) {
+                r.put("merged", true); // compared as the copy projected it, against this source's rows of the target
+                if (request.sourceKeyOffset() == 0 && request.merged().keyOffset() != 0) {
+                    r.put("source_key_offset", request.merged().keyOffset());
+                }
             }
             r.put("seconds", Math.round((System.nanoTime() - startedNanos) / 1e6) / 1e3);
             return r;

@@ -8,6 +8,7 @@ import io.tributary.config.MigrationConfig;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.DatabaseFault;
 import io.tributary.copy.CopyRequest;
+import io.tributary.diff.DiffRequest;
 import io.tributary.ledger.ControlSchema;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -58,6 +59,37 @@ public final class MergeProjection implements CopyRequest.SelectionShaper {
             return p;
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, config.control().connection());
+        }
+    }
+
+    /**
+     * What {@code tributary diff} needs to compare a merged source with the target (null when this source table
+     * was not merged): the key offset (kept out of the projections: diff bisects on it), the other remapped
+     * columns, the losing duplicates to leave out, and the target rows that came from this source.
+     */
+    public static DiffRequest.Merged forDiff(MigrationConfig config, ConnectionFactory connections, String source,
+            TableRef table, String target) {
+        ControlSchema schema = new ControlSchema(config.control().schema());
+        try (Connection c = connections.open(source);
+                Connection control = connections.open(config.control().connection())) {
+            TableShape shape = new CatalogReader().read(c, table).orElse(null);
+            if (shape == null || !schema.exists(control)) {
+                return null;
+            }
+            KeyRemapper remapper = new KeyRemapper(new RemapLedger(schema), control, target, new MergeRules(config));
+            var own = remapper.offset(source, table);
+            if (own.isEmpty() || own.get().originColumn() == null) {
+                return null;
+            }
+            KeyRemapper.Prepared p = remapper.prepare(shape, source, SourceKeys.foreignKeys(c, table));
+            java.util.Map<String, String> projections = new java.util.HashMap<>(p.projections());
+            if (own.get().keyColumn() != null) {
+                projections.remove(own.get().keyColumn());
+            }
+            return new DiffRequest.Merged(own.get().offset(), projections, p.predicate(),
+                    io.tributary.catalog.Identifiers.quote(p.originColumn()) + " = " + p.originLiteral());
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, source);
         }
     }
 

@@ -68,6 +68,21 @@ class KeyRemappingRewritesForeignKeysTest {
                     "SELECT string_agg(loser_source || ':' || loser_key || ':' || status, ',' ORDER BY target_table)"
                             + " FROM tributary.conflict_queue"));
 
+            // tributary diff compares each source as the copy projected it, against its own rows of the target
+            for (String source : java.util.List.of("src_eu", "src_us")) {
+                for (String t : TwoInstances.TABLES) {
+                    CliRun diff = CliRun.run(db.env, "diff", "--config=" + db.config, "--source", source, "--table", t);
+                    assertEquals(0, diff.exitCode(), diff.toString());
+                    assertTrue(diff.json().get("merged").asBoolean(), diff.toString());
+                }
+            }
+            db.target.execute("UPDATE public.trades SET qty = qty + 1 WHERE id = 103");
+            CliRun differs = CliRun.run(db.env, "diff", "--config=" + db.config, "--source", "src_us", "--table",
+                    "public.trades");
+            assertEquals(3, differs.exitCode(), differs.toString());
+            assertEquals(1, differs.json().get("different").asLong(), differs.toString());
+            db.target.execute("UPDATE public.trades SET qty = qty - 1 WHERE id = 103");
+
             // a re-run decides nothing new and copies nothing
             CliRun again = db.resolve();
             assertEquals(0, again.exitCode(), again.toString());
