@@ -3,6 +3,7 @@ package io.tributary.cli;
 import io.tributary.config.MigrationConfig;
 import io.tributary.config.MigrationConfigLoader;
 import io.tributary.ledger.StatusReport;
+import io.tributary.merge.RemapLedger;
 import io.tributary.ledger.TableLedger;
 import io.tributary.ledger.ControlSchema;
 import io.tributary.connect.ConnectionFactory;
@@ -51,11 +52,15 @@ final class StatusCommand implements Callable<Integer> {
             ConnectionFactory connections = context.connections("status");
             connections.uri(controlId);
             List<StatusReport.Row> rows;
+            Map<String, Long> conflicts = Map.of();
             try (var step = summary.begin("read ledger");
                     Connection connection = connections.open(controlId)) {
-                rows = control.exists(connection)
-                        ? StatusReport.rows(new TableLedger(control).list(connection, runId))
-                        : List.of();
+                boolean exists = control.exists(connection);
+                rows = exists ? StatusReport.rows(new TableLedger(control).list(connection, runId)) : List.of();
+                if (exists) {
+                    conflicts = new RemapLedger(control).conflictCounts(connection,
+                            migration.targets().consolidatedConnection(), null);
+                }
                 step.rows(rows.size());
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, controlId);
@@ -66,8 +71,14 @@ final class StatusCommand implements Callable<Integer> {
             } else {
                 context.err().print(StatusReport.render(rows));
             }
+            if (!conflicts.isEmpty()) { // many-to-one: duplicates settled by tributary resolve, and those waiting for a person
+                context.err().println("merge conflicts: " + conflicts.getOrDefault("resolved", 0L) + " settled by rule, "
+                        + conflicts.getOrDefault("open", 0L) + " open in " + control.name()
+                        + ".conflict_queue (docs/runbooks/merge-conflicts.md)");
+            }
             context.err().flush();
             Map<String, Object> result = new LinkedHashMap<>();
+            result.put("open_conflicts", conflicts.getOrDefault("open", 0L));
             result.put("control", controlId);
             result.put("schema", control.name());
             result.put("run_id", runId);

@@ -78,6 +78,9 @@ class ConflictStrategiesSettleDuplicatesTest {
             db.addForeignKeys();
             CliRun status = io.tributary.testing.CliRun.run(db.env, "status", "--config=" + db.config);
             assertEquals(0, status.exitCode(), status.toString());
+            assertEquals(2, status.json().get("open_conflicts").asLong(), status.toString());
+            org.junit.jupiter.api.Assertions.assertTrue(status.stderr().contains("2 open in tributary.conflict_queue"),
+                    status.stderr());
         }
     }
 }
