@@ -41,10 +41,8 @@ with DAG(
 
     @task_group(group_id=warehouse.GROUP)
     def table(job, part):
-        argv = task.short_circuit(task_id="plan", multiple_outputs=True, ignore_downstream_trigger_rules=False)(
-            warehouse.plan
-        )(job, part)
-        staged = worker.worker_task(task_id="stage", argv=argv["stage"], connection_ids=CONNECTIONS,
+        stage_argv = task(task_id="stage_args", retries=0)(warehouse.stage_argv)(job, part)
+        staged = worker.worker_task(task_id="stage", argv=stage_argv, connection_ids=CONNECTIONS,
                                     max_active_tis_per_dagrun=CONFIG.default_parallelism)
         load_argv = task(task_id="load_args", retries=0)(warehouse.load_argv)(job, part, staged)
         loaded = worker.worker_task(task_id="load", argv=load_argv, connection_ids=CONNECTIONS,
@@ -52,6 +50,7 @@ with DAG(
         verified = task(task_id="verify", retries=0)(warehouse.verify)(job, part, staged, loaded)
         return task(task_id="gx_gate", retries=0)(warehouse.gx_gate)(job, verified)
 
+    # A dry run hands the group no tables (zero mapped tasks), so nothing is staged or loaded.
     gates = table.partial(part=part).expand(job=selected)
 
     task(

@@ -48,3 +48,25 @@ say "outcome (phase 2, consolidate)"
 PYTHONPATH="$REPO/dags" python -m tributary.outcome "$report" || rc=1
 [ "$rc" -eq 0 ] || die "not everything verified" "$rc"
 say "all tables verified (control schema: bin/tributary status --config $TRIBUTARY_CONFIG)"
+
+# Phase 3: warehouse, one run per trading day (Fri, then Mon holding the weekend, then Tue) of the
+# sample market data. `airflow dags test DAG DATE` loads the trading day that has ended at DATE, so
+# each day is run at its own window opening (after the close).
+WAREHOUSE_DAYS=${WAREHOUSE_DAYS:-"2026-10-23 2026-10-26 2026-10-27"}
+if ! "$REPO/bin/tributary" stage --help >/dev/null 2>&1; then
+  warn "phase 3 (warehouse) not run: this worker has no \`stage\`/\`load\` commands yet"
+  exit 0
+fi
+# shellcheck disable=SC2086
+for day in $WAREHOUSE_DAYS; do
+  at="$(PYTHONPATH="$REPO/dags" python -m tributary.warehouse --window-open "$day")"
+  rm -f "$STATE/reports/warehouse/$day.json"
+  log="$STATE/logs/demo-warehouse-$day-$stamp.log"
+  say "airflow dags test tributary_warehouse $at  (trading day $day, log: $log)"
+  (cd "$STATE" && airflow dags test tributary_warehouse "$at") >"$log" 2>&1 || { warn "trading day $day failed: see $log"; rc=1; }
+done
+say "outcome (phase 3, warehouse: one partition per trading day)"
+# shellcheck disable=SC2086
+PYTHONPATH="$REPO/dags" python -m tributary.warehouse $WAREHOUSE_DAYS || rc=1
+[ "$rc" -eq 0 ] || die "not every warehouse partition verified" "$rc"
+say "all warehouse partitions verified (results: $STATE/reports/warehouse/)"

@@ -44,3 +44,120 @@ def dags_test(dag_id: str, env: dict[str, str], tmp_path: Path, *args: str) -> t
         rc = subprocess.run([AIRFLOW, "dags", "test", dag_id, *args], env=env, cwd=tmp_path,
                             stdout=fh, stderr=subprocess.STDOUT, timeout=2400).returncode
     return rc, str(log)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class AirflowServices:
+    """A real scheduler + api-server for one test's AIRFLOW_HOME (backfills need both: the scheduler
+    creates and queues the runs, LocalExecutor's tasks talk to the api-server's execution API).
+
+    Use as a context manager; the processes get their own process group and are stopped on exit.
+    """
+
+    def __init__(self, env: dict[str, str], tmp_path: Path, *, startup_timeout: float = 300):
+        port = _free_port()
+        self.env = dict(env)
+        self.env.update({
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__PARALLELISM": self.env.get("AIRFLOW__CORE__PARALLELISM", "4"),
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(tmp_path / "logs"),
+        })
+        self.port = port
+        self.tmp_path = tmp_path
+        self.startup_timeout = startup_timeout
+        self.procs: list[subprocess.Popen] = []
+
+    def airflow(self, *args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
+        log = self.tmp_path / "airflow-cli.log"
+        with open(log, "a") as fh:
+            fh.write(f"\n$ airflow {' '.join(args)}\n")
+            fh.flush()
+            out = subprocess.run([AIRFLOW, *args], env=self.env, cwd=self.tmp_path, capture_output=True, text=True,
+                                 timeout=timeout)
+            fh.write(out.stdout + out.stderr)
+        if check and out.returncode != 0:
+            raise AssertionError(f"airflow {' '.join(args)} exit {out.returncode}: {out.stderr[-2000:]}")
+        return out
+
+    def __enter__(self) -> "AirflowServices":
+        import time
+        import urllib.request
+
+        self.airflow("db", "migrate")
+        self.airflow("dags", "reserialize")  # the scheduler and backfill read serialized DAGs only
+        for name in ("api-server", "scheduler"):
+            fh = open(self.tmp_path / f"airflow-{name}.log", "w")
+            args = [AIRFLOW, name] + (["--port", str(self.port), "--host", "127.0.0.1"] if name == "api-server" else [])
+            self.procs.append(subprocess.Popen(args, env=self.env, cwd=self.tmp_path, stdout=fh,
+                                               stderr=subprocess.STDOUT, start_new_session=True))
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/monitor/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if any(p.poll() is not None for p in self.procs) or time.monotonic() > deadline:
+                self.__exit__(None, None, None)
+                raise AssertionError(f"Airflow services did not start: see {self.tmp_path}/airflow-*.log")
+            time.sleep(3)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=30)
+        self.procs.clear()
+
+    def runs(self, dag_id: str) -> list[dict]:
+        import json
+
+        out = self.airflow("dags", "list-runs", dag_id, "-o", "json")
+        for line in reversed(out.stdout.strip().splitlines()):  # log lines may precede the JSON
+            if line.startswith("[{") or line.strip() == "[]":
+                return json.loads(line)
+        return []
+
+    def backfill(self, dag_id: str, from_date: str, to_date: str, *, conf: dict | None = None,
+                 reprocess: str = "none", timeout: float = 1800) -> list[dict]:
+        """`airflow backfill create`, then wait until every run of the DAG is finished; returns the runs."""
+        import json
+        import time
+
+        args = ["backfill", "create", "--dag-id", dag_id, "--from-date", from_date, "--to-date", to_date,
+                "--reprocess-behavior", reprocess]
+        if conf is not None:
+            args += ["--dag-run-conf", json.dumps(conf)]
+        self.airflow(*args)
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = self.runs(dag_id)
+            if runs and all(r["state"] in ("success", "failed") for r in runs):
+                return runs
+            if time.monotonic() > deadline:
+                raise AssertionError(f"backfill of {dag_id} not finished after {timeout} s: {runs}")
+            if any(p.poll() is not None for p in self.procs):
+                raise AssertionError(f"an Airflow service died: see {self.tmp_path}/airflow-*.log")
+            time.sleep(10)

@@ -27,10 +27,10 @@ def dag():
 
 def test_task_ids_and_dependencies(dag):
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
-    assert set(up) == {"select_tables", "partition", "table.plan", "table.stage", "table.load_args", "table.load",
-                       "table.verify", "table.gx_gate", "outcome"}
-    assert {"select_tables", "partition"} <= up["table.plan"]
-    assert up["table.stage"] == {"table.plan"}
+    assert set(up) == {"select_tables", "partition", "table.stage_args", "table.stage", "table.load_args",
+                       "table.load", "table.verify", "table.gx_gate", "outcome"}
+    assert {"select_tables", "partition"} <= up["table.stage_args"]
+    assert up["table.stage"] == {"table.stage_args"}
     assert "table.stage" in up["table.load_args"] and up["table.load"] == {"table.load_args"}
     assert {"table.stage", "table.load"} <= up["table.verify"]  # source figures vs warehouse figures
     assert "table.verify" in up["table.gx_gate"]

@@ -135,14 +135,6 @@ def test_manual_run_loads_the_latest_complete_trading_day(nyse):
     assert nyse.infer_manual_data_interval(run_after=utc(2026, 10, 27, 21, 30)) == nyse.data_interval(dt.date(2026, 10, 27))
 
 
-def test_run_ids_name_the_trading_day(nyse):
-    from airflow.utils.types import DagRunType
-
-    interval = nyse.data_interval(dt.date(2026, 11, 27))
-    run_id = nyse.generate_run_id(run_type=DagRunType.BACKFILL_JOB, run_after=interval.end, data_interval=interval)
-    assert run_id == "backfill__2026-11-27_2026-11-27T22:30:00+00:00"
-
-
 def test_config_window_and_exchange_are_used():
     london = LowTradingWindowTimetable.from_config(
         {"exchange": "XLON", "timezone": "Europe/London", "window": {"after_close": "18:00", "before_open": "07:00"}}

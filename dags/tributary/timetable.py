@@ -163,13 +163,6 @@ class LowTradingWindowTimetable(Timetable):
             run_after = self.next_window_open(now)  # never start a late run in the middle of trading
         return DagRunInfo(run_after=run_after, data_interval=interval, partition_date=None, partition_key=None)
 
-    def generate_run_id(self, *, run_type, run_after, data_interval: DataInterval | None, **extra) -> str:
-        """Run ids name the trading day they load, e.g. ``backfill__2026-10-27_2026-10-27T21:30:00+00:00``."""
-        if data_interval is None:
-            return super().generate_run_id(run_type=run_type, run_after=run_after, data_interval=data_interval, **extra)
-        session = self.session_of(data_interval.end)
-        return run_type.generate_run_id(suffix=f"{session.isoformat()}_{_utc(run_after).isoformat()}")
-
     # ---- the calendar arithmetic (public: the DAG, the docs' examples and the tests use it) -----
 
     @property

@@ -1,13 +1,14 @@
 """Phase 3 (``tributary_warehouse``): the task callables the thin DAG file wires together.
 
 One run = one trading day (the run's data interval, see timetable.py). Per broker table:
-``plan`` (worker argv; a short-circuit, so a dry run stops here) -> ``stage`` (worker: the partition
+``stage_args`` -> ``stage`` (worker: the partition
 from the source to Parquet on S3 with a manifest; the source database counts and checksums the same
 rows) -> ``load`` (worker: manifest -> staging table -> delete-insert of exactly that partition, in
 one transaction; the warehouse counts and checksums what landed) -> ``verify`` (XCom vs XCom) ->
 ``gx_gate``. Then ``outcome`` writes one result file per partition under the state folder.
 
-``full_reload`` stages and loads whole tables instead of the run's partition.
+``full_reload`` stages and loads whole tables instead of the run's partition. A dry run maps no
+table at all (``select_tables`` hands the group an empty list) and reports what it would do.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _check_distinct_targets(jobs: list[dict[str, Any]]) -> None:
         seen[j["target_table"]] = name
 
 
-def select_tables() -> list[dict[str, Any]]:
+def chosen_tables() -> list[dict[str, Any]]:
     """The broker tables of this run: from the plan (else config), narrowed by ``table_filter``."""
     ctx = get_current_context()
     cfg = config.load()
@@ -94,6 +95,17 @@ def select_tables() -> list[dict[str, Any]]:
         raise AirflowFailException(f"table_filter {pattern!r} matches no broker table (from {origin}: {names})")
     _check_distinct_targets(chosen)
     log.info("broker tables in this run (from %s): %s", origin, ", ".join(f"{j['source']}.{j['table']}" for j in chosen))
+    return chosen
+
+
+def select_tables() -> list[dict[str, Any]]:
+    """What the mapped group expands over: the chosen tables, or none on a dry run (zero mapped
+    tasks, so a dry run cannot move anything; ``outcome`` still reports what it would do)."""
+    chosen = chosen_tables()
+    if get_current_context()["params"].get("dry_run"):
+        for j in chosen:
+            log.info("dry run: would stage and load %s.%s -> %s", j["source"], j["table"], j["target_table"])
+        return []
     return chosen
 
 
@@ -132,13 +144,8 @@ def _staging_prefix(cfg: config.MigrationConfig, job: dict[str, Any], part: dict
     return f"{base}/{job['source']}/{job['table']}/{part['partition']}"
 
 
-def plan(job: dict[str, Any], part: dict[str, Any]) -> dict[str, Any] | None:
-    """Worker argv for ``stage``; None on a dry run, which skips the rest of this table."""
-    ctx = get_current_context()
-    label = f"{job['source']}.{job['table']} partition {part['partition']}"
-    if ctx["params"].get("dry_run"):
-        log.info("dry run: would stage and load %s -> %s (%s .. %s)", label, job["target_table"], part["from"], part["to"])
-        return None
+def stage_argv(job: dict[str, Any], part: dict[str, Any]) -> list[str]:
+    """Worker argv for ``stage``: this table's rows inside the partition's bounds, to S3."""
     cfg = config.load()
     argv = [
         "stage",
@@ -146,13 +153,13 @@ def plan(job: dict[str, Any], part: dict[str, Any]) -> dict[str, Any] | None:
         "--source", job["source"],
         "--table", job["table"],
         "--prefix", _staging_prefix(cfg, job, part),
-        "--run-id", ctx["run_id"],
+        "--run-id", get_current_context()["run_id"],
     ]
     if part["from"] is not None:
         argv += ["--from", part["from"], "--to", part["to"]]
     if job.get("partition_column"):
         argv += ["--partition-column", job["partition_column"]]
-    return {"stage": argv}
+    return argv
 
 
 def load_argv(job: dict[str, Any], part: dict[str, Any], staged: dict[str, Any]) -> list[str]:
@@ -261,6 +268,8 @@ def write_result(rows: list[dict[str, Any]], part: dict[str, Any], meta: dict[st
 def finish(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str, Any]]:
     """Log and write the partition's outcome; fail unless every table verified (skip on a dry run)."""
     ctx = get_current_context()
+    if ctx["params"].get("dry_run"):
+        jobs = chosen_tables()  # nothing was mapped: report the tables the run would have loaded
     rows = summarize(jobs, part)
     log.info("outcome of %s (partition %s):\n%s", ctx["run_id"], part["partition"], render(rows))
     path = write_result(rows, part, {"dag_id": ctx["dag"].dag_id, "run_id": ctx["run_id"]})
