@@ -43,4 +43,8 @@ with DAG(
         task_id="conflicts", argv=task(task_id="conflicts_args")(discover.conflicts_argv)(scans), connection_ids=SOURCES,
     )
     decisions = task(task_id="classify", retries=0)(discover.classify)(scans)
-    task(task_id="plan", retries=0, outlets=[Asset("tributary://plan")])(discover.make_plan)(scans, conflicts, decisions)
+    planned = task(task_id="plan", retries=0, outlets=[Asset("tributary://plan")])(discover.make_plan)(
+        scans, conflicts, decisions
+    )
+    # GX suites from the discovery profile (generated layer; overlays in expectations/overlays/ stay).
+    task(task_id="expectations", retries=0)(discover.generate_expectations)(scans, planned)

@@ -25,6 +25,8 @@ def airflow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
         "AIRFLOW__API_AUTH__JWT_SECRET": "test-only-" + os.urandom(8).hex(),
         "TRIBUTARY_STATE": str(tmp_path / "state"),
+        # the discover DAG's generated GX suites: per test, never the repository's expectations/generated
+        "TRIBUTARY_GX_GENERATED": str(tmp_path / "state" / "gx-generated"),
         "TRIBUTARY_LAUNCHER": "subprocess",
         "TRIBUTARY_WORKER": str(REPO / "bin" / "tributary"),
         "GX_ANALYTICS_ENABLED": "false",

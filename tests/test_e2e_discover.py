@@ -148,3 +148,20 @@ def test_dry_run_writes_the_plan_for_review_but_does_not_publish_it(tmp_path):
     assert written.read_text().startswith("# Tributary migration plan")
     assert not (state / "plan" / "plan.json").exists()  # nothing published: phases 2-5 are not triggered
     assert "dry run: plan written to" in Path(log).read_text()
+
+
+def test_expectations_task_generates_suites_from_the_profile(discovered):
+    """The discover DAG's `expectations` task writes one GX suite per landing table (generated layer)."""
+    plan, _, plan_dir = discovered
+    generated = plan_dir.parent / "gx-generated"
+    names = {p.stem for p in generated.glob("*.json")}
+    landing = {f"{t['destination']['kind']}.{t['destination']['table']}" for t in plan["tables"]
+               if t["destination"]["kind"] in ("consolidated", "warehouse") and not t["skip"]}
+    assert names == landing
+    users = json.loads((generated / "consolidated.public.users.json").read_text())
+    kinds = {(e["type"], e["kwargs"].get("column")) for e in users["expectations"]}
+    assert ("expect_column_values_to_not_be_null", "id") in kinds
+    assert ("expect_column_values_to_be_unique", "id") in kinds
+    assert "Edit expectations/overlays/" in users["meta"]["notes"]
+    broker = [json.loads(p.read_text()) for p in generated.glob("warehouse.*.json")]
+    assert broker and all(s["meta"]["class"] == "broker" for s in broker)

@@ -18,7 +18,7 @@ from typing import Any
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowSkipException
 
-from tributary import config, paths, plan as planning, worker
+from tributary import config, paths, plan as planning, suites, worker
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +101,11 @@ def make_plan(scans: list[dict[str, Any]], conflicts: dict[str, Any], decisions:
     shutil.copy2(md_path, current / "plan.md")
     summary["published"] = str(current / "plan.json")
     return summary
+
+
+def generate_expectations(scans: list[dict[str, Any]], planned: dict[str, Any]) -> dict[str, Any]:
+    """(Re)generate the GX suites of every table that lands in a database from this plan's profile.
+
+    Writes the generated layer only (``expectations/generated/``); hand-written overlays are never touched.
+    """
+    return suites.generate(Path(planned["published"]), [Path(s["output"]) for s in scans])

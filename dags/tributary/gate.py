@@ -1,7 +1,10 @@
 """The Great Expectations gate: a table that landed must look right before the phase counts it done.
 
-Per table: the committed suite template for its class (``expectations/gx/expectations/``) with the
-expected row count from XCom as a suite parameter, plus the table's key columns (not null, unique).
+Per table, one suite ``<destination>.<schema>.<table>`` merged from layers (``suites.layered``): the
+committed template for its class (``expectations/gx/expectations/``, expected row count from XCom as a
+suite parameter) and the table's key columns (not null, unique), then the suite generated from the
+discovery profile (``expectations/generated/``), then the hand-written overlay (``expectations/overlays/``).
+A failed ``critical`` expectation fails the gate; a failed ``warning`` is reported only.
 GX runs on a copy of the committed project in the state folder (``.stack/gx/project``), so the
 data source, per-table suites, validation results and data docs never touch the repository.
 """
@@ -19,7 +22,7 @@ from typing import Any, Sequence
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from tributary import paths
+from tributary import paths, suites
 
 DATASOURCE = "consolidated"
 # great_expectations.yml stores "${TRIBUTARY_GX_CONN}" literally; GX resolves it from this process's
@@ -34,15 +37,20 @@ class GateResult:
     failures: list[str]
     data_docs: str
     statistics: dict[str, Any]
+    warnings: list[str] = ()
+    layers: list[str] = ()
 
     def summary(self) -> str:
         head = f"GX gate {'passed' if self.success else 'FAILED'} for {self.table}"
         if self.failures:
             head += ": " + "; ".join(self.failures)
+        if self.warnings:
+            head += " | warnings: " + "; ".join(self.warnings)
         return f"{head} (data docs: {self.data_docs})"
 
     def as_xcom(self) -> dict[str, Any]:
-        return {"table": self.table, "success": self.success, "failures": self.failures, "data_docs": self.data_docs,
+        return {"table": self.table, "success": self.success, "failures": self.failures,
+                "warnings": list(self.warnings), "layers": list(self.layers), "data_docs": self.data_docs,
                 "statistics": self.statistics}
 
 
@@ -82,21 +90,35 @@ def _sync_project() -> Path:
     return project_dir()
 
 
-def _expectations_for(gx, keys: Sequence[str]) -> list:
-    exps = []
-    for k in keys:
-        exps.append(gx.expectations.ExpectColumnValuesToNotBeNull(column=k))
+def _key_expectations(keys: Sequence[str]) -> list[dict[str, Any]]:
+    exps = [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": k}} for k in keys]
     if len(keys) == 1:
-        exps.append(gx.expectations.ExpectColumnValuesToBeUnique(column=keys[0]))
+        exps.append({"type": "expect_column_values_to_be_unique", "kwargs": {"column": keys[0]}})
     elif keys:
-        exps.append(gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(keys)))
+        exps.append({"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": list(keys)}})
     return exps
+
+
+def _to_gx(exp: dict[str, Any]):
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    kwargs = dict(exp.get("kwargs") or {})
+    description = kwargs.pop("description", None) or exp.get("description")
+    return ExpectationConfiguration(type=exp["type"], kwargs=kwargs, meta=exp.get("meta") or {},
+                                    description=description, severity=exp.get("severity") or "critical").to_domain_obj()
+
+
+def _severity(res) -> str:
+    sev = getattr(res.expectation_config, "severity", None)
+    return str(getattr(sev, "value", sev) or "critical")
 
 
 def _describe(res) -> str:
     cfg = res.expectation_config
     kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
     what = cfg.type
+    if cfg.type == "unexpected_rows_expectation" and cfg.description:
+        what += f"({cfg.description})"
     if "column" in kwargs:
         what += f"({kwargs['column']})"
     elif "column_list" in kwargs:
@@ -105,7 +127,8 @@ def _describe(res) -> str:
     if "observed_value" in r:
         what += f": observed {r['observed_value']}, expected {kwargs.get('value', '?')}"
     elif "unexpected_count" in r:
-        what += f": {r['unexpected_count']} unexpected of {r.get('element_count', '?')}"
+        what += f": {r['unexpected_count']} unexpected" + (
+            f" of {r['element_count']}" if "element_count" in r else " rows")
     if res.exception_info and res.exception_info.get("raised_exception"):
         what += f": error {str(res.exception_info.get('exception_message', ''))[:200]}"
     return what
@@ -119,32 +142,41 @@ def run_gate(
     expected_rows: int,
     suite_template: str = "application_table",
     run_name: str | None = None,
+    destination: str = "consolidated",
 ) -> GateResult:
-    """Validate ``schema.table`` on the target; returns the result (``check`` raises on failure)."""
+    """Validate ``schema.table`` on the target; returns the result (``check`` raises on failure).
+
+    ``destination`` names the GX data source and prefixes the suite (``warehouse.<table>`` for phase 3),
+    so the generated and overlay layers of that destination apply.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations._docs_decorators").setLevel(logging.WARNING)  # import-time noise
     import great_expectations as gx
 
     schema, name = table.split(".", 1)
-    suite_name = f"consolidated.{table}"
+    suite_name = suites.suite_name(destination, table)
     os.environ[CONN_VAR] = sqlalchemy_url(connection_uri)
     try:
-        result = _run_checkpoint(gx, table, schema, name, suite_name, suite_template, key, expected_rows, run_name)
+        result, layers = _run_checkpoint(gx, table, schema, name, suite_name, suite_template, key, expected_rows,
+                                         run_name, destination)
     finally:
         os.environ.pop(CONN_VAR, None)  # the secret lives only as long as the validation
 
-    failures, stats = [], {}
+    failures, warnings, stats = [], [], {}
     for vr in result.run_results.values():
         stats = dict(vr.statistics)
-        failures += [_describe(r) for r in vr.results if not r.success]
+        for r in vr.results:
+            if not r.success:
+                (warnings if _severity(r) in ("warning", "info") else failures).append(_describe(r))
     docs = project_dir() / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    return GateResult(bool(result.success), table, failures, str(docs), stats)
+    return GateResult(not failures, table, failures, str(docs), stats, warnings, layers)
 
 
-def _run_checkpoint(gx, table, schema, name, suite_name, suite_template, key, expected_rows, run_name):
+def _run_checkpoint(gx, table, schema, name, suite_name, suite_template, key, expected_rows, run_name,
+                    destination=DATASOURCE):
     with _project_lock():
         context = gx.get_context(mode="file", project_root_dir=str(_sync_project()))
-        ds = context.data_sources.add_or_update_postgres(name=DATASOURCE, connection_string="${" + CONN_VAR + "}")
+        ds = context.data_sources.add_or_update_postgres(name=destination, connection_string="${" + CONN_VAR + "}")
         asset_name = table
         asset = next((a for a in ds.assets if a.name == asset_name), None) or ds.add_table_asset(
             name=asset_name, table_name=name, schema_name=schema
@@ -154,11 +186,13 @@ def _run_checkpoint(gx, table, schema, name, suite_name, suite_template, key, ex
         )
 
         template = context.suites.get(suite_template)
-        suite = gx.ExpectationSuite(name=suite_name, meta={"template": suite_template, "keys": list(key)})
-        for exp in template.expectations:
-            suite.add_expectation(exp.__class__(**exp.configuration.kwargs))
-        for exp in _expectations_for(gx, key):
-            suite.add_expectation(exp)
+        base = [{"type": e.configuration.type, "kwargs": dict(e.configuration.kwargs),
+                 "severity": _severity_value(e)} for e in template.expectations]
+        merged, layers = suites.layered(suite_name, base + _key_expectations(key))
+        suite = gx.ExpectationSuite(name=suite_name, meta={"template": suite_template, "keys": list(key),
+                                                           "layers": layers})
+        for exp in merged:
+            suite.add_expectation(_to_gx(exp))
         suite = context.suites.add_or_update(suite)
 
         vd = context.validation_definitions.add_or_update(
@@ -175,7 +209,12 @@ def _run_checkpoint(gx, table, schema, name, suite_name, suite_template, key, ex
         return checkpoint.run(
             expectation_parameters={"expected_rows": int(expected_rows)},
             run_id=gx.RunIdentifier(run_name=run_name) if run_name else None,
-        )
+        ), layers
+
+
+def _severity_value(exp) -> str:
+    sev = getattr(exp, "severity", None)
+    return str(getattr(sev, "value", sev) or "critical")
 
 
 def check(**kwargs) -> dict[str, Any]:
