@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, Asset, Param, TriggerRule, task, task_group
 
-from tributary import config, consolidate, worker
+from tributary import config, report, consolidate, worker
 
 CONFIG = config.load()
 JOBS = [job.as_dict() for job in CONFIG.consolidate_tables()]
@@ -79,3 +79,5 @@ with DAG(
         retries=0,
         outlets=[Asset("tributary://consolidated")],
     )(consolidate.finish)(target_list, resolved) << gates
+
+    report.add_to(dag)  # the HTML migration report: this run's artefact, built however the run ends

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, Asset, Param, task, task_group
 
-from tributary import config, discover, worker
+from tributary import config, report, discover, worker
 
 CONFIG = config.load()
 SOURCES = CONFIG.source_ids
@@ -48,3 +48,5 @@ with DAG(
     )
     # GX suites from the discovery profile (generated layer; overlays in expectations/overlays/ stay).
     task(task_id="expectations", retries=0)(discover.generate_expectations)(scans, planned)
+
+    report.add_to(dag)  # the HTML migration report: this run's artefact, built however the run ends

@@ -349,3 +349,26 @@ def test_builds_from_the_real_local_state(tmp_path, consolidated_uri):
     refs = _Refs()
     refs.feed(html)
     assert not [r for r in refs.refs if re.match(r"(?i)^https?:|^//", r)]
+
+
+def test_every_phase_dag_ends_with_the_report_task():
+    """report.add_to: each phase DAG's only leaf is `report`, run whatever happened upstream."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tributary import paths
+
+    bag = DagBag(dag_folder=str(paths.REPO_ROOT / "dags"), include_examples=False)
+    assert bag.import_errors == {}
+    for dag in bag.dags.values():
+        leaves = [t.task_id for t in dag.tasks if not t.downstream_list]
+        assert leaves == ["report"], dag.dag_id
+        assert dag.get_task("report").trigger_rule == "all_done", dag.dag_id
+
+
+def test_report_task_fails_when_another_task_of_the_run_failed():
+    from tributary.report import _bad_tasks
+
+    states = {"manual__1": {"plan": "success", "outcome": "failed", "table.gx_gate": "failed",
+                            "expectations": "upstream_failed", "report": "running"}}
+    assert _bad_tasks(states, "report") == ["expectations", "outcome", "table.gx_gate"]
+    assert _bad_tasks({"manual__1": {"plan": "success", "expectations": "skipped"}}, "report") == []

@@ -192,6 +192,7 @@ def summarize(target_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "sources": [{**s, "rows": c.get("rows"), "checksum": c.get("checksum")} for s, c in zip(target["sources"], copies)],
             "rows": sum(int(c["rows"]) for c in copies if c.get("rows") is not None) if copies else "-",
             "source_checksum": None, "target_checksum": checked.get("checksum"), "verified": state,
+            "gate": ti.xcom_pull(task_ids=f"{TARGET_GROUP}.gx_gate", map_indexes=i, key=gate.XCOM_KEY, default=None),
         })
     return rows
 
@@ -212,7 +213,8 @@ def finish(target_list: list[dict[str, Any]], resolved: dict[str, Any] | None = 
         raise AirflowSkipException("dry run: nothing was copied")
     if not outcome_table.all_verified(rows):
         bad = ", ".join(r["table"] for r in rows if r.get("verified") is not True)
-        raise AirflowFailException(f"not verified: {bad}")
+        gates = " | ".join(f"{r['target_table']}: {gate.failure_summary(r['gate'])}" for r in rows if r.get("gate"))
+        raise AirflowFailException(f"not verified: {bad}" + (f" — {gates}" if gates else ""))
     return rows
 
 

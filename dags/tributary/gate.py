@@ -217,9 +217,31 @@ def _severity_value(exp) -> str:
     return str(getattr(sev, "value", sev) or "critical")
 
 
+XCOM_KEY = "gx_gate_result"
+
+
 def check(**kwargs) -> dict[str, Any]:
-    """``run_gate`` for a task: AirflowFailException with the failed expectations unless it passed."""
+    """``run_gate`` for a task: AirflowFailException with the failed expectations unless it passed.
+
+    The result also goes to XCom under ``XCOM_KEY`` before failing, so the phase's outcome task can name the
+    failed expectations and the data docs in the DAG's final error.
+    """
     res = run_gate(**kwargs)
+    log = logging.getLogger(__name__)
+    (log.info if res.success else log.error)("%s", res.summary())
+    try:
+        from airflow.sdk import get_current_context
+
+        get_current_context()["ti"].xcom_push(key=XCOM_KEY, value=res.as_xcom())
+    except Exception:  # outside a task (tests, scripts): nothing to push to
+        pass
     if not res.success:
         raise AirflowFailException(res.summary())
     return res.as_xcom()
+
+
+def failure_summary(result: dict[str, Any] | None) -> str:
+    """One line for a DAG's final error: the failed expectations and where the data docs are."""
+    if not result:
+        return ""
+    return f"GX gate failed: {'; '.join(result.get('failures') or [])} (data docs: {result.get('data_docs')})"

@@ -174,6 +174,8 @@ def _describe_expectation(res: dict[str, Any]) -> str:
     cfg = res.get("expectation_config") or {}
     kwargs = {k: v for k, v in (cfg.get("kwargs") or {}).items() if k != "batch_id"}
     what = str(cfg.get("type") or cfg.get("expectation_type") or "?")
+    if what == "unexpected_rows_expectation" and cfg.get("description"):
+        what += f"({cfg['description']})"
     if "column" in kwargs:
         what += f"({kwargs['column']})"
     elif "column_list" in kwargs:
@@ -202,14 +204,20 @@ def gx_results(gx_root: Path, report_dir: Path, problems: list[str]) -> list[dic
         batch = ((data.get("meta") or {}).get("batch_spec") or {})
         table = ".".join(p for p in (batch.get("schema_name"), batch.get("table_name")) if p) or suite.split(".", 1)[-1]
         stats = data.get("statistics") or {}
+        failed = [r for r in data.get("results") or [] if not r.get("success")]
+        # gate.py: only critical expectations fail a gate; warnings (FK coverage, recency, ...) are reported
+        warned = [r for r in failed if str((r.get("expectation_config") or {}).get("severity") or "critical")
+                  in ("warning", "info")]
+        critical = [r for r in failed if r not in warned]
         out.append({
             "suite": suite,
             "datasource": suite.split(".", 1)[0] if "." in suite else "",
             "table": table,
-            "success": bool(data.get("success")),
+            "success": bool(data.get("success")) or not critical,
             "evaluated": stats.get("evaluated_expectations"),
             "successful": stats.get("successful_expectations"),
-            "failures": [_describe_expectation(r) for r in data.get("results") or [] if not r.get("success")],
+            "failures": [_describe_expectation(r) for r in critical],
+            "warnings": [_describe_expectation(r) for r in warned],
             "when": data["_when"],
             "run_name": ((data.get("meta") or {}).get("run_id") or {}).get("run_name"),
             "docs": os.path.relpath(docs, report_dir) if docs else None,
@@ -767,6 +775,68 @@ def build(state_dir: Path | str | None = None, conn_uri: str | None = None, *, c
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(out)
     return out
+
+
+# ----------------------------------------------------------------------------------- as a DAG's last task
+
+BAD_TASK_STATES = ("failed", "upstream_failed")
+
+
+def _bad_tasks(states: Any, own_task_id: str) -> list[str]:
+    """Task ids in a failed state, from ``get_task_states``' nested {run_id: {task_id: state}} answer."""
+    bad: list[str] = []
+
+    def walk(node: Any, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, str(k))
+        elif str(getattr(node, "value", node)) in BAD_TASK_STATES and key and key != own_task_id:
+            bad.append(key)
+
+    walk(states)
+    return sorted(set(bad))
+
+
+def build_for_run() -> str:
+    """The ``report`` task: rebuild the page after every phase run; fail when the run failed.
+
+    It runs whatever happened upstream (trigger rule ALL_DONE), so a failed run still leaves its report. Being
+    the DAG's only leaf, it then fails itself when any other task of the run failed, so the run's state
+    stays "failed" (Airflow judges a run by its leaves).
+    """
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from tributary import config, connections
+
+    ctx = get_current_context()
+    uri = None
+    try:
+        control = config.load().control_connection
+        uri = connections.worker_env([control])[connections.env_name(control)]
+    except Exception as exc:  # the control schema is optional for the page
+        log.warning("report: control schema not reachable from this task: %s", exc.__class__.__name__)
+    path = build(conn_uri=uri)
+    log.info("migration report: %s", path)
+    ti, dag_id, run_id = ctx["ti"], ctx["dag"].dag_id, ctx["run_id"]
+    bad = _bad_tasks(ti.get_task_states(dag_id=dag_id, run_ids=[run_id]), ti.task_id)
+    if bad:
+        raise AirflowFailException(f"run {run_id} failed ({', '.join(bad)}); migration report: {path}")
+    return str(path)
+
+
+def add_to(dag, task_id: str = "report"):
+    """Append the ``report`` task after every current leaf of ``dag`` (call it last, inside or after ``with DAG``).
+
+    Every phase DAG calls this, so each run leaves ``<state>/reports/migration-report.html`` as its artefact.
+    """
+    from airflow.sdk import TriggerRule, task
+
+    leaves = [t for t in dag.tasks if not t.downstream_list]
+    report_task = task(task_id=task_id, trigger_rule=TriggerRule.ALL_DONE, retries=0, dag=dag)(build_for_run)()
+    for leaf in leaves:
+        leaf >> report_task
+    return report_task
 
 
 def main(argv: list[str] | None = None) -> int:
