@@ -41,6 +41,9 @@ def test_null_key_on_the_target_fails_the_gate_and_the_dag(tmp_path, scratch_pai
     assert f"GX gate FAILED for app.orders: {reason}" in text, log  # the gate task's own error
     assert "not verified: e2e_src.app.orders" in text and f"GX gate failed: {reason}" in text, log  # the DAG's end
     assert "data_docs/local_site/index.html" in text
+    # the report task still ran, left the page, and kept the run failed
+    page = Path(env["TRIBUTARY_STATE"]) / "reports" / "migration-report.html"
+    assert page.is_file() and f"migration report: {page}" in text
 
     report = json.loads((Path(env["TRIBUTARY_STATE"]) / "reports" / "consolidate-outcome.json").read_text())
     (row,) = report["tables"]
