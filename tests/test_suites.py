@@ -50,7 +50,10 @@ def test_generated_suites_follow_the_profile():
         _table("orders", [("id", "bigint", False), ("user_id", "bigint", True)],
                fks=[{"name": "orders_user_fk", "columns": ["user_id"], "ref_schema": "public", "ref_table": "users",
                      "ref_columns": ["id"]}]),
-        _table("ticks", [("id", "bigint", False), ("ts", "timestamp with time zone", False)], schema="market",
+        _table("ticks", [("id", "bigint", False), ("ts", "timestamp with time zone", False),
+                         ("user_id", "bigint", True)], schema="market",
+               fks=[{"name": "ticks_user_fk", "columns": ["user_id"], "ref_schema": "public", "ref_table": "users",
+                     "ref_columns": ["id"]}],
                time_span={"column": "ts", "min": "2026-01-01T00:00:00Z", "max": "2026-06-30T00:00:00Z",
                           "source": "index"}),
         _table("legacy", [("id", "int", False)]),
@@ -81,6 +84,8 @@ def test_generated_suites_follow_the_profile():
     assert 'NOT EXISTS (SELECT 1 FROM "public"."users" p WHERE p."id" = b."user_id")' in fk[0]["kwargs"]["unexpected_rows_query"]
 
     ticks = {e["type"]: e for e in built["warehouse.market.ticks"]["expectations"]}
+    # users lands in the consolidated database, not the warehouse: no FK check across databases
+    assert not any("users" in e["kwargs"].get("unexpected_rows_query", "") for e in ticks.values())
     assert ticks["expect_column_values_to_be_between"]["kwargs"] == {"column": "ts", "min_value": "2026-01-01T00:00:00Z"}
     assert ticks["expect_column_max_to_be_between"]["severity"] == "warning"
     assert "lag(\"ts\") OVER (ORDER BY \"id\")" in ticks["unexpected_rows_expectation"]["kwargs"]["unexpected_rows_query"]

@@ -92,7 +92,7 @@ def build(plan: dict[str, Any], inventories: list[dict[str, Any]]) -> dict[str, 
         if entry.get("skip") or dest.get("kind") not in ("consolidated", "warehouse"):
             continue
         groups.setdefault(suite_name(dest["kind"], dest["table"]), []).append(entry)
-        target_of[(entry["instance"], entry["schema"], entry["table"])] = dest["table"]
+        target_of[(dest["kind"], entry["instance"], entry["schema"], entry["table"])] = dest["table"]
 
     suites = {}
     for name, entries in sorted(groups.items()):
@@ -100,7 +100,9 @@ def build(plan: dict[str, Any], inventories: list[dict[str, Any]]) -> dict[str, 
         sources = [(e, t) for e, t in sources if t is not None]
         if not sources:
             continue
-        suites[name] = _suite(name, sources, enums, target_of)
+        kind = entries[0]["destination"]["kind"]
+        parents = {k[1:]: v for k, v in target_of.items() if k[0] == kind}  # FK coverage within one database
+        suites[name] = _suite(name, sources, enums, parents)
     return suites
 
 
