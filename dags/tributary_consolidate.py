@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, Asset, Param, TriggerRule, task, task_group
 
-from tributary import config, report, consolidate, worker
+from tributary import config, consolidate, report, worker
 
 CONFIG = config.load()
 JOBS = [job.as_dict() for job in CONFIG.consolidate_tables()]

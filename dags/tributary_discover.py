@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from airflow.sdk import DAG, Asset, Param, task, task_group
 
-from tributary import config, report, discover, worker
+from tributary import config, discover, report, worker
 
 CONFIG = config.load()
 SOURCES = CONFIG.source_ids

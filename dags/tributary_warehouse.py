@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import DAG, Asset, Param, TriggerRule, task, task_group
 
-from tributary import config, warehouse, worker
+from tributary import config, report, warehouse, worker
 from tributary.timetable import LowTradingWindowTimetable
 
 CONFIG = config.load()
@@ -59,3 +59,5 @@ with DAG(
         retries=0,
         outlets=[Asset("tributary://warehouse")],
     )(warehouse.finish)(selected, part) << gates
+
+    report.add_to(dag)  # the HTML migration report: this run's artefact, built however the run ends

@@ -32,7 +32,8 @@ def test_task_ids_and_dependencies(dagbag):
     dag = dagbag.dags["tributary_consolidate"]
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
     assert set(up) == {"select_tables", "targets", "resolve_args", "resolve", "copy.plan", "copy.copy",
-                       "target.plan", "target.checksum_target", "target.verify", "target.gx_gate", "outcome"}
+                       "target.plan", "target.checksum_target", "target.verify", "target.gx_gate", "outcome",
+                       "report"}
     assert "select_tables" in up["targets"] and "select_tables" in up["resolve_args"]
     assert "resolve_args" in up["resolve"]
     assert "resolve" in up["copy.plan"]  # keys are decided before anything is copied
@@ -42,6 +43,7 @@ def test_task_ids_and_dependencies(dagbag):
     assert "target.checksum_target" in up["target.verify"]
     assert "target.verify" in up["target.gx_gate"]
     assert {"target.gx_gate", "resolve", "targets"} <= up["outcome"]
+    assert up["report"] == {"outcome"}  # report.add_to: the run's HTML report, last
 
 
 def test_params_outlet_schedule_and_safety_settings(dagbag):

@@ -28,13 +28,14 @@ def dag():
 def test_task_ids_and_dependencies(dag):
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
     assert set(up) == {"select_tables", "partition", "table.stage_args", "table.stage", "table.load_args",
-                       "table.load", "table.verify", "table.gx_gate", "outcome"}
+                       "table.load", "table.verify", "table.gx_gate", "outcome", "report"}
     assert {"select_tables", "partition"} <= up["table.stage_args"]
     assert up["table.stage"] == {"table.stage_args"}
     assert "table.stage" in up["table.load_args"] and up["table.load"] == {"table.load_args"}
     assert {"table.stage", "table.load"} <= up["table.verify"]  # source figures vs warehouse figures
     assert "table.verify" in up["table.gx_gate"]
     assert "table.gx_gate" in up["outcome"]
+    assert up["report"] == {"outcome"}  # report.add_to: the run's HTML report, last
 
 
 def test_schedule_is_the_low_trading_window_timetable_from_config(dag):

@@ -206,6 +206,7 @@ def gx_gate(job: dict[str, Any], verified: dict[str, Any]) -> dict[str, Any]:
         key=job.get("key") or [],
         expected_rows=int(verified["rows"]),
         suite_template=SUITE_TEMPLATE,
+        destination="warehouse",  # suite warehouse.<table>: its generated and overlay layers apply
         run_name=re.sub(r"[^A-Za-z0-9_.+-]", "_", f"{ctx['dag'].dag_id}__{ctx['run_id']}__{job['target_table']}"),
     )
 
