@@ -89,4 +89,4 @@ print(len(g['dag'].tasks))
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "11"
+    assert out.stdout.strip().splitlines()[-1] == "12"  # incl. the report task
