@@ -110,7 +110,7 @@ def markdown(doc: dict) -> str:
     ]
     for e in doc["rows"]:
         if e["status"] != "ok":
-            note = e.get("note") or ("FAILED: " + e.get("errors", ["?"])[-1].splitlines()[0][:120])
+            note = e.get("note") or ("FAILED: " + " ".join(e.get("errors", ["?"])[-1].split())[:200])
             lines.append(f"| {_cell(e['label'])} | {_cell(note)} | | | | | | |")
             continue
         lines.append("| {label} | {med} | {rps} | {rp} | {rr} | {rd} | {rss} | {runs} |".format(

@@ -159,7 +159,7 @@ def _config_yaml(with_s3: bool) -> str:
     warehouse = ""
     if with_s3:
         warehouse = ("  warehouse:\n    connection: bench_dst\n    dialect: postgres\n"
-                     "    staging_connection: bench_s3\n    staging_bucket: tributary-bench\n"
+                     "    staging_connection: bench_s3\n    staging_bucket: " + STAGE_BUCKET + "\n"
                      "    staging_prefix: stage\n")
     return ("# Written by the benchmark (bench/tools.py): one source, one target; control schema in the target.\n"
             "version: 1\nproject: tributary-bench\n"
@@ -197,7 +197,8 @@ def _worker_copy(worker: Worker, run_id: str, table: str = TABLE) -> tuple[float
 def _schema_phase(worker: Worker, phase: str, table: str) -> tuple[float, int]:
     options = worker.options_of("schema")
     args = ["schema", "--phase", phase]
-    for flag, value in (("--source", "bench_src"), ("--table", table), ("--run-id", "bench")):
+    # --table is SOURCE:SCHEMA.TABLE for schema (several sources may feed one target table)
+    for flag, value in (("--source", "bench_src"), ("--table", f"bench_src:{table}")):
         if flag in options:
             args += [flag, value]
     _, _, seconds, rss = worker.run(*args)
@@ -273,6 +274,15 @@ def copy_to_zstd(source: Database, workdir: Path, **_) -> Run:
     size = path.stat().st_size
     path.unlink()
     return Run(seconds, detail={"bytes": size})
+
+
+STAGE_BUCKET = "tributary-bench"
+
+
+def remove_staged_objects(state: Path) -> None:
+    """The staged Parquet is only measured, not kept: S3Proxy's filesystem backend keeps a bucket as a
+    folder under .stack/s3/data, so removing the benchmark's prefix there frees the disk."""
+    shutil.rmtree(state / "s3" / "data" / STAGE_BUCKET / "bench", ignore_errors=True)
 
 
 def tributary_stage(source: Database, worker: Worker, **_) -> Run:

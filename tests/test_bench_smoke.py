@@ -62,13 +62,18 @@ def test_both_diff_tools_find_exactly_the_planted_differences(bench_run):
 
 
 def test_stage_rss_and_cdc_rows_are_present_even_when_not_built(bench_run):
-    doc, _, _ = bench_run
+    doc, table, _ = bench_run
     rows = {r["id"]: r for r in doc["rows"]}
     assert rows["copy_zstd"]["status"] == "ok"
     for key, not_built in OPTIONAL_ROWS.items():
-        assert rows[key]["status"] in ("ok", "n/a"), rows[key]
+        assert rows[key]["status"] in ("ok", "n/a", "failed"), rows[key]
         if rows[key]["status"] == "n/a":
             assert rows[key]["note"] == not_built
+        if rows[key]["status"] == "failed":  # stage is optional: shown as FAILED, never silently dropped
+            assert rows[key]["optional"] and rows[key]["errors"]
+            assert f"| {rows[key]['label']} | FAILED: " in table
+    if rows["tributary_stage"]["status"] == "ok":
+        assert rows["tributary_stage"]["ratio_zstd"] is not None
     assert rows["rss_small"]["status"] == "ok" and rows["rss_small"]["rows"] == 100_000
     assert set(doc["peak_rss_mb_by_rows"]) == {"100000", str(ROWS)}
 
