@@ -190,6 +190,9 @@ def main() -> int:
 
 
 def run_diffs(stack, source, worker, results, rows, repeat):
+    # diff reads the merge state from the control schema (in bench_target): give it one, untimed.
+    stack.fresh_target()
+    worker.set_up_control_schema()
     target = stack.fresh_target("bench_diff")
     try:
         tools.raw_copy(source=source, target=target)
@@ -210,6 +213,7 @@ def run_diffs(stack, source, worker, results, rows, repeat):
                     results.record(f"{key}_{suffix}", f"{label} ({phase})", "diff", rows, attempt)
     finally:
         stack.drop_target("bench_diff")
+        stack.drop_target()
 
 
 def measure_rss(stack, source, worker, results, rows, small):
