@@ -38,6 +38,8 @@ import picocli.CommandLine.Spec;
             ConflictsCommand.class,
             ResolveCommand.class,
             CatalogCommand.class,
+            StageCommand.class,
+            LoadCommand.class,
             CommandLine.HelpCommand.class
         },
         commandListHeading = "%nCommands:%n",

@@ -33,7 +33,8 @@ public final class ControlSchema {
             new Migration("core", 1, "001-ledger.sql"),
             new Migration("copy", 1, "001-progress.sql"),
             new Migration("merge", 1, "001-key-remapping.sql"),
-            new Migration("archive", 1, "001-archive-catalog.sql"));
+            new Migration("archive", 1, "001-archive-catalog.sql"),
+            new Migration("warehouse", 1, "001-partitions.sql"));
 
     record Migration(String module, int version, String file) {
         String sql(String quotedSchema) {

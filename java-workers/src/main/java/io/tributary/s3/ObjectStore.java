@@ -103,6 +103,11 @@ public final class ObjectStore implements AutoCloseable {
         return new ObjectStore(builder.build(), connectionId, uri);
     }
 
+    /** True for an S3-compatible server reached by endpoint override (the local stack), false for AWS. */
+    public boolean isS3Compatible() {
+        return uri.endpoint().isPresent();
+    }
+
     public String connectionId() {
         return connectionId;
     }

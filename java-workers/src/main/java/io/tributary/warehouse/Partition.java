@@ -1,0 +1,68 @@
+package io.tributary.warehouse;
+
+import io.tributary.catalog.Identifiers;
+import io.tributary.result.JobFailure;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/**
+ * Which rows a stage or load covers: {@code [from, to)} on a time column, or the whole table. The same
+ * predicate text serves the source, the PostgreSQL stand-in and Redshift (ISO literal cast to timestamptz).
+ */
+public record Partition(String column, OffsetDateTime from, OffsetDateTime to) {
+    private static final DateTimeFormatter LITERAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'");
+
+    public static final Partition WHOLE_TABLE = new Partition(null, null, null);
+
+    public static Partition of(String column, String from, String to) {
+        if (from == null && to == null) {
+            return WHOLE_TABLE;
+        }
+        if (from == null || to == null) {
+            throw JobFailure.badInput("--from and --to go together (a partition is [from, to))");
+        }
+        if (column == null) {
+            throw JobFailure.badInput("a time partition needs its column: --partition-column, or partition_column"
+                    + " in targets.warehouse.tables");
+        }
+        OffsetDateTime f = parse(from, "--from");
+        OffsetDateTime t = parse(to, "--to");
+        if (!f.isBefore(t)) {
+            throw JobFailure.badInput("--from " + from + " must be before --to " + to);
+        }
+        return new Partition(column, f, t);
+    }
+
+    private static OffsetDateTime parse(String text, String option) {
+        try {
+            return OffsetDateTime.parse(text).withOffsetSameInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            throw JobFailure.badInput(option + " '" + text + "' is not an ISO-8601 timestamp with offset"
+                    + " (e.g. 2024-03-01T21:30:00+00:00)");
+        }
+    }
+
+    public boolean wholeTable() {
+        return column == null;
+    }
+
+    /** {@code WHERE ...} (with a leading space) or empty. */
+    public String where() {
+        if (wholeTable()) {
+            return "";
+        }
+        String c = Identifiers.quote(column);
+        return " WHERE " + c + " >= " + literal(from) + " AND " + c + " < " + literal(to);
+    }
+
+    private static String literal(OffsetDateTime t) {
+        return "CAST('" + LITERAL.format(t) + "' AS TIMESTAMPTZ)";
+    }
+
+    /** For keys and logs: {@code full} or {@code 2024-03-01T21:30Z..2024-03-04T21:30Z}. */
+    public String label() {
+        return wholeTable() ? "full" : from + ".." + to;
+    }
+}

@@ -1,0 +1,328 @@
+package io.tributary.warehouse;
+
+import io.tributary.catalog.TableRef;
+import io.tributary.config.MigrationConfig;
+import io.tributary.connect.ConnectionFactory;
+import io.tributary.connect.ConnectionUri;
+import io.tributary.ledger.AuditLog;
+import io.tributary.ledger.ControlSchema;
+import io.tributary.ledger.RunContext;
+import io.tributary.ledger.RunLedger;
+import io.tributary.parquet.ParquetCopyIn;
+import io.tributary.result.JobFailure;
+import io.tributary.result.RunSummary;
+import io.tributary.s3.ObjectStore;
+import io.tributary.s3.S3Location;
+import io.tributary.verify.Checksum;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * {@code tributary load}: one staged partition into the warehouse, following one {@link LoadPlan} in one
+ * transaction. The warehouse counts and checksums the partition after the insert and before the commit; a
+ * mismatch with the stage's figures rolls the whole load back (exit 3), so the warehouse never holds an
+ * unverified partition. Re-running the same partition deletes and re-inserts exactly it: same rows, same checksum.
+ */
+public final class PartitionLoad {
+    private static final Logger LOG = Logger.getLogger(PartitionLoad.class.getName());
+    private static final Pattern INSTRUMENT = Pattern.compile(
+            "^(symbol|instrument|instrument_id|ticker|isin|security_id|figi|cusip|sedol)$");
+
+    public record Request(MigrationConfig config, String source, TableRef table, TableRef targetTable,
+            String manifest, String partitionColumn, String from, String to, boolean fullReload, String dialect,
+            RunContext run) {
+    }
+
+    private final ConnectionFactory connections;
+    private final Map<String, String> env;
+    private final RunSummary summary;
+
+    public PartitionLoad(ConnectionFactory connections, Map<String, String> env, RunSummary summary) {
+        this.connections = connections;
+        this.env = env;
+        this.summary = summary;
+    }
+
+    /** The plan alone (no connection to the warehouse): what {@code --dry-run} prints. */
+    public LoadPlan plan(Request request, StageReceipt receipt) {
+        return resolve(request, receipt).plan;
+    }
+
+    private record Resolved(WarehouseSettings settings, WarehouseDialect dialect, Partition partition,
+            TableRef target, LoadPlan plan) {
+    }
+
+    private Resolved resolve(Request request, StageReceipt receipt) {
+        WarehouseSettings settings = WarehouseSettings.from(request.config());
+        String dialectName = request.dialect() != null ? request.dialect() : settings.dialect();
+        WarehouseDialect dialect = switch (dialectName) {
+            case "redshift" -> new RedshiftDialect();
+            case "postgres" -> new PostgresDialect();
+            default -> throw JobFailure.badInput("--dialect must be redshift or postgres, not " + dialectName);
+        };
+        var entry = settings.table(request.source(), request.table());
+        String partitionColumn = request.partitionColumn() != null ? request.partitionColumn()
+                : entry.map(WarehouseSettings.TableEntry::partitionColumn).orElse(receipt.partitionColumn());
+        Partition partition;
+        if (request.fullReload()) {
+            if (request.from() != null || request.to() != null) {
+                throw JobFailure.badInput("--full-reload replaces the whole table: it takes no --from/--to");
+            }
+            partition = Partition.WHOLE_TABLE;
+        } else {
+            if (request.from() == null && request.to() == null) {
+                throw JobFailure.badInput("say which rows the load replaces: --from/--to (a partition) or"
+                        + " --full-reload (the whole table)");
+            }
+            partition = Partition.of(partitionColumn, request.from(), request.to());
+        }
+        // The load must replace exactly what was staged: the same partition.
+        String stagedFrom = receipt.from();
+        boolean same = partition.wholeTable() ? stagedFrom == null
+                : stagedFrom != null && partition.from().toString().equals(stagedFrom)
+                        && partition.to().toString().equals(receipt.to())
+                        && partition.column().equals(receipt.partitionColumn());
+        if (!same) {
+            throw JobFailure.badInput("the manifest's stage covers " + (stagedFrom == null ? "the whole table"
+                    : receipt.partitionColumn() + " [" + stagedFrom + ", " + receipt.to() + ")")
+                    + ", not the partition asked for (" + partition.label() + ")");
+        }
+        if (!receipt.table().equals(request.table().toString()) || !receipt.source().equals(request.source())) {
+            throw JobFailure.badInput("the manifest was staged from " + receipt.source() + "." + receipt.table()
+                    + ", not " + request.source() + "." + request.table());
+        }
+        TableRef target = request.targetTable() != null ? request.targetTable()
+                : entry.map(WarehouseSettings.TableEntry::targetTable).orElse(null);
+        if (target == null) {
+            target = settings.schema() != null ? request.table().inSchema(settings.schema()) : request.table();
+        }
+        List<String> names = receipt.columns().stream().map(StagedColumn::name).toList();
+        List<String> key = entry.map(WarehouseSettings.TableEntry::key).orElse(List.of());
+        List<String> sortKey = new ArrayList<>();
+        if (partition.column() != null) {
+            sortKey.add(partition.column());
+        } else if (partitionColumn != null) {
+            sortKey.add(partitionColumn);
+        }
+        for (String k : key) {
+            if (!sortKey.contains(k)) {
+                sortKey.add(k);
+            }
+        }
+        String distKey = entry.map(WarehouseSettings.TableEntry::distkey).orElse(null);
+        if (distKey == null) {
+            distKey = names.stream().filter(n -> INSTRUMENT.matcher(n.toLowerCase(Locale.ROOT)).matches()).findFirst()
+                    .orElse(key.stream().filter(k -> !k.equals(partitionColumn)).findFirst().orElse(null));
+        }
+        String watermark = entry.map(WarehouseSettings.TableEntry::watermarkColumn).orElse(null);
+        String suffix = HexFormat.of().toHexDigits(
+                (request.source() + "|" + request.table() + "|" + partition.label()).hashCode());
+        TableRef staging = new TableRef(target.schema(), "stage_" + target.name() + "_" + suffix);
+        WarehouseDialect.Target spec = new WarehouseDialect.Target(target, staging, partition, request.manifest(),
+                settings.iamRole(), distKey == null ? List.of() : List.of(distKey), sortKey, watermark);
+        return new Resolved(settings, dialect, partition, target, dialect.plan(spec, receipt.columns()));
+    }
+
+    /** The plan's SQL on stderr, nothing changed; the result line names the plan's statements. */
+    public Map<String, Object> dryRun(Request request) {
+        WarehouseSettings settings = WarehouseSettings.from(request.config());
+        S3Location manifestLocation = S3Location.parse(request.manifest(), "--manifest");
+        try (ObjectStore store = ObjectStore.open(env, settings.requireStagingConnection())) {
+            Resolved r = resolve(request, receipt(store, manifestLocation));
+            LOG.info("dry run: load plan (" + r.plan().dialect() + ") for " + r.target() + ":\n" + r.plan().script());
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("table", request.table().toString());
+            result.put("target_table", r.target().toString());
+            result.put("dialect", r.plan().dialect());
+            result.put("partition", r.partition().label());
+            result.put("dry_run", true);
+            result.put("statements", r.plan().steps().stream().map(LoadPlan.Step::sql).toList());
+            return result;
+        }
+    }
+
+    public StageReceipt receipt(ObjectStore store, S3Location manifest) {
+        String key = manifest.key();
+        int slash = key.lastIndexOf('/');
+        S3Location receipt = new S3Location(manifest.bucket(), (slash < 0 ? "" : key.substring(0, slash + 1))
+                + "stage.json");
+        return StageReceipt.parse(store.getBytes(receipt), receipt.url());
+    }
+
+    public LoadResult run(Request request) throws SQLException, IOException {
+        long started = System.nanoTime();
+        WarehouseSettings settings = WarehouseSettings.from(request.config());
+        S3Location manifestLocation = S3Location.parse(request.manifest(), "--manifest");
+        try (ObjectStore store = ObjectStore.open(env, settings.requireStagingConnection())) {
+            Manifest manifest = Manifest.parse(store.getBytes(manifestLocation), manifestLocation.url());
+            StageReceipt receipt = receipt(store, manifestLocation);
+            Resolved r = resolve(request, receipt);
+            Checksum expected = new Checksum(receipt.rows(), receipt.checksum());
+            LoadPlan plan = r.plan();
+            LOG.info("load plan (" + plan.dialect() + ") for " + r.target() + ", partition " + r.partition().label()
+                    + ":\n" + plan.script());
+            long bytes = manifest.entries().stream().mapToLong(Manifest.Entry::contentLength).sum();
+
+            Checksum landed;
+            long deleted;
+            String watermark = null;
+            try (Connection wh = openWarehouse(plan.dialect(), settings.connection())) {
+                wh.setAutoCommit(true);
+                try (Statement st = wh.createStatement()) {
+                    for (LoadPlan.Step step : plan.steps()) {
+                        if (step.kind() == LoadPlan.Step.Kind.CREATE_SCHEMA
+                                || step.kind() == LoadPlan.Step.Kind.CREATE_TARGET) {
+                            st.execute(step.sql());
+                        }
+                    }
+                }
+                wh.setAutoCommit(false);
+                try (Statement st = wh.createStatement()) {
+                    st.execute(plan.step(LoadPlan.Step.Kind.CREATE_STAGING).sql());
+                    try (var s = summary.begin("ingest")) {
+                        if (plan.dialect().equals("postgres")) {
+                            s.rows(streamFiles(store, wh, plan, manifest));
+                        } else {
+                            st.execute(plan.step(LoadPlan.Step.Kind.INGEST).sql());
+                        }
+                    }
+                    try (var s = summary.begin("delete partition")) {
+                        deleted = st.executeUpdate(plan.step(LoadPlan.Step.Kind.DELETE_PARTITION).sql());
+                        s.rows(deleted);
+                    }
+                    try (var s = summary.begin("insert")) {
+                        s.rows(st.executeUpdate(plan.step(LoadPlan.Step.Kind.INSERT).sql()));
+                    }
+                    try (var s = summary.begin("target checksum")) {
+                        landed = PartitionStage.checksum(wh, plan.step(LoadPlan.Step.Kind.CHECKSUM).sql());
+                        s.rows(landed.rows());
+                    }
+                    if (!landed.equals(expected)) {
+                        wh.rollback();
+                        recordLedger(request, r, expected, landed, false);
+                        Map<String, Object> details = new LinkedHashMap<>();
+                        details.put("table", request.table().toString());
+                        details.put("target_table", r.target().toString());
+                        details.put("partition", r.partition().label());
+                        details.put("source_rows", expected.rows());
+                        details.put("source_checksum", expected.hex());
+                        details.put("rows", landed.rows());
+                        details.put("checksum", landed.hex());
+                        throw JobFailure.verificationFailed(r.target() + " partition " + r.partition().label()
+                                + ": the warehouse holds " + landed.rows() + " rows / " + landed.hex()
+                                + " after the load, the source staged " + expected.rows() + " / " + expected.hex()
+                                + "; rolled back, nothing changed", details);
+                    }
+                    if (plan.steps().stream().anyMatch(x -> x.kind() == LoadPlan.Step.Kind.WATERMARK)) {
+                        watermark = PartitionStage.scalar(wh, plan.step(LoadPlan.Step.Kind.WATERMARK).sql());
+                    }
+                    st.execute(plan.step(LoadPlan.Step.Kind.DROP_STAGING).sql());
+                    wh.commit();
+                } catch (SQLException | IOException | RuntimeException e) {
+                    wh.rollback();
+                    throw e;
+                }
+            }
+            String mark = recordLedger(request, r, expected, landed, true, watermark);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return new LoadResult(request.table().toString(), request.source(), r.target().toString(), plan.dialect(),
+                    r.partition().label(), r.partition().column(),
+                    r.partition().wholeTable() ? null : r.partition().from().toString(),
+                    r.partition().wholeTable() ? null : r.partition().to().toString(), landed.rows(), landed.hex(),
+                    expected.rows(), expected.hex(), receipt.hash(), true, manifest.entries().size(), bytes, deleted,
+                    mark, manifestLocation.url(), Math.round(seconds * 1000) / 1000.0, request.run().runId());
+        }
+    }
+
+    /** Each manifest file: S3 → a temporary local file (Parquet needs random access) → COPY FROM STDIN. */
+    private long streamFiles(ObjectStore store, Connection wh, LoadPlan plan, Manifest manifest)
+            throws SQLException, IOException {
+        List<String> quoted = plan.columns().stream().map(StagedColumn::quoted).toList();
+        String staging = io.tributary.catalog.Identifiers.quote(plan.staging().name());
+        long rows = 0;
+        Path tmp = Files.createTempFile("tributary-load-", ".parquet");
+        try {
+            for (Manifest.Entry e : manifest.entries()) {
+                try (InputStream in = store.get(S3Location.parse(e.url(), "manifest entry"))) {
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                }
+                if (e.contentLength() >= 0 && Files.size(tmp) != e.contentLength()) {
+                    throw JobFailure.failed(e.url() + " is " + Files.size(tmp) + " bytes, the manifest says "
+                            + e.contentLength(), null);
+                }
+                rows += ParquetCopyIn.copy(wh, staging, quoted, tmp);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return rows;
+    }
+
+    private Connection openWarehouse(String dialect, String connectionId) throws SQLException {
+        if (dialect.equals("postgres")) {
+            return connections.open(connectionId);
+        }
+        // Redshift: the same libpq-style URI, spoken by redshift-jdbc42 (it cannot talk to PostgreSQL: FIELD-NOTES).
+        ConnectionUri uri = connections.uri(connectionId);
+        Properties props = uri.properties("tributary load");
+        Properties rs = new Properties();
+        rs.setProperty("user", props.getProperty("user"));
+        if (props.getProperty("password") != null) {
+            rs.setProperty("password", props.getProperty("password"));
+        }
+        String url = uri.jdbcUrl().replaceFirst("^jdbc:postgresql:", "jdbc:redshift:");
+        try {
+            return new com.amazon.redshift.Driver().connect(url, rs);
+        } catch (SQLException e) {
+            throw io.tributary.connect.DatabaseFault.classify(e, connectionId);
+        }
+    }
+
+    private void recordLedger(Request request, Resolved r, Checksum expected, Checksum landed, boolean verified)
+            throws SQLException {
+        recordLedger(request, r, expected, landed, verified, null);
+    }
+
+    private String recordLedger(Request request, Resolved r, Checksum expected, Checksum landed, boolean verified,
+            String watermark) throws SQLException {
+        MigrationConfig config = request.config();
+        ControlSchema schema = new ControlSchema(config.control().schema());
+        WarehouseLedger ledger = new WarehouseLedger(schema);
+        try (Connection c = connections.open(config.control().connection())) {
+            schema.ensure(c);
+            new RunLedger(schema).touch(c, request.run());
+            ledger.loaded(c, request.source(), request.table().toString(), r.partition(), r.target().toString(),
+                    r.plan().dialect(), expected, landed, verified, request.manifest(), request.run());
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("source", request.source());
+            detail.put("table", request.table().toString());
+            detail.put("target_table", r.target().toString());
+            detail.put("partition", r.partition().label());
+            detail.put("rows", landed.rows());
+            detail.put("verified", verified);
+            new AuditLog(schema).append(c, request.run(), "warehouse load", detail);
+            var entry = r.settings().table(request.source(), request.table());
+            String column = entry.map(WarehouseSettings.TableEntry::watermarkColumn).orElse(null);
+            if (verified && column != null && watermark != null) {
+                return ledger.advanceWatermark(c, request.source(), request.table().toString(), r.target().toString(),
+                        column, watermark, request.run());
+            }
+            return watermark;
+        }
+    }
+}

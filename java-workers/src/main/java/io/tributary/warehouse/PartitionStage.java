@@ -1,0 +1,259 @@
+package io.tributary.warehouse;
+
+import io.tributary.catalog.CatalogReader;
+import io.tributary.catalog.ColumnShape;
+import io.tributary.catalog.Identifiers;
+import io.tributary.catalog.TableRef;
+import io.tributary.catalog.TableShape;
+import io.tributary.config.MigrationConfig;
+import io.tributary.connect.ConnectionFactory;
+import io.tributary.ledger.ControlSchema;
+import io.tributary.ledger.RunContext;
+import io.tributary.ledger.RunLedger;
+import io.tributary.parquet.ParquetColumn;
+import io.tributary.parquet.ParquetExport;
+import io.tributary.result.JobFailure;
+import io.tributary.result.RunSummary;
+import io.tributary.s3.MultipartUpload;
+import io.tributary.s3.ObjectOptions;
+import io.tributary.s3.ObjectStore;
+import io.tributary.s3.S3IOException;
+import io.tributary.s3.S3Location;
+import io.tributary.verify.Checksum;
+import io.tributary.verify.ChecksumDialect;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * {@code tributary stage}: one partition of a broker table from PostgreSQL to Parquet files on S3, plus a
+ * Redshift manifest and a receipt. The source side is one REPEATABLE READ READ ONLY snapshot in which the
+ * source database counts and checksums the partition (portable hash, target shape) and the files are
+ * streamed from; so the figures describe exactly the staged rows. Re-running overwrites the same keys and
+ * removes files a previous run left under the prefix: the manifest lists exactly the files written.
+ */
+public final class PartitionStage {
+    private static final Logger LOG = Logger.getLogger(PartitionStage.class.getName());
+    /** Parquet with ZSTD is typically ~3x smaller than the PostgreSQL heap: used only to choose a file count. */
+    static final double HEAP_TO_PARQUET = 3.0;
+
+    public record Request(MigrationConfig config, String source, TableRef table, String prefix,
+            String partitionColumn, String from, String to, RunContext run) {
+    }
+
+    private final ConnectionFactory connections;
+    private final Map<String, String> env;
+    private final RunSummary summary;
+
+    public PartitionStage(ConnectionFactory connections, Map<String, String> env, RunSummary summary) {
+        this.connections = connections;
+        this.env = env;
+        this.summary = summary;
+    }
+
+    public StageResult run(Request request) throws SQLException, IOException {
+        long started = System.nanoTime();
+        MigrationConfig config = request.config();
+        if (config.source(request.source()).isEmpty()) {
+            throw JobFailure.badInput("source '" + request.source() + "' is not declared in " + config.fileName()
+                    + " (declared: " + String.join(", ", config.sourceIds()) + ")");
+        }
+        WarehouseSettings settings = WarehouseSettings.from(config);
+        var entry = settings.table(request.source(), request.table());
+        String partitionColumn = request.partitionColumn() != null ? request.partitionColumn()
+                : entry.map(WarehouseSettings.TableEntry::partitionColumn).orElse(null);
+        Partition partition = Partition.of(partitionColumn, request.from(), request.to());
+        String watermarkColumn = entry.map(WarehouseSettings.TableEntry::watermarkColumn).orElse(null);
+        String bucket = settings.requireStagingBucket();
+        String prefix = request.prefix() != null ? request.prefix()
+                : settings.stagingPrefix() + "/" + request.source() + "/" + request.table() + "/"
+                        + partition.label().replace(':', '-');
+        S3Location base = new S3Location(bucket, prefix.replaceAll("/+$", ""));
+        if (settings.multipartPartMb() < 5) {
+            throw JobFailure.badInput("targets.warehouse.multipart_part_mb must be at least 5 (S3's minimum part)");
+        }
+
+        try (ObjectStore store = ObjectStore.open(env, settings.requireStagingConnection());
+                Connection src = connections.open(request.source())) {
+            TableShape shape = new CatalogReader().read(src, request.table()).orElseThrow(() -> JobFailure.badInput(
+                    "table " + request.table() + " does not exist in source " + request.source()));
+            requireColumn(shape, partition.column(), "partition column");
+            requireColumn(shape, watermarkColumn, "watermark column");
+            List<ParquetColumn> columns = settings.typeMapping().map(request.table().toString(), shape.columns());
+            List<StagedColumn> staged = columns.stream().map(StagedColumn::of).toList();
+            String projection = "SELECT " + columns.stream()
+                    .map(c -> "(" + c.selectSql() + ")::" + c.postgresType() + " AS " + Identifiers.quote(c.name()))
+                    .collect(Collectors.joining(", ")) + " FROM " + request.table().quoted() + partition.where();
+            String fileSelect = "SELECT " + columns.stream().map(ParquetColumn::selectSql)
+                    .collect(Collectors.joining(", ")) + " FROM " + request.table().quoted() + partition.where();
+
+            try (var step = summary.begin("bucket")) {
+                if (store.isS3Compatible()) {
+                    store.ensureBucket(bucket); // the local stack's buckets appear on first use
+                } else {
+                    store.requireBucket(bucket);
+                }
+            }
+
+            src.setAutoCommit(false);
+            src.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            src.setReadOnly(true);
+            Checksum figures;
+            long heapBytes;
+            String watermark = null;
+            ParquetExport.Result written;
+            List<StageResult.File> files = new ArrayList<>();
+            try {
+                try (var step = summary.begin("source checksum")) {
+                    figures = checksum(src, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(projection,
+                            staged.stream().map(StagedColumn::postgresShape).toList()));
+                    step.rows(figures.rows());
+                }
+                heapBytes = estimateHeapBytes(src, request.table(), figures.rows());
+                if (watermarkColumn != null) {
+                    watermark = scalar(src, "SELECT max(" + Identifiers.quote(watermarkColumn) + ")::text FROM "
+                            + request.table().quoted() + partition.where());
+                }
+                int fileCount = fileCount(heapBytes, settings.targetFileMb(), settings.slices(), figures.rows());
+                LOG.info(request.table() + " partition " + partition.label() + ": " + figures.rows() + " rows, ~"
+                        + heapBytes / (1024 * 1024) + " MiB heap -> " + fileCount + " files");
+                List<MultipartUpload> uploads = new ArrayList<>();
+                int partBytes = settings.multipartPartMb() * 1024 * 1024;
+                try (var step = summary.begin("parquet to s3")) {
+                    written = ParquetExport.write(src, fileSelect, columns, ParquetExport.split(figures.rows(), fileCount),
+                            settings.compression(), Map.of("tributary.source", request.source(),
+                                    "tributary.table", request.table().toString(),
+                                    "tributary.partition", partition.label()),
+                            index -> {
+                                MultipartUpload u = store.upload(base.resolve(fileName(index)), ObjectOptions.NONE,
+                                        partBytes);
+                                uploads.add(u);
+                                return u;
+                            }, request.table().toString());
+                    step.rows(written.rows());
+                } catch (IOException | SQLException | RuntimeException e) {
+                    uploads.forEach(MultipartUpload::abort);
+                    if (e instanceof S3IOException s3) {
+                        throw s3.failure();
+                    }
+                    throw e;
+                }
+                src.commit();
+            } finally {
+                if (!src.getAutoCommit()) {
+                    src.rollback();
+                }
+            }
+            for (ParquetExport.FileWritten f : written.files()) {
+                files.add(new StageResult.File(base.resolve(fileName(f.index())).url(), f.rows(), f.bytes()));
+            }
+            written.overLongText().forEach((column, o) -> LOG.warning(request.table() + "." + column + ": " + o.values()
+                    + " values longer than the warehouse column (" + o.limitBytes() + " bytes; longest "
+                    + o.longestBytes() + "); kept whole, the Redshift load will refuse them"));
+
+            S3Location manifest = base.resolve("manifest");
+            S3Location receipt = base.resolve("stage.json");
+            try (var step = summary.begin("manifest")) {
+                store.put(receipt, new StageReceipt(request.source(), request.table().toString(), partition.column(),
+                        partition.wholeTable() ? null : partition.from().toString(),
+                        partition.wholeTable() ? null : partition.to().toString(), figures.rows(), figures.hex(),
+                        ChecksumDialect.POSTGRES_PORTABLE.hash(), staged, request.run().runId()).toJson(),
+                        "application/json", ObjectOptions.NONE);
+                store.put(manifest, new Manifest(files.stream().map(f -> new Manifest.Entry(f.url(), f.bytes()))
+                        .toList()).toJson(), "application/json", ObjectOptions.NONE);
+                removeLeftovers(store, base, files, manifest, receipt);
+            }
+            recordLedger(config, request, partition, figures, files.size(), written.bytes(), manifest.url());
+            double seconds = (System.nanoTime() - started) / 1e9;
+            return new StageResult(request.table().toString(), request.source(), partition.label(), partition.column(),
+                    partition.wholeTable() ? null : partition.from().toString(),
+                    partition.wholeTable() ? null : partition.to().toString(), figures.rows(), figures.hex(),
+                    ChecksumDialect.POSTGRES_PORTABLE.database(), ChecksumDialect.POSTGRES_PORTABLE.hash(),
+                    written.bytes(), Math.round(seconds * 1000) / 1000.0, manifest.url(), receipt.url(), files,
+                    settings.slices(), written.overLongText(), watermark, request.run().runId());
+        }
+    }
+
+    /** The file count: a multiple of the slices, each file near the target size. */
+    static int fileCount(long heapBytes, int targetFileMb, int slices, long rows) {
+        double parquetBytes = heapBytes / HEAP_TO_PARQUET;
+        long perRound = (long) targetFileMb * 1024 * 1024 * slices;
+        long rounds = Math.max(1, (long) Math.ceil(parquetBytes / perRound));
+        return (int) Math.min(rounds * slices, Math.max(slices, rows)); // never more files than rows (beyond one round)
+    }
+
+    static String fileName(int index) {
+        return String.format("part-%05d.parquet", index);
+    }
+
+    private static void requireColumn(TableShape shape, String column, String what) {
+        if (column != null && shape.column(column).isEmpty()) {
+            throw JobFailure.badInput(what + " '" + column + "' is not a column of " + shape.table() + " (columns: "
+                    + String.join(", ", shape.columnNames()) + ")");
+        }
+    }
+
+    private static long estimateHeapBytes(Connection c, TableRef table, long rows) throws SQLException {
+        String sql = "SELECT pg_catalog.pg_table_size(c.oid), GREATEST(c.reltuples, 1)::float8 FROM pg_catalog.pg_class c"
+                + " WHERE c.oid = " + Identifiers.literal(table.quoted()) + "::regclass";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            double perRow = rs.getLong(1) / rs.getDouble(2);
+            return (long) (perRow * rows);
+        }
+    }
+
+    static Checksum checksum(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            long rows = rs.getLong("row_count");
+            BigDecimal sum = rs.getBigDecimal("hash_sum");
+            return Checksum.fromSum(rows, sum == null ? BigDecimal.ZERO : sum);
+        }
+    }
+
+    static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    private static void removeLeftovers(ObjectStore store, S3Location base, List<StageResult.File> files,
+            S3Location manifest, S3Location receipt) {
+        Set<String> keep = new HashSet<>();
+        files.forEach(f -> keep.add(S3Location.parse(f.url(), "file").key()));
+        keep.add(manifest.key());
+        keep.add(receipt.key());
+        for (var o : store.list(new S3Location(base.bucket(), base.key() + "/"))) {
+            if (!keep.contains(o.key())) {
+                LOG.info("removing " + o.key() + ", left by an earlier stage of this partition");
+                store.delete(new S3Location(base.bucket(), o.key()));
+            }
+        }
+    }
+
+    private void recordLedger(MigrationConfig config, Request request, Partition partition, Checksum figures,
+            int files, long bytes, String manifest) throws SQLException {
+        ControlSchema schema = new ControlSchema(config.control().schema());
+        try (Connection c = connections.open(config.control().connection())) {
+            schema.ensure(c);
+            new RunLedger(schema).touch(c, request.run());
+            new WarehouseLedger(schema).staged(c, request.source(), request.table().toString(), partition, figures,
+                    files, bytes, manifest, request.run());
+        }
+    }
+
+    static List<ColumnShape> shapes(List<StagedColumn> columns) {
+        return columns.stream().map(StagedColumn::postgresShape).toList();
+    }
+}

@@ -1,0 +1,115 @@
+package io.tributary.warehouse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tributary.catalog.TableRef;
+import io.tributary.result.ExitCode;
+import io.tributary.result.JobFailure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Redshift cannot run here, so every statement the redshift dialect can emit is pinned word for word (and the
+ * PostgreSQL stand-in's plan beside it). Refresh after an intended change with
+ * {@code -Dtributary.golden.write=true} and review the diff.
+ */
+class LoadPlanMatchesGoldenTest {
+    private static final Path GOLDEN = Path.of("src", "test", "resources", "golden", "warehouse");
+    private static final String MANIFEST = "s3://tributary-staging/warehouse/src_eu/market.fills/2026-06-01/manifest";
+    private static final String ROLE = "arn:aws:iam::123456789012:role/tributary-redshift-copy";
+
+    /** market.fills as stage maps it (see TypeMapping), plus a jsonb column. */
+    static final List<StagedColumn> FILLS = List.of(
+            new StagedColumn("exec_id", "text", "VARCHAR(65535)", "text", false),
+            new StagedColumn("symbol", "text", "VARCHAR(65535)", "text", false),
+            new StagedColumn("side", "character(1)", "VARCHAR(4)", "character(1)", false),
+            new StagedColumn("qty", "numeric(18,4)", "NUMERIC(18,4)", "numeric(18,4)", false),
+            new StagedColumn("price", "numeric(18,6)", "NUMERIC(18,6)", "numeric(18,6)", false),
+            new StagedColumn("ts", "timestamp with time zone", "TIMESTAMPTZ", "timestamp with time zone", false),
+            new StagedColumn("settle_date", "date", "DATE", "date", false),
+            new StagedColumn("is_test", "boolean", "BOOLEAN", "boolean", false),
+            new StagedColumn("attrs", "jsonb", "VARCHAR(65535)", "text", true));
+
+    static final List<StagedColumn> FILLS_SUPER = FILLS.stream()
+            .map(c -> c.json() ? new StagedColumn(c.name(), c.sourceType(), "SUPER", "jsonb", true) : c).toList();
+
+    static WarehouseDialect.Target target(Partition partition, String role) {
+        TableRef table = new TableRef("market", "fills");
+        return new WarehouseDialect.Target(table, new TableRef("market", "stage_fills_0123abcd"), partition, MANIFEST,
+                role, List.of("symbol"), List.of("ts", "exec_id"), "ts");
+    }
+
+    static final Partition DAY = Partition.of("ts", "2026-06-01T21:30:00+00:00", "2026-06-02T21:30:00+00:00");
+
+    private static void assertGolden(String name, String actual) throws IOException {
+        Path file = GOLDEN.resolve(name);
+        if (Boolean.getBoolean("tributary.golden.write")) {
+            Files.createDirectories(GOLDEN);
+            Files.writeString(file, actual);
+        }
+        assertEquals(Files.readString(file), actual,
+                "SQL differs from " + file + "; refresh with -Dtributary.golden.write=true if intended");
+    }
+
+    @Test
+    void redshiftPartitionLoad() throws IOException {
+        LoadPlan plan = new RedshiftDialect().plan(target(DAY, ROLE), FILLS);
+        assertGolden("redshift-partition-load.sql", plan.script());
+        assertTrue(plan.step(LoadPlan.Step.Kind.CREATE_TARGET).sql().contains(
+                "DISTSTYLE KEY DISTKEY (\"symbol\") COMPOUND SORTKEY (\"ts\", \"exec_id\")"));
+        assertTrue(plan.step(LoadPlan.Step.Kind.INGEST).sql().endsWith("FORMAT AS PARQUET MANIFEST"));
+    }
+
+    @Test
+    void redshiftFullReloadWithSuper() throws IOException {
+        LoadPlan plan = new RedshiftDialect().plan(target(Partition.WHOLE_TABLE, ROLE), FILLS_SUPER);
+        assertGolden("redshift-full-reload-super.sql", plan.script());
+        assertEquals("DELETE FROM \"market\".\"fills\"", plan.step(LoadPlan.Step.Kind.DELETE_PARTITION).sql());
+        assertTrue(plan.step(LoadPlan.Step.Kind.INSERT).sql().contains("JSON_PARSE(\"attrs\")"));
+    }
+
+    @Test
+    void redshiftWithoutDistKeyIsEven() {
+        WarehouseDialect.Target t = target(DAY, ROLE);
+        WarehouseDialect.Target even = new WarehouseDialect.Target(t.table(), t.staging(), t.partition(),
+                t.manifestUrl(), t.iamRole(), List.of(), t.sortKey(), null);
+        LoadPlan plan = new RedshiftDialect().plan(even, FILLS);
+        assertTrue(plan.step(LoadPlan.Step.Kind.CREATE_TARGET).sql().contains(" DISTSTYLE EVEN COMPOUND SORTKEY"));
+        assertTrue(plan.steps().stream().noneMatch(s -> s.kind() == LoadPlan.Step.Kind.WATERMARK));
+    }
+
+    @Test
+    void redshiftNeedsAnIamRole() {
+        JobFailure f = assertThrows(JobFailure.class, () -> new RedshiftDialect().plan(target(DAY, null), FILLS));
+        assertEquals(ExitCode.BAD_INPUT, f.exitCode());
+        assertTrue(f.getMessage().contains("targets.warehouse.iam_role"), f.getMessage());
+    }
+
+    @Test
+    void postgresPartitionLoad() throws IOException {
+        assertGolden("postgres-partition-load.sql", new PostgresDialect().plan(target(DAY, null), FILLS).script());
+    }
+
+    @Test
+    void encodingsFollowAwsGuidance() {
+        assertEquals("RAW", RedshiftDialect.encoding("TIMESTAMPTZ", true));
+        assertEquals("AZ64", RedshiftDialect.encoding("TIMESTAMPTZ", false));
+        assertEquals("AZ64", RedshiftDialect.encoding("NUMERIC(18,6)", false));
+        assertEquals("AZ64", RedshiftDialect.encoding("BIGINT", false));
+        assertEquals("ZSTD", RedshiftDialect.encoding("VARCHAR(65535)", false));
+        assertEquals("ZSTD", RedshiftDialect.encoding("BOOLEAN", false));
+    }
+
+    @Test
+    void fileCountIsAMultipleOfTheSlices() {
+        assertEquals(4, PartitionStage.fileCount(0, 128, 4, 1_000_000));
+        assertEquals(4, PartitionStage.fileCount(3L * 500 * 1024 * 1024, 128, 4, 1_000_000));
+        assertEquals(8, PartitionStage.fileCount(3L * 600 * 1024 * 1024, 128, 4, 1_000_000));
+        assertEquals(0, PartitionStage.fileCount(3L * 5000 * 1024 * 1024, 128, 4, 10_000_000) % 4);
+    }
+}
