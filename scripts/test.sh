@@ -30,7 +30,8 @@ start_moto() {
 
 java_tests() {
   say "Java tests (unit + integration against the local stack)"
-  (cd "$REPO/java-workers" && TRIBUTARY_TEST_PG_URI="$TRIBUTARY_CONN_CONSOLIDATED" mvn -B -ntp test)
+  (cd "$REPO/java-workers" && TRIBUTARY_TEST_PG_URI="$TRIBUTARY_CONN_CONSOLIDATED" \
+    TRIBUTARY_TEST_PAGILA_URI="${TRIBUTARY_CONN_SRC_PAGILA:-}" mvn -B -ntp test)
 }
 
 python_tests() {

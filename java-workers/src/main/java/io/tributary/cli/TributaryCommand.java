@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
             CatalogCommand.class,
             StageCommand.class,
             LoadCommand.class,
+            SchemaCommand.class,
             CommandLine.HelpCommand.class
         },
         commandListHeading = "%nCommands:%n",

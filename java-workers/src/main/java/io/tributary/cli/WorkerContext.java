@@ -43,6 +43,11 @@ final class WorkerContext {
         return env;
     }
 
+    /** Stdout, for output that precedes the JSON result line (e.g. a dry run's DDL). */
+    PrintStream out() {
+        return out;
+    }
+
     PrintStream err() {
         return err;
     }

@@ -2,6 +2,7 @@ package io.tributary.copy;
 
 import io.tributary.catalog.CatalogReader;
 import io.tributary.catalog.CatalogReader.UserType;
+import io.tributary.catalog.ColumnShape;
 import io.tributary.catalog.Identifiers;
 import io.tributary.catalog.KeyRange;
 import io.tributary.catalog.RowSelection;
@@ -370,6 +371,10 @@ public final class TableCopy {
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.target());
             }
+            // A target built by `tributary schema` may have wider types than this source (many-to-one): cast on
+            // the source side, so binary COPY sees the target's types and both checksums hash the same values.
+            selection = castToTarget(selection, targetShape);
+            outputShape = new TableShape(plan.targetTable(), selection.columns(), outputShape.primaryKey());
             // The target checksum hashes the target's columns in the selection's order, so both sides agree.
             RowSelection landed = RowSelection.of(targetShape, outputShape.columnNames(), null,
                     "target table " + plan.targetTable() + " in " + plan.target());
@@ -444,6 +449,20 @@ public final class TableCopy {
             LOG.info("verified " + plan.label() + ": " + RunSummary.count(result.rows()) + " rows in "
                     + planned.size() + " chunks, checksum " + result.checksum());
             return result;
+        }
+
+        private RowSelection castToTarget(RowSelection selection, TableShape targetShape) {
+            RowSelection out = selection;
+            for (RowSelection.Projection p : selection.projections()) {
+                Optional<ColumnShape> t = targetShape.column(p.column().name());
+                if (t.isPresent() && !t.get().type().equals(p.column().type())) {
+                    LOG.info("casting " + p.column().name() + " from " + p.column().type() + " to the target's "
+                            + t.get().type());
+                    out = out.withProjection(p.column().name(), "CAST((" + p.expression() + ") AS " + t.get().type()
+                            + ")", t.get());
+                }
+            }
+            return out;
         }
 
         /** The stored plan when there is one (a resumed copy), else a new one, stored before any chunk runs. */
@@ -699,6 +718,13 @@ public final class TableCopy {
         private void addPrimaryKeyIfMissing(TableShape shape, TableShape targetShape) {
             if (targetShape.primaryKeyIfAny().isPresent() || shape.primaryKeyIfAny().isEmpty()) {
                 return;
+            }
+            try {
+                if (TargetTable.partitioned(target, plan.targetTable())) {
+                    return; // keys of a partitioned table are `tributary schema --phase post-data`'s job
+                }
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.target());
             }
             List<String> key = shape.primaryKey().columns();
             try (RunSummary.Step step = summary.begin("primary key")) {

@@ -21,7 +21,7 @@ import java.util.logging.Logger;
  * non-sequence defaults; enums and domains it needs; the primary key only after the data is in. A full
  * schema builder (foreign keys, indexes, sequences) belongs to the consolidation phase.
  */
-final class TargetTable {
+public final class TargetTable {
     private static final Logger LOG = Logger.getLogger(TargetTable.class.getName());
 
     private TargetTable() {
@@ -35,6 +35,18 @@ final class TargetTable {
             ps.setString(2, table.name());
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
+            }
+        }
+    }
+
+    static boolean partitioned(Connection connection, TableRef table) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT c.relkind = 'p' FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = ? AND c.relname = ?""")) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.name());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
             }
         }
     }
@@ -163,7 +175,7 @@ final class TargetTable {
         }
     }
 
-    static String typeDdl(UserType type) {
+    public static String typeDdl(UserType type) {
         String name = Identifiers.qualified(type.schema(), type.name());
         if (type instanceof EnumType e) {
             StringJoiner labels = new StringJoiner(", ", "(", ")");

@@ -1,0 +1,722 @@
+package io.tributary.schema;
+
+import io.tributary.catalog.CatalogReader;
+import io.tributary.catalog.CatalogReader.EnumType;
+import io.tributary.catalog.CatalogReader.UserType;
+import io.tributary.catalog.ColumnShape;
+import io.tributary.catalog.Identifiers;
+import io.tributary.catalog.TableRef;
+import io.tributary.catalog.TableShape;
+import io.tributary.config.MigrationConfig;
+import io.tributary.conflicts.TypeWidening;
+import io.tributary.connect.ConnectionFactory;
+import io.tributary.connect.DatabaseFault;
+import io.tributary.copy.TargetTable;
+import io.tributary.result.JobFailure;
+import io.tributary.result.RunSummary;
+import io.tributary.schema.SourceCatalog.Column;
+import io.tributary.schema.SourceCatalog.Index;
+import io.tributary.schema.SourceCatalog.Named;
+import io.tributary.schema.SourceCatalog.Table;
+import io.tributary.schema.SourceCatalog.View;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds the unified schema in the consolidated PostgreSQL from the source catalogs, in two phases around
+ * the data copy (the order pg_dump and pgcopydb use, so the copy writes into tables without indexes):
+ *
+ * <ul>
+ *   <li><b>pre-data</b>: schemas, enums and domains, sequences, tables (partitioned tables with their
+ *       partitions, CHECK constraints), then functions and aggregates (bodies not checked: they may name
+ *       tables). One transaction.</li>
+ *   <li><b>post-data</b>: indexes built in parallel; primary and unique keys as {@code CREATE UNIQUE INDEX}
+ *       then {@code ADD CONSTRAINT ... USING INDEX}; foreign keys added {@code NOT VALID} then validated;
+ *       triggers; views and materialized views (refreshed); sequences set past the largest value.</li>
+ * </ul>
+ *
+ * Tables with the same target from several sources are merged: the union of their columns, a column's type
+ * widened ({@link TypeWidening}) where the sources disagree, and every change of shape reported. Every
+ * object is created only when absent, so a re-run is a no-op that says so.
+ */
+public final class SchemaBuilder {
+    private static final Logger LOG = Logger.getLogger(SchemaBuilder.class.getName());
+    private static final Pattern NEXTVAL = Pattern.compile("^nextval\\('((?:[^']|'')+)'::regclass\\)$");
+
+    public static final String PRE_DATA = "pre-data";
+    public static final String POST_DATA = "post-data";
+
+    private final ConnectionFactory connections;
+    private final RunSummary summary;
+
+    public SchemaBuilder(ConnectionFactory connections, RunSummary summary) {
+        this.connections = connections;
+        this.summary = summary;
+    }
+
+    /**
+     * @param sources  source connection ids (several = the same tables in several instances, merged)
+     * @param schemas  whole schemas to build (tables, sequences, routines, views); empty = only {@code tables}
+     * @param tables   per source, the tables to build and their target names (used when schemas is empty)
+     */
+    public record Request(MigrationConfig config, String phase, List<String> sources, List<String> schemas,
+            Map<String, Map<TableRef, TableRef>> tables, String target, boolean dryRun, int parallelism) {
+    }
+
+    /** One change of shape the unified schema makes relative to a source. */
+    public record Change(String table, String column, String kind, String detail, List<String> sources) {
+    }
+
+    /** The JSON result line. */
+    public record Result(String phase, String target, String status, int created, int existing,
+            List<String> skipped, List<Change> changes, List<String> statements, int tables, double seconds,
+            boolean dryRun) {
+    }
+
+    /** The sequence a {@code nextval('...'::regclass)} default draws from, or null. */
+    static String sequenceOfDefault(String defaultExpr) {
+        if (defaultExpr == null) {
+            return null;
+        }
+        Matcher m = NEXTVAL.matcher(defaultExpr.strip());
+        return m.matches() ? m.group(1).replace("''", "'") : null;
+    }
+
+    public Result run(Request request) {
+        long started = System.nanoTime();
+        if (!PRE_DATA.equals(request.phase()) && !POST_DATA.equals(request.phase())) {
+            throw JobFailure.badInput("--phase must be pre-data or post-data (got " + request.phase() + ")");
+        }
+        if (request.sources().isEmpty()) {
+            throw JobFailure.badInput("no source to build the schema from: pass --source or list consolidate.tables");
+        }
+        for (String s : request.sources()) {
+            if (request.config().source(s).isEmpty()) {
+                throw JobFailure.badInput("source " + s + " is not declared in " + request.config().fileName());
+            }
+            connections.uri(s);
+        }
+        connections.uri(request.target());
+
+        List<SourceCatalog> catalogs = new ArrayList<>();
+        Map<String, List<UserType>> typesBySource = new LinkedHashMap<>();
+        try (RunSummary.Step step = summary.begin("read source catalogs")) {
+            for (String s : request.sources()) {
+                try (Connection c = connections.open(s)) {
+                    List<TableRef> only = new ArrayList<>(request.tables().getOrDefault(s, Map.of()).keySet());
+                    SourceCatalog cat = SourceCatalog.read(c, s, request.schemas(), only);
+                    for (TableRef t : only) {
+                        if (!cat.tables.containsKey(t)) {
+                            throw JobFailure.badInput("table " + t + " does not exist in " + s);
+                        }
+                    }
+                    catalogs.add(cat);
+                    List<UserType> types = new ArrayList<>();
+                    CatalogReader reader = new CatalogReader();
+                    for (Table t : cat.tables.values()) {
+                        for (UserType u : reader.userTypes(c, shapeOf(t))) {
+                            if (!types.contains(u)) {
+                                types.add(u);
+                            }
+                        }
+                    }
+                    typesBySource.put(s, types);
+                } catch (SQLException e) {
+                    throw DatabaseFault.classify(e, s);
+                }
+            }
+        }
+        Unified unified = unify(request, catalogs, typesBySource);
+        List<Step> steps = PRE_DATA.equals(request.phase()) ? preData(unified) : postData(unified, catalogs);
+        Result result;
+        try (Connection target = connections.open(request.target())) {
+            result = execute(request, target, steps, unified);
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, request.target());
+        }
+        double seconds = Math.round((System.nanoTime() - started) / 1e6) / 1e3;
+        return new Result(result.phase(), result.target(), result.status(), result.created(), result.existing(),
+                result.skipped(), result.changes(), result.statements(), result.tables(), seconds, request.dryRun());
+    }
+
+    private static TableShape shapeOf(Table t) {
+        List<ColumnShape> cols = t.columns().stream().map(c -> new ColumnShape(c.name(), c.type(),
+                ColumnShape.CanonicalForm.TEXT, c.notNull(), null, true, c.typeOid())).toList();
+        return new TableShape(t.ref(), cols, null);
+    }
+
+    // ---------------------------------------------------------------- the unified model
+
+    /** A target table: merged columns, the first source's table as the template for everything else. */
+    record UnifiedTable(TableRef target, Table template, List<Column> columns, List<String> sources) {
+    }
+
+    record Unified(Map<TableRef, UnifiedTable> tables, Map<TableRef, TableRef> renames, List<UserType> types,
+            List<SourceCatalog.Sequence> sequences, List<SourceCatalog.Routine> routines, List<View> views,
+            List<Change> changes) {
+        TableRef targetOf(TableRef source) {
+            return renames.getOrDefault(source, source);
+        }
+
+        /** Rewrites qualified source table names in a definition to their target names. */
+        String rename(String ddl) {
+            String out = ddl;
+            for (Map.Entry<TableRef, TableRef> e : renames.entrySet()) {
+                if (e.getKey().equals(e.getValue())) {
+                    continue;
+                }
+                out = out.replaceAll("(?<![\\w.\"])" + Pattern.quote(qualifiedAsPostgresPrints(e.getKey())) + "(?![\\w\"])",
+                        Matcher.quoteReplacement(e.getValue().quoted()));
+            }
+            return out;
+        }
+    }
+
+    /** How pg_get_*def prints a name: quoted only when it has to be. */
+    static String qualifiedAsPostgresPrints(TableRef t) {
+        return printIdent(t.schema()) + "." + printIdent(t.name());
+    }
+
+    private static String printIdent(String s) {
+        return s.matches("[a-z_][a-z0-9_$]*") ? s : Identifiers.quote(s);
+    }
+
+    private Unified unify(Request request, List<SourceCatalog> catalogs, Map<String, List<UserType>> typesBySource) {
+        Map<TableRef, TableRef> renames = new LinkedHashMap<>();
+        Map<TableRef, List<Table>> bySource = new LinkedHashMap<>();
+        Map<TableRef, List<String>> sourcesOf = new LinkedHashMap<>();
+        for (SourceCatalog cat : catalogs) {
+            Map<TableRef, TableRef> explicit = request.tables().getOrDefault(cat.source, Map.of());
+            for (Table t : cat.tables.values()) {
+                TableRef target = explicit.getOrDefault(t.ref(), t.ref());
+                if (t.parent() != null && !explicit.containsKey(t.ref())) {
+                    TableRef parentTarget = explicit.getOrDefault(t.parent(), t.parent());
+                    target = new TableRef(parentTarget.schema(), t.ref().name());
+                }
+                TableRef previous = renames.putIfAbsent(t.ref(), target);
+                if (previous != null && !previous.equals(target)) {
+                    throw JobFailure.badInput(t.ref() + " maps to two targets (" + previous + ", " + target + ")");
+                }
+                bySource.computeIfAbsent(target, k -> new ArrayList<>()).add(t);
+                sourcesOf.computeIfAbsent(target, k -> new ArrayList<>()).add(cat.source);
+            }
+        }
+        List<Change> changes = new ArrayList<>();
+        Map<TableRef, UnifiedTable> tables = new LinkedHashMap<>();
+        for (Map.Entry<TableRef, List<Table>> e : bySource.entrySet()) {
+            tables.put(e.getKey(), new UnifiedTable(e.getKey(), e.getValue().get(0),
+                    mergeColumns(e.getKey(), e.getValue(), sourcesOf.get(e.getKey()), changes), sourcesOf.get(e.getKey())));
+        }
+        List<UserType> types = mergeTypes(typesBySource, changes);
+        Map<TableRef, SourceCatalog.Sequence> sequences = new LinkedHashMap<>();
+        List<SourceCatalog.Routine> routines = new ArrayList<>();
+        Set<String> signatures = new LinkedHashSet<>();
+        Map<TableRef, View> views = new LinkedHashMap<>();
+        for (SourceCatalog cat : catalogs) {
+            for (SourceCatalog.Sequence s : cat.sequences) {
+                // The sequence must end past every source's last value.
+                sequences.merge(s.ref(), s, (a, b) -> (b.lastValue() != null
+                        && (a.lastValue() == null || b.lastValue() > a.lastValue())) ? b : a);
+            }
+            for (SourceCatalog.Routine r : cat.routines) {
+                if (signatures.add(r.signature())) {
+                    routines.add(r);
+                }
+            }
+            for (View v : cat.views) {
+                views.putIfAbsent(v.ref(), v);
+            }
+        }
+        return new Unified(tables, renames, types, new ArrayList<>(sequences.values()), routines,
+                new ArrayList<>(views.values()), changes);
+    }
+
+    /** Union of columns in first-seen order; types widened; NOT NULL kept only when every source has it. */
+    private static List<Column> mergeColumns(TableRef target, List<Table> tables, List<String> sources,
+            List<Change> changes) {
+        Map<String, List<Column>> byName = new LinkedHashMap<>();
+        Map<String, List<String>> where = new LinkedHashMap<>();
+        for (int i = 0; i < tables.size(); i++) {
+            for (Column c : tables.get(i).columns()) {
+                byName.computeIfAbsent(c.name(), k -> new ArrayList<>()).add(c);
+                where.computeIfAbsent(c.name(), k -> new ArrayList<>()).add(sources.get(i));
+            }
+        }
+        List<Column> out = new ArrayList<>();
+        for (Map.Entry<String, List<Column>> e : byName.entrySet()) {
+            List<Column> versions = e.getValue();
+            Column first = versions.get(0);
+            List<String> types = versions.stream().map(Column::type).distinct().toList();
+            String type = first.type();
+            if (types.size() > 1) {
+                type = TypeWidening.widen(types).orElseThrow(() -> JobFailure.badInput("column " + target + "."
+                        + e.getKey() + " has types " + String.join(", ", types) + " in " + String.join(", ",
+                        where.get(e.getKey())) + " and no lossless common type: resolve it in the plan first"));
+                changes.add(new Change(target.toString(), e.getKey(), "type_widened",
+                        String.join(" | ", types) + " -> " + type, where.get(e.getKey())));
+            }
+            boolean inAll = versions.size() == tables.size();
+            boolean notNull = inAll && versions.stream().allMatch(Column::notNull);
+            if (!inAll) {
+                changes.add(new Change(target.toString(), e.getKey(), "column_added",
+                        "only in " + String.join(", ", where.get(e.getKey())) + "; nullable in the target",
+                        where.get(e.getKey())));
+            } else if (!notNull && versions.stream().anyMatch(Column::notNull)) {
+                changes.add(new Change(target.toString(), e.getKey(), "not_null_dropped",
+                        "NOT NULL in some sources only", where.get(e.getKey())));
+            }
+            out.add(new Column(first.name(), type, notNull, first.defaultExpr(), first.identity(), first.generated(),
+                    first.typeOid()));
+        }
+        return out;
+    }
+
+    /** Enums of the same name are merged (union of labels, order kept); other types: first definition wins. */
+    private static List<UserType> mergeTypes(Map<String, List<UserType>> typesBySource, List<Change> changes) {
+        Map<String, UserType> merged = new LinkedHashMap<>();
+        for (Map.Entry<String, List<UserType>> e : typesBySource.entrySet()) {
+            for (UserType t : e.getValue()) {
+                String key = t.schema() + "." + t.name();
+                UserType prev = merged.get(key);
+                if (prev == null) {
+                    merged.put(key, t);
+                } else if (prev instanceof EnumType a && t instanceof EnumType b && !a.labels().equals(b.labels())) {
+                    List<String> labels = TypeWidening.unionLabels(List.of(a.labels(), b.labels()));
+                    merged.put(key, new EnumType(a.schema(), a.name(), labels));
+                    changes.add(new Change(null, null, "enum_labels_merged", key + ": " + String.join(", ", labels),
+                            List.of(e.getKey())));
+                }
+            }
+        }
+        return new ArrayList<>(merged.values());
+    }
+
+    // ---------------------------------------------------------------- steps
+
+    /** One object: the query telling whether it exists in the target, and the statements creating it. */
+    record Step(String kind, String name, String existsSql, List<String> ddl, boolean parallel, boolean optional) {
+        Step(String kind, String name, String existsSql, String... ddl) {
+            this(kind, name, existsSql, List.of(ddl), false, false);
+        }
+    }
+
+    private static String regclassExists(TableRef t) {
+        return "SELECT 1 WHERE pg_catalog.to_regclass(" + Identifiers.literal(t.quoted()) + ") IS NOT NULL";
+    }
+
+    private static String constraintExists(TableRef t, String name) {
+        return "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = pg_catalog.to_regclass("
+                + Identifiers.literal(t.quoted()) + ") AND conname = " + Identifiers.literal(name);
+    }
+
+    private List<Step> preData(Unified u) {
+        List<Step> steps = new ArrayList<>();
+        Set<String> schemas = new LinkedHashSet<>();
+        u.types().forEach(t -> schemas.add(t.schema()));
+        u.sequences().forEach(s -> schemas.add(s.ref().schema()));
+        u.tables().keySet().forEach(t -> schemas.add(t.schema()));
+        u.routines().forEach(r -> schemas.add(r.schema()));
+        u.views().forEach(v -> schemas.add(v.ref().schema()));
+        for (String s : schemas) {
+            steps.add(new Step("schema", s, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = "
+                    + Identifiers.literal(s), "CREATE SCHEMA " + Identifiers.quote(s)));
+        }
+        for (UserType t : u.types()) {
+            String name = Identifiers.qualified(t.schema(), t.name());
+            steps.add(new Step(t instanceof EnumType ? "enum" : "domain", t.schema() + "." + t.name(),
+                    "SELECT 1 WHERE pg_catalog.to_regtype(" + Identifiers.literal(name) + ") IS NOT NULL",
+                    TargetTable.typeDdl(t)));
+        }
+        for (SourceCatalog.Sequence s : u.sequences()) {
+            steps.add(new Step("sequence", s.ref().toString(), regclassExists(s.ref()),
+                    "CREATE SEQUENCE " + s.ref().quoted() + " AS " + s.type() + " INCREMENT BY " + s.increment()
+                            + " MINVALUE " + s.min() + " MAXVALUE " + s.max() + " START WITH " + s.start()
+                            + " CACHE " + s.cache() + (s.cycle() ? " CYCLE" : " NO CYCLE")));
+        }
+        // Parents before partitions (the catalog lists partitions last).
+        for (UnifiedTable t : u.tables().values()) {
+            Table tpl = t.template();
+            if (tpl.parent() != null) {
+                steps.add(new Step("partition", t.target().toString(), regclassExists(t.target()),
+                        "CREATE TABLE " + t.target().quoted() + " PARTITION OF " + u.targetOf(tpl.parent()).quoted()
+                                + " " + tpl.bound()));
+                continue;
+            }
+            StringJoiner cols = new StringJoiner(",\n    ", " (\n    ", "\n)");
+            for (Column c : t.columns()) {
+                StringBuilder col = new StringBuilder(Identifiers.quote(c.name())).append(' ').append(c.type());
+                if (!c.generated().isEmpty()) {
+                    col.append(" GENERATED ALWAYS AS (").append(c.defaultExpr()).append(") STORED");
+                } else if ("a".equals(c.identity())) {
+                    col.append(" GENERATED ALWAYS AS IDENTITY");
+                } else if ("d".equals(c.identity())) {
+                    col.append(" GENERATED BY DEFAULT AS IDENTITY");
+                } else if (c.defaultExpr() != null) {
+                    col.append(" DEFAULT ").append(c.defaultExpr());
+                }
+                if (c.notNull()) {
+                    col.append(" NOT NULL");
+                }
+                cols.add(col);
+            }
+            for (Named check : tpl.checks()) {
+                cols.add("CONSTRAINT " + Identifiers.quote(check.name()) + " " + check.definition());
+            }
+            String ddl = "CREATE TABLE " + t.target().quoted() + (t.columns().isEmpty() && tpl.checks().isEmpty()
+                    ? " ()" : cols.toString()) + (tpl.partitioned() ? " PARTITION BY " + tpl.partitionKey() : "");
+            steps.add(new Step(tpl.partitioned() ? "partitioned table" : "table", t.target().toString(),
+                    regclassExists(t.target()), ddl));
+        }
+        for (SourceCatalog.Routine r : u.routines()) {
+            steps.add(new Step(r.kind() == 'a' ? "aggregate" : r.kind() == 'p' ? "procedure" : "function",
+                    r.signature(), "SELECT 1 WHERE pg_catalog.to_regprocedure(" + Identifiers.literal(r.signature())
+                            + ") IS NOT NULL", r.definition()));
+        }
+        return steps;
+    }
+
+    private List<Step> postData(Unified u, List<SourceCatalog> catalogs) {
+        List<Step> steps = new ArrayList<>();
+        List<Step> keys = new ArrayList<>();
+        List<Step> fks = new ArrayList<>();
+        List<Step> triggers = new ArrayList<>();
+        for (UnifiedTable t : u.tables().values()) {
+            Table tpl = t.template();
+            TableRef target = t.target();
+            for (Index ix : tpl.indexes()) {
+                TableRef indexRef = new TableRef(target.schema(), ix.name());
+                String def = u.rename(ix.definition()).replace(" ON ONLY ", " ON ");
+                if (ix.constraint() == null) {
+                    steps.add(new Step("index", indexRef.toString(), regclassExists(indexRef), List.of(def), true, false));
+                    continue;
+                }
+                String exists = ix.constraintType() == 'p'
+                        ? "SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = pg_catalog.to_regclass("
+                                + Identifiers.literal(target.quoted()) + ") AND contype = 'p'"
+                        : constraintExists(target, ix.constraint());
+                String add = "ALTER TABLE " + target.quoted() + " ADD CONSTRAINT " + Identifiers.quote(ix.constraint());
+                if (tpl.partitioned() || ix.constraintType() == 'x') {
+                    keys.add(new Step(kindOf(ix), target + "." + ix.constraint(), exists, add + " " + ix.constraintDef()));
+                } else {
+                    // The unique index builds in parallel with the others; the constraint then adopts it.
+                    steps.add(new Step("index", indexRef.toString(), exists + " UNION ALL " + regclassExists(indexRef),
+                            List.of(def), true, false));
+                    keys.add(new Step(kindOf(ix), target + "." + ix.constraint(), exists, add + " "
+                            + (ix.constraintType() == 'p' ? "PRIMARY KEY" : "UNIQUE") + " USING INDEX "
+                            + Identifiers.quote(ix.name())));
+                }
+            }
+            for (Named fk : tpl.foreignKeys()) {
+                String def = u.rename(fk.definition());
+                String name = target + "." + fk.name();
+                boolean inScope = tpl.references().stream().allMatch(r -> u.tables().containsKey(u.targetOf(r))
+                        && u.renames().containsKey(r));
+                if (!inScope) {
+                    fks.add(new Step("foreign key (referenced table not built here)", name, "SELECT 1 WHERE false",
+                            List.of(), false, true));
+                    continue;
+                }
+                String add = "ALTER TABLE " + target.quoted() + " ADD CONSTRAINT " + Identifiers.quote(fk.name()) + " " + def;
+                fks.add(tpl.partitioned()
+                        ? new Step("foreign key", name, constraintExists(target, fk.name()), add)
+                        // NOT VALID takes a brief lock; VALIDATE then checks the rows without blocking writes.
+                        : new Step("foreign key", name, constraintExists(target, fk.name()), add + " NOT VALID",
+                                "ALTER TABLE " + target.quoted() + " VALIDATE CONSTRAINT " + Identifiers.quote(fk.name())));
+            }
+            for (Named tg : tpl.triggers()) {
+                triggers.add(new Step("trigger", target + "." + tg.name(), "SELECT 1 FROM pg_catalog.pg_trigger WHERE"
+                        + " tgrelid = pg_catalog.to_regclass(" + Identifiers.literal(target.quoted()) + ") AND tgname = "
+                        + Identifiers.literal(tg.name()), List.of(u.rename(tg.definition())), false, true));
+            }
+        }
+        steps.addAll(keys);
+        steps.addAll(fks);
+        steps.addAll(triggers);
+        for (View v : u.views()) {
+            if (v.kind() == 'v') {
+                steps.add(new Step("view", v.ref().toString(), regclassExists(v.ref()),
+                        List.of("CREATE VIEW " + v.ref().quoted() + " AS\n" + v.definition()), false, false));
+            } else {
+                String def = v.definition().strip();
+                def = def.endsWith(";") ? def.substring(0, def.length() - 1) : def;
+                List<String> ddl = new ArrayList<>();
+                ddl.add("CREATE MATERIALIZED VIEW " + v.ref().quoted() + " AS\n" + def + "\nWITH NO DATA");
+                for (Index ix : v.indexes()) {
+                    ddl.add(ix.definition());
+                }
+                ddl.add("REFRESH MATERIALIZED VIEW " + v.ref().quoted());
+                steps.add(new Step("materialized view", v.ref().toString(), regclassExists(v.ref()), ddl, false, false));
+            }
+        }
+        return steps;
+    }
+
+    private static String kindOf(Index ix) {
+        return switch (ix.constraintType()) {
+            case 'p' -> "primary key";
+            case 'u' -> "unique constraint";
+            default -> "exclusion constraint";
+        };
+    }
+
+    // ---------------------------------------------------------------- execution
+
+    private Result execute(Request request, Connection target, List<Step> steps, Unified u) throws SQLException {
+        List<Step> missing = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        int existing = 0;
+        for (Step s : steps) {
+            if (s.ddl().isEmpty()) {
+                skipped.add(s.kind() + " " + s.name());
+                continue;
+            }
+            if (exists(target, s.existsSql())) {
+                existing++;
+            } else {
+                missing.add(s);
+            }
+        }
+        List<String> statements = new ArrayList<>();
+        missing.forEach(s -> statements.addAll(s.ddl()));
+        boolean pre = PRE_DATA.equals(request.phase());
+        int sequencesSet = 0;
+        if (request.dryRun()) {
+            LOG.info("dry run: " + missing.size() + " object(s) to create, " + existing + " already there");
+        } else if (pre) {
+            runInOneTransaction(target, missing);
+        } else {
+            List<Step> parallel = missing.stream().filter(Step::parallel).toList();
+            runInParallel(request, parallel);
+            for (Step s : missing) {
+                if (!s.parallel()) {
+                    runStep(target, s, skipped);
+                }
+            }
+        }
+        if (!pre) {
+            sequencesSet = setSequences(request, target, u, catalogsLastValues(u), statements);
+        }
+        int created = (request.dryRun() ? 0 : missing.size()) + sequencesSet;
+        String status = missing.isEmpty() && sequencesSet == 0 ? "unchanged" : request.dryRun() ? "planned" : "created";
+        if ("unchanged".equals(status)) {
+            LOG.info(request.phase() + ": nothing to do, all " + existing + " objects already exist in "
+                    + request.target());
+        } else {
+            LOG.info(request.phase() + ": " + (request.dryRun() ? "would create " : "created ") + missing.size()
+                    + " object(s)" + (sequencesSet > 0 ? ", set " + sequencesSet + " sequence(s)" : "") + ", "
+                    + existing + " already existed");
+        }
+        for (Change c : u.changes()) {
+            LOG.info("shape change: " + (c.table() == null ? "" : c.table() + ".") + (c.column() == null ? ""
+                    : c.column() + " ") + c.kind() + " (" + c.detail() + ")");
+        }
+        return new Result(request.phase(), request.target(), status, created, existing, skipped, u.changes(),
+                request.dryRun() ? statements : null, u.tables().size(), 0, request.dryRun());
+    }
+
+    private static boolean exists(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next();
+        }
+    }
+
+    /** Pre-data: all or nothing, under the lock every worker takes before creating shared objects. */
+    private void runInOneTransaction(Connection target, List<Step> steps) throws SQLException {
+        if (steps.isEmpty()) {
+            return;
+        }
+        try (RunSummary.Step step = summary.begin("pre-data (" + steps.size() + " objects)")) {
+            target.setAutoCommit(false);
+            try (Statement st = target.createStatement()) {
+                st.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('tributary target ddl', 0))");
+                st.execute("SET LOCAL check_function_bodies = off");
+                for (Step s : steps) {
+                    for (String ddl : s.ddl()) {
+                        LOG.fine(ddl);
+                        st.execute(ddl);
+                    }
+                    LOG.info("created " + s.kind() + " " + s.name());
+                }
+                target.commit();
+            } catch (SQLException | RuntimeException e) {
+                target.rollback();
+                throw e;
+            } finally {
+                target.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** Index builds, each on its own connection; PostgreSQL builds different indexes of one table concurrently. */
+    private void runInParallel(Request request, List<Step> steps) {
+        if (steps.isEmpty()) {
+            return;
+        }
+        int n = Math.max(1, Math.min(request.parallelism(), steps.size()));
+        try (RunSummary.Step step = summary.begin("indexes (" + steps.size() + ", " + n + " at once)")) {
+            ExecutorService pool = Executors.newFixedThreadPool(n);
+            List<Step> queue = Collections.synchronizedList(new ArrayList<>(steps));
+            AtomicInteger next = new AtomicInteger();
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                futures.add(pool.submit(() -> {
+                    try (Connection c = connections.open(request.target())) {
+                        int k;
+                        while ((k = next.getAndIncrement()) < queue.size()) {
+                            Step s = queue.get(k);
+                            try (Statement st = c.createStatement()) {
+                                for (String ddl : s.ddl()) {
+                                    st.execute(ddl);
+                                }
+                            } catch (SQLException e) {
+                                throw DatabaseFault.classify(e, request.target());
+                            }
+                            LOG.info("built " + s.kind() + " " + s.name());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            try {
+                for (Future<?> f : futures) {
+                    f.get();
+                }
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : JobFailure.failed(e.toString(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw JobFailure.failed("interrupted", e);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * One object in its own transaction. A foreign key whose VALIDATE fails means rows reference rows that
+     * are not there: verification failed (exit 3), naming the constraint. Optional objects (triggers) that
+     * cannot be created are reported, not fatal.
+     */
+    private void runStep(Connection target, Step s, List<String> skipped) throws SQLException {
+        target.setAutoCommit(false);
+        try (Statement st = target.createStatement()) {
+            for (String ddl : s.ddl()) {
+                st.execute(ddl);
+            }
+            target.commit();
+            LOG.info("created " + s.kind() + " " + s.name());
+        } catch (SQLException e) {
+            target.rollback();
+            if ("foreign key".equals(s.kind()) && "23503".equals(e.getSQLState())) {
+                throw JobFailure.verificationFailed("foreign key " + s.name() + " is not valid in the target: "
+                        + e.getMessage(), Map.of("constraint", s.name()));
+            }
+            if (s.optional()) {
+                skipped.add(s.kind() + " " + s.name() + ": " + e.getMessage());
+                LOG.warning("could not create " + s.kind() + " " + s.name() + ": " + e.getMessage());
+                return;
+            }
+            throw e;
+        } finally {
+            target.setAutoCommit(true);
+        }
+    }
+
+    private static Map<String, Long> catalogsLastValues(Unified u) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (SourceCatalog.Sequence s : u.sequences()) {
+            if (s.lastValue() != null) {
+                out.put(s.ref().quoted(), s.lastValue());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every sequence a target column draws from (a nextval default or an identity) is set past both the
+     * column's largest value and the sources' last values, so new rows never collide. Only moved forward.
+     */
+    private int setSequences(Request request, Connection target, Unified u, Map<String, Long> sourceLast,
+            List<String> statements) throws SQLException {
+        int set = 0;
+        for (UnifiedTable t : u.tables().values()) {
+            if (t.template().parent() != null) {
+                continue; // the parent's column covers its partitions
+            }
+            for (Column c : t.columns()) {
+                String seq;
+                if (!c.identity().isEmpty()) {
+                    seq = scalar(target, "SELECT pg_catalog.pg_get_serial_sequence(" + Identifiers.literal(t.target().quoted())
+                            + ", " + Identifiers.literal(c.name()) + ")");
+                } else {
+                    String fromDefault = sequenceOfDefault(c.defaultExpr());
+                    seq = fromDefault == null ? null
+                            : scalar(target, "SELECT pg_catalog.to_regclass(" + Identifiers.literal(fromDefault) + ")::text");
+                }
+                if (seq == null || !c.type().matches("smallint|integer|bigint")) {
+                    continue;
+                }
+                String maxSql = "SELECT coalesce(max(" + Identifiers.quote(c.name()) + "), 0)::text FROM " + t.target().quoted();
+                long max = Long.parseLong(scalar(target, maxSql));
+                String fromDefault = sequenceOfDefault(c.defaultExpr());
+                Long last = fromDefault == null ? null : sourceLast.get(quotedOf(fromDefault));
+                long want = Math.max(max, last == null ? 0 : last);
+                if (want < 1) {
+                    continue;
+                }
+                String current = scalar(target, "SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END::text FROM "
+                        + seq);
+                if (Long.parseLong(current) >= want) {
+                    continue;
+                }
+                String sql = "SELECT pg_catalog.setval(" + Identifiers.literal(seq) + ", " + want + ", true)";
+                statements.add(sql);
+                if (!request.dryRun()) {
+                    scalar(target, sql);
+                    LOG.info("sequence " + seq + " set to " + want + " (" + t.target() + "." + c.name() + ")");
+                }
+                set++;
+            }
+        }
+        return set;
+    }
+
+    private static String quotedOf(String regclassText) {
+        int dot = regclassText.indexOf('.');
+        if (dot < 0) {
+            return regclassText;
+        }
+        String schema = unquote(regclassText.substring(0, dot));
+        String name = unquote(regclassText.substring(dot + 1));
+        return Identifiers.qualified(schema, name);
+    }
+
+    private static String unquote(String s) {
+        return s.startsWith("\"") ? s.substring(1, s.length() - 1).replace("\"\"", "\"") : s;
+    }
+
+    private static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+}
