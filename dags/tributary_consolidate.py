@@ -1,7 +1,8 @@
 """Phase 2: consolidate the application tables of every instance into the consolidated PostgreSQL.
 
 Runs when the plan Asset (tributary://plan) is updated, or by hand with Params. Tables: the plan's
-application tables (else migration.yaml). ``resolve`` decides key offsets and settles duplicate natural keys
+application tables (else migration.yaml). ``schema_pre_data`` creates the unified tables first and
+``schema_post_data`` their indexes, keys and foreign keys after the copies. ``resolve`` decides key offsets and settles duplicate natural keys
 for target tables fed by several instances; each source table is copied by the worker with its keys and
 foreign keys remapped; each target table is then checksummed, verified against the sum of its sources'
 checksums, and gated by Great Expectations. Declarations only; the work is in dags/tributary/consolidate.py.
@@ -34,7 +35,7 @@ with DAG(
         "table_filter": Param("*", type="string", description="Glob on schema.table (or source.schema.table)."),
         "parallelism": Param(
             CONFIG.default_parallelism, type="integer", minimum=1, maximum=64,
-            description="Chunk workers per table (passed to the worker once it supports chunked copy).",
+            description="Chunk workers per table copy, and index builds at once in schema post-data.",
         ),
         "tables_from": Param("plan", enum=["plan", "config"],
                              description="plan: the plan's application tables (if a plan exists); config: migration.yaml."),
@@ -48,13 +49,18 @@ with DAG(
         argv=task(task_id="resolve_args")(consolidate.resolve_argv)(selected),
         connection_ids=CONNECTIONS,
     )
+    pre_data = worker.worker_task(
+        task_id="schema_pre_data",
+        argv=task(task_id="schema_pre_data_args")(consolidate.schema_argv)(selected, "pre-data"),
+        connection_ids=CONNECTIONS,
+    )
 
     @task_group(group_id=consolidate.COPY_GROUP)
     def copy(job):
         argv = task.short_circuit(task_id="plan", multiple_outputs=True, ignore_downstream_trigger_rules=False)(
             consolidate.plan
         )(job)
-        resolved >> argv  # keys are decided before anything is copied
+        [resolved, pre_data] >> argv  # keys decided and tables created before anything is copied
         return worker.worker_task(
             task_id="copy", argv=argv["copy"], connection_ids=CONNECTIONS,
             max_active_tis_per_dagrun=CONFIG.default_parallelism,
@@ -72,12 +78,19 @@ with DAG(
 
     copies = copy.expand(job=selected)
     gates = target.expand(entry=target_list)
+    # Indexes, keys, validated FKs, views and sequences once the data is in (the order pg_dump uses).
+    post_data = worker.worker_task(
+        task_id="schema_post_data",
+        argv=task(task_id="schema_post_data_args")(consolidate.schema_argv)(selected, "post-data"),
+        connection_ids=CONNECTIONS,
+    )
+    copies >> post_data
 
     task(
         task_id="outcome",
         trigger_rule=TriggerRule.ALL_DONE,  # report failed tables too
         retries=0,
         outlets=[Asset("tributary://consolidated")],
-    )(consolidate.finish)(target_list, resolved) << gates
+    )(consolidate.finish)(target_list, resolved) << [gates, post_data]
 
     report.add_to(dag)  # the HTML migration report: this run's artefact, built however the run ends

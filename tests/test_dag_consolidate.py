@@ -33,7 +33,11 @@ def test_task_ids_and_dependencies(dagbag):
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
     assert set(up) == {"select_tables", "targets", "resolve_args", "resolve", "copy.plan", "copy.copy",
                        "target.plan", "target.checksum_target", "target.verify", "target.gx_gate", "outcome",
-                       "report"}
+                       "report", "schema_pre_data_args", "schema_pre_data", "schema_post_data_args", "schema_post_data"}
+    assert "select_tables" in up["schema_pre_data_args"] and "schema_pre_data_args" in up["schema_pre_data"]
+    assert "schema_pre_data" in up["copy.plan"]  # tables exist (widened) before anything is copied
+    assert {"copy.copy", "schema_post_data_args"} <= up["schema_post_data"]  # indexes and FKs after the data
+    assert "schema_post_data" in up["outcome"]
     assert "select_tables" in up["targets"] and "select_tables" in up["resolve_args"]
     assert "resolve_args" in up["resolve"]
     assert "resolve" in up["copy.plan"]  # keys are decided before anything is copied
@@ -89,4 +93,4 @@ print(len(g['dag'].tasks))
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "12"  # incl. the report task
+    assert out.stdout.strip().splitlines()[-1] == "16"  # incl. the report and the two schema phases (+ args)

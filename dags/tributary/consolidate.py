@@ -1,8 +1,9 @@
 """Phase 2 (``tributary_consolidate``): the task callables the thin DAG file wires together.
 
-``select_tables`` (the plan's application tables, else migration.yaml) -> ``resolve`` (worker: key offsets,
-duplicate natural keys, key map; many-to-one) -> per source table ``copy.plan`` -> ``copy.copy`` (worker,
-projecting remapped keys) -> per target table ``target.plan`` -> ``target.checksum_target`` (worker) ->
+``select_tables`` (the plan's application tables, else migration.yaml) -> ``schema_pre_data`` (worker: tables,
+types, sequences; widened where instances disagree) and ``resolve`` (worker: key offsets, duplicate natural
+keys, key map; many-to-one) -> per source table ``copy.plan`` -> ``copy.copy`` (worker, chunked, projecting
+remapped keys) -> ``schema_post_data`` (worker: indexes, keys, FKs validated, views, sequences) and per target table ``target.plan`` -> ``target.checksum_target`` (worker) ->
 ``target.verify`` (the sources' checksums, summed mod 2^64, against the target's) -> ``target.gx_gate``
 -> ``outcome`` (one row per target table).
 """
@@ -84,6 +85,24 @@ def resolve_argv(jobs: list[dict[str, Any]]) -> list[str]:
     return argv
 
 
+def schema_argv(jobs: list[dict[str, Any]], phase: str) -> list[str]:
+    """``tributary schema --phase pre-data|post-data`` for the selected tables of the consolidated target
+    (tables split to other targets are created by their copy). A dry run prints the DDL, changing nothing."""
+    from tributary import worker
+
+    ctx = get_current_context()
+    cfg = config.load()
+    target = cfg.consolidated_connection
+    argv = ["schema", "--config", worker.config_path_for_worker(), "--phase", phase, "--target", target,
+            "--parallelism", str(ctx["params"].get("parallelism") or cfg.default_parallelism)]
+    for j in jobs:
+        if j["target"] == target:
+            argv += ["--table", f"{j['source']}:{j['table']}={j['target_table']}"]
+    if ctx["params"].get("dry_run"):
+        argv.append("--dry-run")
+    return argv
+
+
 def plan(job: dict[str, Any]) -> dict[str, Any] | None:
     """Worker argv for one source table; None on a dry run, which skips the copy."""
     from tributary import worker
@@ -100,6 +119,7 @@ def plan(job: dict[str, Any]) -> dict[str, Any] | None:
         "--target", job["target"],
         "--target-table", job["target_table"],
         "--run-id", ctx["run_id"],
+        "--parallelism", str(ctx["params"].get("parallelism") or config.load().default_parallelism),
     ]}
 
 

@@ -3,6 +3,7 @@ package io.tributary.cli;
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.config.MigrationConfigLoader;
+import io.tributary.result.JobFailure;
 import io.tributary.schema.SchemaBuilder;
 import io.tributary.schema.SchemaBuilder.Request;
 import java.nio.file.Path;
@@ -56,6 +57,11 @@ final class SchemaCommand implements Callable<Integer> {
             description = "Build these schemas of the sources whole (tables, sequences, functions, views).")
     List<String> schemas;
 
+    @Option(names = "--table", paramLabel = "SOURCE:SCHEMA.TABLE[=SCHEMA.TABLE]",
+            description = "A source table to build, with its target name (default: the same); repeatable."
+                    + " Replaces consolidate.tables of the config.")
+    List<String> tableSpecs;
+
     @Option(names = "--target", paramLabel = "ID",
             description = "Target connection id (default: targets.consolidated.connection).")
     String target;
@@ -75,10 +81,23 @@ final class SchemaCommand implements Callable<Integer> {
             try (var step = summary.begin("config")) {
                 migration = new MigrationConfigLoader().load(Options.configFile(config, context));
             }
-            List<String> ids = new ArrayList<>(new LinkedHashSet<>(sources != null ? sources
-                    : migration.consolidateTables().stream().map(MigrationConfig.ConsolidateTable::source).toList()));
             Map<String, Map<TableRef, TableRef>> tables = new LinkedHashMap<>();
-            if (schemas == null || schemas.isEmpty()) {
+            if (tableSpecs != null && !tableSpecs.isEmpty()) {
+                for (String spec : tableSpecs) {
+                    int colon = spec.indexOf(':');
+                    if (colon <= 0) {
+                        throw JobFailure.badInput("--table " + spec + " must be SOURCE:SCHEMA.TABLE[=SCHEMA.TABLE]");
+                    }
+                    String[] names = spec.substring(colon + 1).split("=", 2);
+                    TableRef from = TableRef.parse(names[0], "--table");
+                    TableRef to = names.length > 1 ? TableRef.parse(names[1], "--table") : from;
+                    tables.computeIfAbsent(spec.substring(0, colon), k -> new LinkedHashMap<>()).put(from, to);
+                }
+            }
+            List<String> ids = new ArrayList<>(new LinkedHashSet<>(sources != null ? sources
+                    : !tables.isEmpty() ? new ArrayList<>(tables.keySet())
+                    : migration.consolidateTables().stream().map(MigrationConfig.ConsolidateTable::source).toList()));
+            if (tables.isEmpty() && (schemas == null || schemas.isEmpty())) {
                 for (MigrationConfig.ConsolidateTable t : migration.consolidateTables()) {
                     if (!ids.contains(t.source())) {
                         continue;
