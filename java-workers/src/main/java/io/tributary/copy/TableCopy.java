@@ -9,6 +9,7 @@ import io.tributary.catalog.RowSelection;
 import io.tributary.catalog.TableRef;
 import io.tributary.catalog.TableShape;
 import io.tributary.config.MigrationConfig;
+import io.tributary.conflicts.TypeWidening;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.DatabaseFault;
 import io.tributary.ledger.AuditLog;
@@ -455,7 +456,9 @@ public final class TableCopy {
             RowSelection out = selection;
             for (RowSelection.Projection p : selection.projections()) {
                 Optional<ColumnShape> t = targetShape.column(p.column().name());
-                if (t.isPresent() && !t.get().type().equals(p.column().type())) {
+                // Only a lossless widening: a cast to a narrower target would round on both sides and hide the loss.
+                if (t.isPresent() && !t.get().type().equals(p.column().type()) && TypeWidening.widen(
+                        p.column().type(), t.get().type()).filter(w -> w.equals(t.get().type())).isPresent()) {
                     LOG.info("casting " + p.column().name() + " from " + p.column().type() + " to the target's "
                             + t.get().type());
                     out = out.withProjection(p.column().name(), "CAST((" + p.expression() + ") AS " + t.get().type()
