@@ -37,6 +37,8 @@ import picocli.CommandLine.Spec;
             DiscoverCommand.class,
             ConflictsCommand.class,
             ResolveCommand.class,
+            ArchiveCommand.class,
+            RestoreCommand.class,
             CatalogCommand.class,
             StageCommand.class,
             LoadCommand.class,

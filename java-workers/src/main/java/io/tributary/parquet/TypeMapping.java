@@ -34,12 +34,30 @@ public final class TypeMapping {
 
     private final JsonMapping jsonMapping;
     private final String unboundedNumeric;
+    /** Archive mode: every value must come back into PostgreSQL exactly as it left (see {@link #forArchive}). */
+    private final boolean postgresRoundTrip;
 
     /**
      * @param jsonMapping      SUPER (Redshift SUPER via JSON_PARSE) or TEXT (VARCHAR)
      * @param unboundedNumeric null (refuse), {@code text}, or {@code decimal(p,s)}
      */
     public TypeMapping(JsonMapping jsonMapping, String unboundedNumeric) {
+        this(jsonMapping, unboundedNumeric, false);
+    }
+
+    /**
+     * The archive's mapping: no Redshift in sight, the rows only ever go back into PostgreSQL (a restore) or to
+     * independent readers (pyarrow). So nothing is refused and nothing is re-rendered: unbounded numeric and
+     * numeric wider than DECIMAL(38) travel as their exact text; json keeps its own text (whitespace, key order);
+     * arrays travel as PostgreSQL array text, which COPY reads back into the same array. Every other type maps
+     * as for the warehouse (typed Parquet where it is exact, canonical text otherwise).
+     */
+    public static TypeMapping forArchive() {
+        return new TypeMapping(JsonMapping.TEXT, "text", true);
+    }
+
+    private TypeMapping(JsonMapping jsonMapping, String unboundedNumeric, boolean postgresRoundTrip) {
+        this.postgresRoundTrip = postgresRoundTrip;
         this.jsonMapping = jsonMapping;
         this.unboundedNumeric = unboundedNumeric == null ? null : unboundedNumeric.strip().toLowerCase(Locale.ROOT);
         if (this.unboundedNumeric != null && !this.unboundedNumeric.equals("text")
@@ -69,6 +87,14 @@ public final class TypeMapping {
         String type = column.type();
         String name = column.name();
         String q = Identifiers.quote(name);
+        if (postgresRoundTrip && type.endsWith("[]")) {
+            return new ParquetColumn(name, type, ParquetColumn.Kind.TEXT, 0, 0, q + "::text",
+                    string(name, LogicalTypeAnnotation.stringType()), "VARCHAR(65535)", type, 0);
+        }
+        if (postgresRoundTrip && (type.equals("json") || type.equals("jsonb"))) {
+            return new ParquetColumn(name, type, ParquetColumn.Kind.JSON, 0, 0, q + "::text",
+                    string(name, LogicalTypeAnnotation.jsonType()), "VARCHAR(65535)", type, 0);
+        }
         if (type.endsWith("[]") || type.equals("json") || type.equals("jsonb")) {
             String select = type.endsWith("[]") ? "pg_catalog.to_jsonb(" + q + ")::text" : q + "::jsonb::text";
             String target = jsonMapping == JsonMapping.SUPER ? "SUPER" : "VARCHAR(65535)";
@@ -114,6 +140,10 @@ public final class TypeMapping {
                 break;
         }
         Matcher m = NUMERIC.matcher(type);
+        if (m.matches() && postgresRoundTrip && Integer.parseInt(m.group(1)) > MAX_PRECISION) {
+            return new ParquetColumn(name, type, ParquetColumn.Kind.TEXT, 0, 0, q + "::text",
+                    string(name, LogicalTypeAnnotation.stringType()), "VARCHAR(1000)", type, 0);
+        }
         if (m.matches()) {
             return decimal(table, name, type, q, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
         }

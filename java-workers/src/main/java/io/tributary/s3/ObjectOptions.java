@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
@@ -70,6 +71,19 @@ public record ObjectOptions(String encryption, String kmsKeyId, Map<String, Stri
             b.storageClass(StorageClass.fromValue(storageClass));
         }
         return b;
+    }
+
+    CopyObjectRequest.Builder apply(CopyObjectRequest.Builder b) {
+        if (encryption != null) {
+            b.serverSideEncryption(ServerSideEncryption.fromValue(encryption));
+        }
+        if (kmsKeyId != null) {
+            b.ssekmsKeyId(kmsKeyId);
+        }
+        if (storageClass != null) {
+            b.storageClass(StorageClass.fromValue(storageClass));
+        }
+        return b; // tags: the copy keeps the source's (TaggingDirective.COPY)
     }
 
     CreateMultipartUploadRequest.Builder apply(CreateMultipartUploadRequest.Builder b) {

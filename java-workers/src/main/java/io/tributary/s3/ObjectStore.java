@@ -27,6 +27,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.BucketLifecycleConfiguration;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.ExpirationStatus;
@@ -40,6 +41,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.LifecycleExpiration;
 import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutBucketLifecycleConfigurationRequest;
@@ -48,6 +50,7 @@ import software.amazon.awssdk.services.s3.model.RestoreObjectRequest;
 import software.amazon.awssdk.services.s3.model.RestoreRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.TaggingDirective;
 import software.amazon.awssdk.services.s3.model.Tier;
 import software.amazon.awssdk.services.s3.model.Transition;
 import software.amazon.awssdk.services.s3.model.TransitionStorageClass;
@@ -234,22 +237,28 @@ public final class ObjectStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves an object to {@code options}' storage class by copying it onto itself (a server-side copy: no bytes
+     * through the worker), keeping its tags and metadata and re-applying the encryption. Objects up to 5 GiB
+     * (S3's CopyObject limit).
+     */
+    public void changeStorageClass(S3Location location, ObjectOptions options) {
+        try {
+            client.copyObject(options.apply(CopyObjectRequest.builder()
+                    .sourceBucket(location.bucket()).sourceKey(location.key())
+                    .destinationBucket(location.bucket()).destinationKey(location.key())
+                    .metadataDirective(MetadataDirective.COPY)
+                    .taggingDirective(TaggingDirective.COPY)).build());
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "change the storage class of " + location);
+        }
+    }
+
     /** Replaces the bucket's lifecycle configuration with these rules. */
     public void putLifecycle(String bucket, List<LifecycleRule> rules) {
         List<software.amazon.awssdk.services.s3.model.LifecycleRule> sdkRules = new ArrayList<>();
         for (LifecycleRule r : rules) {
-            var b = software.amazon.awssdk.services.s3.model.LifecycleRule.builder()
-                    .id(r.id())
-                    .filter(LifecycleRuleFilter.builder().prefix(r.prefix() == null ? "" : r.prefix()).build())
-                    .status(ExpirationStatus.ENABLED);
-            if (r.transitionStorageClass() != null) {
-                b.transitions(Transition.builder().days(r.transitionDays())
-                        .storageClass(TransitionStorageClass.fromValue(r.transitionStorageClass())).build());
-            }
-            if (r.expirationDays() > 0) {
-                b.expiration(LifecycleExpiration.builder().days(r.expirationDays()).build());
-            }
-            sdkRules.add(b.build());
+            sdkRules.add(sdkRule(r));
         }
         try {
             client.putBucketLifecycleConfiguration(PutBucketLifecycleConfigurationRequest.builder().bucket(bucket)
@@ -257,6 +266,41 @@ public final class ObjectStore implements AutoCloseable {
         } catch (SdkException e) {
             throw S3Fault.classify(e, connectionId, "put lifecycle of bucket " + bucket);
         }
+    }
+
+    /**
+     * Adds or replaces one rule (by id) and keeps every other rule the bucket has: S3 only knows "replace the
+     * whole configuration", and an archive must not wipe out rules someone else put on the bucket.
+     */
+    public void putLifecycleRule(String bucket, LifecycleRule rule) {
+        List<software.amazon.awssdk.services.s3.model.LifecycleRule> kept = new ArrayList<>();
+        for (var existing : lifecycle(bucket)) {
+            if (!rule.id().equals(existing.id())) {
+                kept.add(existing);
+            }
+        }
+        kept.add(sdkRule(rule));
+        try {
+            client.putBucketLifecycleConfiguration(PutBucketLifecycleConfigurationRequest.builder().bucket(bucket)
+                    .lifecycleConfiguration(BucketLifecycleConfiguration.builder().rules(kept).build()).build());
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "put lifecycle rule " + rule.id() + " on bucket " + bucket);
+        }
+    }
+
+    private static software.amazon.awssdk.services.s3.model.LifecycleRule sdkRule(LifecycleRule r) {
+        var b = software.amazon.awssdk.services.s3.model.LifecycleRule.builder()
+                .id(r.id())
+                .filter(LifecycleRuleFilter.builder().prefix(r.prefix() == null ? "" : r.prefix()).build())
+                .status(ExpirationStatus.ENABLED);
+        if (r.transitionStorageClass() != null) {
+            b.transitions(Transition.builder().days(r.transitionDays())
+                    .storageClass(TransitionStorageClass.fromValue(r.transitionStorageClass())).build());
+        }
+        if (r.expirationDays() > 0) {
+            b.expiration(LifecycleExpiration.builder().days(r.expirationDays()).build());
+        }
+        return b.build();
     }
 
     /** The bucket's lifecycle rules as the server stores them (empty when none). */

@@ -36,6 +36,8 @@ public final class S3Fault {
                     case "NoSuchBucket" -> ": the bucket does not exist (create it, or fix the bucket in the config)";
                     case "NotImplemented" -> ": this S3 server does not support the request (e.g. S3Proxy and SSE"
                             + " headers)";
+                    case "InvalidObjectState" -> ": the object is in an archive storage class (GLACIER,"
+                            + " DEEP_ARCHIVE): S3 must restore it first (tributary restore --thaw-only)";
                     default -> status == 403 ? ": access denied: check the keys in TRIBUTARY_CONN_"
                             + connectionId.toUpperCase(java.util.Locale.ROOT) + " and the bucket's permissions" : "";
                 };

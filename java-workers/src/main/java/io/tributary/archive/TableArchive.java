@@ -1,0 +1,367 @@
+package io.tributary.archive;
+
+import io.tributary.catalog.CatalogReader;
+import io.tributary.catalog.RowSelection;
+import io.tributary.catalog.TableShape;
+import io.tributary.connect.ConnectionFactory;
+import io.tributary.connect.DatabaseFault;
+import io.tributary.ledger.AuditLog;
+import io.tributary.ledger.ControlSchema;
+import io.tributary.parquet.ParquetColumn;
+import io.tributary.parquet.ParquetExport;
+import io.tributary.parquet.TypeMapping;
+import io.tributary.result.JobFailure;
+import io.tributary.result.ResultWriter;
+import io.tributary.result.RunSummary;
+import io.tributary.s3.LifecycleRule;
+import io.tributary.s3.ObjectOptions;
+import io.tributary.s3.ObjectStore;
+import io.tributary.s3.S3IOException;
+import io.tributary.s3.S3Location;
+import io.tributary.verify.Checksum;
+import io.tributary.verify.TableChecksum;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * {@code tributary archive} for one table: in one REPEATABLE READ READ ONLY snapshot of the source, the source
+ * database counts and checksums the rows, the DDL is read from its catalog, and the rows stream into ZSTD
+ * Parquet objects under the archive's run folder (multipart uploads, SSE, tags, storage class). Then the catalog
+ * entry goes to the control schema and next to the data, the lifecycle rule is put on the prefix, and the
+ * objects are read back and checksummed by PostgreSQL ({@link ArchiveReadBack}). Nothing in the source is
+ * modified unless {@link ArchiveRequest#dropSource()} ({@link SourceDrop}).
+ */
+public final class TableArchive {
+    private static final Logger LOG = Logger.getLogger(TableArchive.class.getName());
+    static final int PART_BYTES = 8 * 1024 * 1024;
+    public static final String CHECKSUM_ALGORITHM = "tributary-checksum-v1: count(*) and"
+            + " sum(hashtextextended(ROW(canonical columns)::text, 0)) mod 2^64";
+
+    private final ConnectionFactory connections;
+    private final Map<String, String> env;
+    private final RunSummary summary;
+
+    public TableArchive(ConnectionFactory connections, Map<String, String> env, RunSummary summary) {
+        this.connections = connections;
+        this.env = env;
+        this.summary = summary;
+    }
+
+    public ArchiveResult run(ArchiveRequest request) throws SQLException, IOException {
+        long started = System.nanoTime();
+        ArchiveSettings settings = ArchiveSettings.from(request.config());
+        String source = request.source();
+        if (request.config().source(source).isEmpty()) {
+            throw JobFailure.badInput("--source " + source + " is not a declared source in "
+                    + request.config().fileName() + " (" + String.join(", ", request.config().sourceIds()) + ")");
+        }
+        connections.uri(source);
+        String controlId = request.config().control().connection();
+        connections.uri(controlId);
+        ControlSchema control = new ControlSchema(request.config().control().schema());
+        ArchiveCatalog catalog = new ArchiveCatalog(control);
+        ArchiveLayout layout = ArchiveLayout.of(settings, source, request.table(), request.run().runId());
+
+        try (ObjectStore store = ObjectStore.open(env, settings.connection());
+                Connection ctl = connections.open(controlId)) {
+            control.ensure(ctl);
+            if (store.isS3Compatible()) {
+                store.ensureBucket(settings.bucket()); // the local stack creates buckets on first use
+            } else {
+                store.requireBucket(settings.bucket());
+            }
+            Optional<CatalogEntry> done = catalog.find(ctl, layout.archiveId()).filter(CatalogEntry::verified);
+            if (done.isEmpty()) {
+                done = unchangedSinceEarlierArchive(catalog, ctl, request);
+            }
+            CatalogEntry entry;
+            String status;
+            if (done.isPresent()) {
+                entry = done.get();
+                status = "skipped";
+                LOG.info(request.source() + "." + request.table() + " is already archived and verified as "
+                        + entry.archiveId() + (entry.retention().sourceDroppedAt() == null ? " (source unchanged)"
+                        : " (source dropped " + entry.retention().sourceDroppedAt() + ")") + ": nothing to write");
+            } else {
+                entry = write(request, settings, layout, store, ctl, catalog, control);
+                status = "archived";
+            }
+            String dropRefused = null;
+            boolean dropped = entry.retention().sourceDroppedAt() != null;
+            if (request.dropSource() && !dropped) {
+                SourceDrop.Outcome drop = new SourceDrop(connections, summary).drop(request, entry, ctl, catalog, control,
+                        store);
+                entry = drop.entry();
+                dropped = drop.dropped();
+                dropRefused = drop.refusedBecause();
+            }
+            CatalogEntry.Figures archived = entry.checksum().archive();
+            return new ArchiveResult(request.table().toString(), source, entry.archiveId(), status,
+                    entry.data().location(), entry.data().rows(), entry.checksum().source().checksum(),
+                    archived == null ? null : archived.rows(), archived == null ? null : archived.checksum(),
+                    entry.verified(), entry.data().bytes(), entry.data().files().size(),
+                    entry.storage().storageClass(), entry.storage().encryption() == null ? "none"
+                            : entry.storage().encryption(), entry.storage().lifecycleRule(),
+                    entry.retention().retainUntil(), dropped, dropRefused,
+                    Math.round((System.nanoTime() - started) / 1e6) / 1e3);
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, controlId);
+        }
+    }
+
+    /**
+     * A verified archive from an earlier run that still matches the source (same count and checksum, computed by
+     * the source now), or whose source was dropped after it: archiving again would only duplicate it, and the
+     * drop hold runs from that first archive.
+     */
+    private Optional<CatalogEntry> unchangedSinceEarlierArchive(ArchiveCatalog catalog, Connection ctl,
+            ArchiveRequest request) throws SQLException {
+        Optional<CatalogEntry> latest = catalog.latestVerified(ctl, request.source(), request.table().schema(),
+                request.table().name());
+        if (latest.isEmpty()) {
+            return latest;
+        }
+        Connection src = connections.open(request.source());
+        try {
+            src.setAutoCommit(false);
+            try (Statement st = src.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            }
+            Optional<TableShape> shape = new CatalogReader().read(src, request.table());
+            if (shape.isEmpty()) {
+                if (latest.get().retention().sourceDroppedAt() != null) {
+                    return latest;
+                }
+                throw JobFailure.badInput("table " + request.table() + " does not exist in " + request.source());
+            }
+            Checksum now;
+            try (RunSummary.Step step = summary.begin("compare with " + latest.get().archiveId())) {
+                now = new TableChecksum(RowSelection.of(shape.get(), null)).compute(src);
+                step.rows(now.rows());
+            }
+            src.commit();
+            CatalogEntry.Figures archived = latest.get().checksum().source();
+            boolean same = now.rows() == archived.rows() && now.hex().equals(archived.checksum());
+            if (!same) {
+                LOG.info(request.source() + "." + request.table() + " changed since " + latest.get().archiveId()
+                        + ": archiving it again");
+            }
+            return same ? latest : Optional.empty();
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, request.source());
+        } finally {
+            ConnectionFactory.closeQuietly(src);
+        }
+    }
+
+    private CatalogEntry write(ArchiveRequest request, ArchiveSettings settings, ArchiveLayout layout,
+            ObjectStore store, Connection ctl, ArchiveCatalog catalog, ControlSchema control)
+            throws SQLException, IOException {
+        String source = request.source();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        LocalDate retainUntil = now.atZone(ZoneOffset.UTC).toLocalDate().plusDays(settings.retentionDays());
+        Map<String, String> tags = new LinkedHashMap<>();
+        if (settings.objectTags()) {
+            tags.put("class", request.tableClass());
+            tags.put("source-instance", source);
+            tags.put("run-id", layout.runSegment());
+            tags.put("retain-until", retainUntil.toString());
+        }
+        ObjectOptions finalOptions = new ObjectOptions(settings.encryption(), settings.kmsKeyId(), tags,
+                settings.storageClass());
+        // Objects in GLACIER / DEEP_ARCHIVE cannot be read back without an S3 restore (hours): they are written
+        // STANDARD, verified, then moved to their class by a server-side copy.
+        boolean thaw = ArchiveSettings.needsRestore(settings.storageClass());
+        ObjectOptions dataOptions = thaw
+                ? new ObjectOptions(settings.encryption(), settings.kmsKeyId(), tags, null) : finalOptions;
+        // catalog.json stays STANDARD: search and restore read it even when the data sits in GLACIER.
+        ObjectOptions catalogOptions = new ObjectOptions(settings.encryption(), settings.kmsKeyId(), tags, null);
+
+        // A failed earlier attempt of this run may have left parts behind: the folder is this run's own.
+        for (var leftover : store.list(layout.folder())) {
+            store.delete(new S3Location(settings.bucket(), leftover.key()));
+        }
+
+        Connection src = connections.open(source);
+        TableShape shape;
+        Checksum sourceFigures;
+        ArchivedDdl ddl;
+        String database;
+        String serverVersion;
+        List<ParquetColumn> columns;
+        ParquetExport.Result written;
+        try {
+            src.setAutoCommit(false);
+            try (Statement st = src.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                try (ResultSet rs = st.executeQuery(
+                        "SELECT pg_catalog.current_database(), pg_catalog.current_setting('server_version')")) {
+                    rs.next();
+                    database = rs.getString(1);
+                    serverVersion = rs.getString(2);
+                }
+            }
+            shape = new CatalogReader().read(src, request.table()).orElseThrow(() -> JobFailure.badInput(
+                    "table " + request.table() + " does not exist in " + source));
+            ddl = ArchivedDdl.capture(src, shape);
+            columns = TypeMapping.forArchive().map(request.table().toString(), shape.columns());
+            try (RunSummary.Step step = summary.begin("source checksum")) {
+                sourceFigures = new TableChecksum(RowSelection.of(shape, null)).compute(src);
+                step.rows(sourceFigures.rows());
+            }
+            int files = (int) Math.max(1, (sourceFigures.rows() + settings.rowsPerFile() - 1) / settings.rowsPerFile());
+            String select = "SELECT " + columns.stream().map(ParquetColumn::selectSql).collect(Collectors.joining(", "))
+                    + " FROM " + request.table().quoted();
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("tributary.archive_id", layout.archiveId());
+            metadata.put("tributary.source", source + "." + request.table());
+            metadata.put("tributary.postgres_types", ResultWriter.json().writeValueAsString(
+                    shape.columns().stream().map(c -> List.of(c.name(), c.type())).toList()));
+            try (RunSummary.Step step = summary.begin("write parquet to s3")) {
+                written = ParquetExport.write(src, select, columns, ParquetExport.split(sourceFigures.rows(), files),
+                        CompressionCodecName.ZSTD, metadata,
+                        i -> store.upload(layout.part(i), dataOptions, PART_BYTES), request.table().toString());
+                step.rows(written.rows());
+            } catch (S3IOException e) {
+                throw e.failure();
+            }
+            src.commit();
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, source);
+        } finally {
+            ConnectionFactory.closeQuietly(src);
+        }
+        LOG.info(String.format("%s.%s: %s rows in %d file(s), %s bytes under %s", source, request.table(),
+                RunSummary.count(written.rows()), written.files().size(), RunSummary.count(written.bytes()),
+                layout.folder()));
+
+        String lifecycleRule = null;
+        String lifecycleId = null;
+        if (settings.lifecycle()) {
+            LifecycleRule rule = lifecycleRule(settings, layout);
+            try (RunSummary.Step step = summary.begin("lifecycle rule")) {
+                store.putLifecycleRule(settings.bucket(), rule);
+            }
+            lifecycleId = rule.id();
+            lifecycleRule = describe(rule);
+        }
+
+        List<CatalogEntry.Column> catalogColumns = new ArrayList<>();
+        for (int i = 0; i < columns.size(); i++) {
+            var c = shape.columns().get(i);
+            catalogColumns.add(new CatalogEntry.Column(c.name(), c.type(), c.notNull(), parquetType(columns.get(i))));
+        }
+        List<CatalogEntry.DataFile> files = written.files().stream()
+                .map(f -> new CatalogEntry.DataFile(layout.part(f.index()).key(), f.rows(), f.bytes())).toList();
+        String at = now.toString();
+        CatalogEntry entry = new CatalogEntry(CatalogEntry.FORMAT, layout.archiveId(), CatalogEntry.WRITTEN,
+                new CatalogEntry.Source(source, database, request.table().schema(), request.table().name(), serverVersion),
+                new CatalogEntry.Lineage(source, request.table().toString(), request.run().runId(), request.run().actor(),
+                        request.run().airflowDagId(), request.run().airflowRunId(), at),
+                new CatalogEntry.Classification(request.tableClass(), request.reasons()),
+                catalogColumns, shape.primaryKeyIfAny().map(TableShape.PrimaryKey::columns).orElse(List.of()), ddl,
+                new CatalogEntry.Data(layout.folder().url(), "parquet", "ZSTD", written.rows(), written.bytes(), files),
+                new CatalogEntry.Checksums(CHECKSUM_ALGORITHM, new CatalogEntry.Figures(sourceFigures.rows(),
+                        sourceFigures.hex(), at), null, null),
+                new CatalogEntry.Storage(settings.bucket(), settings.encryption(), settings.kmsKeyId(),
+                        settings.storageClass(), tags, lifecycleId, lifecycleRule),
+                new CatalogEntry.Retention(settings.retentionDays(), retainUntil.toString(), settings.dropSourceHoldDays(),
+                        now.plus(settings.dropSourceHoldDays(), ChronoUnit.DAYS).toString(), null, null),
+                new CatalogEntry.Restore("tributary restore --entry " + layout.archiveId()
+                        + " --target <connection id> [--target-table <schema.table>]", "tributary_restore", thaw,
+                        restoreSteps(thaw)));
+        saveEverywhere(entry, store, catalogOptions, ctl, catalog);
+
+        CatalogEntry.Figures readBack;
+        try (RunSummary.Step step = summary.begin("read back + checksum")) {
+            readBack = new ArchiveReadBack(store).checksum(ctl, entry);
+            step.rows(readBack.rows());
+        }
+        boolean ok = readBack.rows() == sourceFigures.rows() && readBack.checksum().equals(sourceFigures.hex());
+        if (ok && thaw) {
+            try (RunSummary.Step step = summary.begin("move to " + settings.storageClass())) {
+                for (CatalogEntry.DataFile f : files) {
+                    store.changeStorageClass(new S3Location(settings.bucket(), f.key()), finalOptions);
+                }
+            }
+        }
+        entry = entry.withVerification(readBack, ok);
+        saveEverywhere(entry, store, catalogOptions, ctl, catalog);
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("archive_id", entry.archiveId());
+        detail.put("source", source + "." + request.table());
+        detail.put("location", entry.data().location());
+        detail.put("rows", sourceFigures.rows());
+        detail.put("source_checksum", sourceFigures.hex());
+        detail.put("archive_checksum", readBack.checksum());
+        detail.put("verified", ok);
+        new AuditLog(control).append(ctl, request.run(), "archive", detail);
+        if (!ok) {
+            Map<String, Object> details = new LinkedHashMap<>(detail);
+            details.put("archive_rows", readBack.rows());
+            throw JobFailure.verificationFailed(source + "." + request.table() + ": the archive read back ("
+                    + readBack.rows() + " rows, " + readBack.checksum() + ") differs from the source ("
+                    + sourceFigures.rows() + " rows, " + sourceFigures.hex() + "); catalog status mismatch", details);
+        }
+        return entry;
+    }
+
+    /** The entry into the control schema and, as catalog.json, next to its data. */
+    static void saveEverywhere(CatalogEntry entry, ObjectStore store, ObjectOptions options, Connection ctl,
+            ArchiveCatalog catalog) throws SQLException {
+        S3Location object = S3Location.parse(entry.data().location(), "catalog location").resolve(CatalogEntry.FILE_NAME);
+        store.put(object, entry.toJson().getBytes(StandardCharsets.UTF_8), "application/json", options);
+        catalog.save(ctl, entry);
+    }
+
+    /** Transition (optional) and expiry after the retention period, for everything under the archive prefix. */
+    static LifecycleRule lifecycleRule(ArchiveSettings settings, ArchiveLayout layout) {
+        String id = "tributary-archive" + (settings.prefix().isEmpty() ? "" : "-" + settings.prefix()
+                .replaceAll("[^A-Za-z0-9._-]", "-"));
+        int transitionDays = settings.transitionDays() == null ? 0 : settings.transitionDays();
+        return new LifecycleRule(id, layout.lifecyclePrefix(), transitionDays, settings.transitionStorageClass(),
+                settings.retentionDays());
+    }
+
+    static String describe(LifecycleRule rule) {
+        String scope = "objects under '" + rule.prefix() + "'";
+        String transition = rule.transitionStorageClass() == null ? ""
+                : " move to " + rule.transitionStorageClass() + " after " + rule.transitionDays() + " days;";
+        return scope + ":" + transition + " expire after " + rule.expirationDays() + " days";
+    }
+
+    static String parquetType(ParquetColumn column) {
+        var primitive = column.field().asPrimitiveType();
+        var logical = primitive.getLogicalTypeAnnotation();
+        return primitive.getPrimitiveTypeName() + (logical == null ? "" : " (" + logical + ")");
+    }
+
+    static List<String> restoreSteps(boolean thaw) {
+        List<String> steps = new ArrayList<>();
+        if (thaw) {
+            steps.add("The Parquet objects are in an archive storage class: S3 must restore them first"
+                    + " (tributary restore --thaw-only asks for it and reports progress; hours for GLACIER).");
+        }
+        steps.add("Create the enums/domains (ddl.types) and the table (ddl.create_table) under the chosen name.");
+        steps.add("Load every data.files object (Parquet; each column's PostgreSQL type is in columns[].type).");
+        steps.add("Add ddl.constraints (not foreign keys) and ddl.indexes after the data.");
+        steps.add("Compute the checksum (checksum.algorithm) on the restored table: it must equal checksum.source.");
+        return steps;
+    }
+}
