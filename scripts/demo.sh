@@ -70,3 +70,16 @@ say "outcome (phase 3, warehouse: one partition per trading day)"
 PYTHONPATH="$REPO/dags" python -m tributary.warehouse $WAREHOUSE_DAYS || rc=1
 [ "$rc" -eq 0 ] || die "not every warehouse partition verified" "$rc"
 say "all warehouse partitions verified (results: $STATE/reports/warehouse/)"
+
+# Phase 4: archive the plan's unknown/unused tables into the local S3 (S3Proxy: persistent, but NOT
+# encrypted at rest, see README), verify each by reading it back, then print the catalog.
+report="$STATE/reports/archive-outcome.json"
+rm -f "$report"
+run_phase tributary_archive || rc=$?
+[ -f "$report" ] || die "tributary_archive wrote no outcome: see $STATE/logs"
+say "outcome (phase 4, archive)"
+PYTHONPATH="$REPO/dags" python -m tributary.outcome "$report" || rc=1
+say "archive catalog (bin/tributary catalog search; restore one with the tributary_restore DAG)"
+"$REPO/bin/tributary" catalog search --config "$TRIBUTARY_CONFIG" >/dev/null || rc=1
+[ "$rc" -eq 0 ] || die "not every archive verified" "$rc"
+say "all archives verified"

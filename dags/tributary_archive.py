@@ -1,0 +1,55 @@
+"""Phase 4: archive unknown/unused tables to S3 as Parquet, catalog them, read them back to verify.
+
+Declarations only; the work is in dags/tributary/archive.py and the worker's `archive` command.
+Parsing reads config/migration.yaml and nothing else; the table list comes from the discovery plan
+when the run starts. Without `drop_source` nothing in a source is ever modified.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import DAG, Asset, Param, TriggerRule, task, task_group
+
+from tributary import archive, config, report, worker
+
+CONFIG = config.load()
+CONNECTIONS = archive.archive_connections(CONFIG)
+
+with DAG(
+    dag_id="tributary_archive",
+    description="Archive unknown/unused tables to S3 (Parquet ZSTD, SSE, tags), catalog them, verify by reading back",
+    schedule=None,
+    catchup=False,
+    max_active_runs=1,
+    tags=["tributary", "phase-4"],
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    params={
+        "table_filter": Param("*", type="string", description="Glob on schema.table or instance.schema.table."),
+        "dry_run": Param(False, type="boolean", description="List the tables that would be archived; write nothing."),
+        "drop_source": Param(
+            False, type="boolean",
+            description="After a verified archive, DROP the source table once targets.archive.drop_source_hold_days"
+                        " have passed since it was archived (audited). Off: sources are never modified.",
+        ),
+    },
+    doc_md=__doc__,
+) as dag:
+    selected = task(task_id="select_tables")(archive.select_tables)()
+
+    @task_group(group_id=archive.GROUP)
+    def table(job):
+        argv = task.short_circuit(task_id="plan", ignore_downstream_trigger_rules=False)(archive.plan)(job)
+        archived = worker.worker_task(task_id="archive", argv=argv, connection_ids=CONNECTIONS,
+                                      max_active_tis_per_dagrun=CONFIG.default_parallelism)
+        return task(task_id="verify", retries=0)(archive.verify)(job, archived)
+
+    verified = table.expand(job=selected)
+
+    task(
+        task_id="outcome",
+        trigger_rule=TriggerRule.ALL_DONE,  # report failed tables too
+        retries=0,
+        outlets=[Asset("tributary://archive")],
+    )(archive.finish)(selected) << verified
+    report.add_to(dag)  # the HTML migration report: this run's artefact, built however the run ends

@@ -1,0 +1,44 @@
+"""Bring an archived table back: recreate it from the catalog's DDL, load the Parquet rows, verify.
+
+Manual only (no schedule). Params: the catalog entry (an archive id from `tributary catalog search`,
+or instance.schema.table for its newest verified archive), the target connection and table name.
+Objects in an archive storage class (GLACIER, DEEP_ARCHIVE) are restored by S3 first: `thaw` asks
+for it and, while S3 is still restoring, ends with exit 4 so Airflow tries again later.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import DAG, Param, task
+
+from tributary import archive, config, worker
+
+CONFIG = config.load()
+CONNECTIONS = archive.restore_connections(CONFIG)
+TARGETS = archive.restore_targets(CONFIG)
+
+with DAG(
+    dag_id="tributary_restore",
+    description="Restore an archived table from S3 into a PostgreSQL connection; verify its checksum against the catalog",
+    schedule=None,
+    catchup=False,
+    tags=["tributary", "phase-4", "restore"],
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
+    params={
+        "catalog_entry": Param("", type="string",
+                               description="Archive id (tributary catalog search) or instance.schema.table (newest verified)."),
+        "target_connection": Param(TARGETS[0], type="string", enum=TARGETS,
+                                   description="Where to restore (targets.archive.restore_targets adds more)."),
+        "target_table": Param("", type="string",
+                              description="schema.table to create; empty = the archived table's own name."),
+    },
+    doc_md=__doc__,
+) as dag:
+    argv = task(task_id="restore_args", retries=0, multiple_outputs=True)(archive.restore_args)()
+    # S3 restores from GLACIER take hours: each try reports progress; exit 4 = not yet, try again later.
+    thaw = worker.worker_task(task_id="thaw", argv=argv["thaw"], connection_ids=CONNECTIONS,
+                              retries=96, retry_delay=timedelta(minutes=15), retry_exponential_backoff=False)
+    loaded = worker.worker_task(task_id="load", argv=argv["load"], connection_ids=CONNECTIONS)
+    thaw >> loaded
+    task(task_id="outcome", retries=0)(archive.restore_outcome)(loaded)
