@@ -53,10 +53,6 @@ say "all tables verified (control schema: bin/tributary status --config $TRIBUTA
 # sample market data. `airflow dags test DAG DATE` loads the trading day that has ended at DATE, so
 # each day is run at its own window opening (after the close).
 WAREHOUSE_DAYS=${WAREHOUSE_DAYS:-"2026-10-23 2026-10-26 2026-10-27"}
-if ! "$REPO/bin/tributary" stage --help >/dev/null 2>&1; then
-  warn "phase 3 (warehouse) not run: this worker has no \`stage\`/\`load\` commands yet"
-  exit 0
-fi
 # shellcheck disable=SC2086
 for day in $WAREHOUSE_DAYS; do
   at="$(PYTHONPATH="$REPO/dags" python -m tributary.warehouse --window-open "$day")"

@@ -66,16 +66,6 @@ def test_backfill_creates_one_run_per_trading_day_with_its_partition(tmp_path, m
         assert results[day]["run_id"].startswith(f"backfill__{day}")
 
 
-def _worker_can_stage() -> bool:
-    import subprocess
-
-    from conftest import WORKER
-
-    if not WORKER.exists():
-        return False
-    return subprocess.run([str(WORKER), "stage", "--help"], capture_output=True, timeout=120).returncode == 0
-
-
 @pytest.fixture
 def warehouse_pair(consolidated_uri):
     """A source and a warehouse stand-in database (on the consolidated instance, where we may CREATEDB)."""
@@ -118,10 +108,6 @@ def _partition_figures(uri: str, table: str, bounds: dict[str, tuple[str, str]])
 @pytest.mark.worker
 def test_warehouse_backfill_is_idempotent(tmp_path, warehouse_pair, metadata_db):
     """Backfill three trading days for real (stage -> load -> verify -> GX), twice: same rows, same checksums."""
-    if not _worker_can_stage():
-        from conftest import _unavailable
-
-        _unavailable("the worker has no `stage`/`load` commands yet (warehouse-java)")
     import psycopg2
 
     src, wh = warehouse_pair
