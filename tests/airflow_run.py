@@ -152,8 +152,15 @@ class AirflowServices:
                 "--reprocess-behavior", reprocess]
         if conf is not None:
             args += ["--dag-run-conf", json.dumps(conf)]
-        self.airflow(*args)
         deadline = time.monotonic() + timeout
+        # The scheduler marks the previous backfill complete a loop after its last run ends; until then
+        # `backfill create` refuses (AlreadyRunningBackfill), so a back-to-back backfill waits for it.
+        while "AlreadyRunningBackfill" in (out := self.airflow(*args, check=False)).stderr + out.stdout:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the previous backfill of {dag_id} never completed")
+            time.sleep(10)
+        if out.returncode != 0:
+            raise AssertionError(f"airflow {' '.join(args)} exit {out.returncode}: {out.stderr[-2000:]}")
         while True:
             runs = self.runs(dag_id)
             if runs and all(r["state"] in ("success", "failed") for r in runs):

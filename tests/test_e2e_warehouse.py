@@ -139,7 +139,11 @@ def test_warehouse_backfill_is_idempotent(tmp_path, warehouse_pair, metadata_db)
         bounds = {d: (first[d]["from"], first[d]["to"]) for d in days}
         landed = _partition_figures(wh, "market.fills", bounds)
 
+        folder = Path(env["TRIBUTARY_STATE"]) / "reports" / "warehouse"
+        written = {d: (folder / f"{d}.json").stat().st_mtime_ns for d in days}
         runs = airflow.backfill(DAG_ID, days[0], days[-1], reprocess="completed")  # the same days again
+        # every partition really ran again (its result file was rewritten), not just the earlier runs seen
+        assert all((folder / f"{d}.json").stat().st_mtime_ns > written[d] for d in days)
         assert {r["state"] for r in runs} == {"success"}, runs
         second = _results(env)
 
