@@ -359,7 +359,8 @@ def test_every_phase_dag_ends_with_the_report_task():
 
     bag = DagBag(dag_folder=str(paths.REPO_ROOT / "dags"), include_examples=False)
     assert bag.import_errors == {}
-    for dag in bag.dags.values():
+    # tributary_restore is an on-demand tool, not a phase: it has no migration report of its own
+    for dag in (d for d in bag.dags.values() if d.dag_id != "tributary_restore"):
         leaves = [t.task_id for t in dag.tasks if not t.downstream_list]
         assert leaves == ["report"], dag.dag_id
         assert dag.get_task("report").trigger_rule == "all_done", dag.dag_id

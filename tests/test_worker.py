@@ -108,4 +108,8 @@ def test_real_worker_rejects_a_bad_config_with_exit_2_and_no_retry(tmp_path):
 def test_real_worker_accepts_the_committed_config():
     out = worker.run(["validate-config", "--config", str(REPO / "config" / "migration.yaml")],
                      worker=REPO / "bin" / "tributary", conn_env={})
-    assert out["valid"] is True and out["consolidate_tables"] == 2
+    import yaml
+
+    committed = yaml.safe_load((REPO / "config" / "migration.yaml").read_text())
+    assert out["valid"] is True
+    assert out["consolidate_tables"] == len(committed["consolidate"]["tables"]) > 0
