@@ -2,13 +2,12 @@ package io.tributary.archive;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.tributary.catalog.CatalogReader;
-import io.tributary.catalog.CatalogReader.DomainType;
-import io.tributary.catalog.CatalogReader.EnumType;
 import io.tributary.catalog.CatalogReader.UserType;
 import io.tributary.catalog.ColumnShape;
 import io.tributary.catalog.Identifiers;
 import io.tributary.catalog.TableRef;
 import io.tributary.catalog.TableShape;
+import io.tributary.copy.TargetTable;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -67,7 +66,7 @@ public record ArchivedDdl(List<TypeDdl> types, String createTable, List<Constrai
         TableRef table = shape.table();
         List<TypeDdl> types = new ArrayList<>();
         for (UserType t : new CatalogReader().userTypes(connection, shape)) {
-            types.add(new TypeDdl(t.schema(), t.name(), typeDdl(t)));
+            types.add(new TypeDdl(t.schema(), t.name(), TargetTable.typeDdl(t)));
         }
         String create = createTable(table, shape.columns());
         List<Constraint> constraints = new ArrayList<>();
@@ -170,26 +169,5 @@ public record ArchivedDdl(List<TypeDdl> types, String createTable, List<Constrai
             cols.add(col);
         }
         return "CREATE TABLE " + table.quoted() + cols;
-    }
-
-    static String typeDdl(UserType type) {
-        String name = Identifiers.qualified(type.schema(), type.name());
-        if (type instanceof EnumType e) {
-            StringJoiner labels = new StringJoiner(", ", "(", ")");
-            e.labels().forEach(l -> labels.add(Identifiers.literal(l)));
-            return "CREATE TYPE " + name + " AS ENUM " + labels;
-        }
-        DomainType d = (DomainType) type;
-        StringBuilder ddl = new StringBuilder("CREATE DOMAIN ").append(name).append(" AS ").append(d.baseType());
-        if (d.defaultExpr() != null) {
-            ddl.append(" DEFAULT ").append(d.defaultExpr());
-        }
-        if (d.notNull()) {
-            ddl.append(" NOT NULL");
-        }
-        for (String check : d.checks()) {
-            ddl.append(' ').append(check);
-        }
-        return ddl.toString();
     }
 }
