@@ -5,12 +5,11 @@ import io.tributary.archive.ArchiveResult;
 import io.tributary.archive.TableArchive;
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
-import io.tributary.config.MigrationConfigLoader;
 import io.tributary.ledger.RunContext;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -39,14 +38,8 @@ final class ArchiveCommand implements Callable<Integer> {
     @ParentCommand
     TributaryCommand root;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The migration config (default: $TRIBUTARY_CONFIG).")
-    Path config;
-
-    @Option(names = "--source", required = true, paramLabel = "ID", description = "Source connection id (declared in sources).")
-    String source;
-
-    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE", description = "The table (exact names).")
-    String table;
+    @Mixin
+    SourceTableOptions subject;
 
     @Option(names = "--run-id", paramLabel = "ID",
             description = "Run id: the archive's folder and lineage (default: $AIRFLOW_CTX_DAG_RUN_ID, else manual__<time>).")
@@ -68,14 +61,14 @@ final class ArchiveCommand implements Callable<Integer> {
     public Integer call() {
         WorkerContext context = root.context();
         return context.runJob("archive", (summary, metrics) -> {
-            TableRef ref = TableRef.parse(table, "--table");
-            metrics.label("source", source);
+            TableRef ref = subject.tableRef();
+            metrics.label("source", subject.source);
             metrics.label("table", ref.toString());
             MigrationConfig migration;
             try (var step = summary.begin("config")) {
-                migration = new MigrationConfigLoader().load(Options.configFile(config, context));
+                migration = subject.loadConfig(context);
             }
-            ArchiveRequest request = new ArchiveRequest(migration, source, ref,
+            ArchiveRequest request = new ArchiveRequest(migration, subject.source, ref,
                     RunContext.fromEnvironment(context.env(), runId), tableClass,
                     reasons == null ? List.of() : List.copyOf(reasons), dropSource);
             ArchiveResult result = new TableArchive(context.connections("archive"), context.env(), summary).run(request);

@@ -2,14 +2,12 @@ package io.tributary.cli;
 
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
-import io.tributary.config.MigrationConfigLoader;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.copy.CopyRequest;
 import io.tributary.copy.CopyResult;
 import io.tributary.copy.TableCopy;
 import io.tributary.ledger.RunContext;
 import io.tributary.merge.MergeProjection;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,14 +38,8 @@ final class CopyCommand implements Callable<Integer> {
     @ParentCommand
     TributaryCommand root;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The migration config (default: $TRIBUTARY_CONFIG).")
-    Path config;
-
-    @Option(names = "--source", required = true, paramLabel = "ID", description = "Source connection id (declared in sources).")
-    String source;
-
-    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE", description = "The source table (exact names).")
-    String table;
+    @Mixin
+    SourceTableOptions subject;
 
     @Option(names = "--target", paramLabel = "ID",
             description = "Target connection id (default: targets.consolidated.connection).")
@@ -77,22 +69,22 @@ final class CopyCommand implements Callable<Integer> {
     public Integer call() {
         WorkerContext context = root.context();
         return context.runJob("copy", (summary, metrics) -> {
-            TableRef sourceTable = TableRef.parse(table, "--table");
+            TableRef sourceTable = subject.tableRef();
             TableRef explicitTarget = targetTable == null ? null : TableRef.parse(targetTable, "--target-table");
-            metrics.label("source", source);
+            metrics.label("source", subject.source);
             metrics.label("table", sourceTable.toString());
             MigrationConfig migration;
             try (var step = summary.begin("config")) {
-                migration = new MigrationConfigLoader().load(Options.configFile(config, context));
+                migration = subject.loadConfig(context);
             }
             ConnectionFactory connections = context.connections("copy");
             CopyRequest.SelectionShaper merge = CopyRequest.SelectionShaper.IDENTITY;
-            if (migration.source(source).isPresent() && !source.equals(target)) {
+            if (migration.source(subject.source).isPresent() && !subject.source.equals(target)) {
                 try (var step = summary.begin("merge decisions")) {
-                    merge = MergeProjection.forCopy(migration, connections, source, sourceTable, target);
+                    merge = MergeProjection.forCopy(migration, connections, subject.source, sourceTable, target);
                 }
             }
-            CopyRequest request = new CopyRequest(migration, source, sourceTable, target, explicitTarget, truncate,
+            CopyRequest request = new CopyRequest(migration, subject.source, sourceTable, target, explicitTarget, truncate,
                     RunContext.fromEnvironment(context.env(), runId), progressSeconds, merge,
                     chunks.chunking(migration));
             CopyResult result = new TableCopy(connections, summary).run(request);

@@ -2,13 +2,12 @@ package io.tributary.cli;
 
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
-import io.tributary.config.MigrationConfigLoader;
 import io.tributary.ledger.RunContext;
 import io.tributary.warehouse.LoadResult;
 import io.tributary.warehouse.PartitionLoad;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -35,14 +34,11 @@ final class LoadCommand implements Callable<Integer> {
     @ParentCommand
     TributaryCommand root;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The migration config (default: $TRIBUTARY_CONFIG).")
-    Path config;
+    @Mixin
+    SourceTableOptions subject;
 
-    @Option(names = "--source", required = true, paramLabel = "ID", description = "Source connection id the partition was staged from.")
-    String source;
-
-    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE", description = "The source table.")
-    String table;
+    @Mixin
+    PartitionOptions partition;
 
     @Option(names = "--target-table", paramLabel = "SCHEMA.TABLE",
             description = "Warehouse table (default: targets.warehouse.tables[].target_table, else the table in"
@@ -53,18 +49,8 @@ final class LoadCommand implements Callable<Integer> {
             description = "The manifest `tributary stage` wrote (s3://bucket/prefix/manifest).")
     String manifest;
 
-    @Option(names = "--from", paramLabel = "TIMESTAMP", description = "Partition start, inclusive (as staged).")
-    String from;
-
-    @Option(names = "--to", paramLabel = "TIMESTAMP", description = "Partition end, exclusive (as staged).")
-    String to;
-
     @Option(names = "--full-reload", description = "Replace the whole table (the stage covered the whole table).")
     boolean fullReload;
-
-    @Option(names = "--partition-column", paramLabel = "COLUMN",
-            description = "The time column of --from/--to (default: targets.warehouse.tables[].partition_column).")
-    String partitionColumn;
 
     @Option(names = "--dialect", paramLabel = "redshift|postgres",
             description = "Warehouse dialect (default: targets.warehouse.dialect).")
@@ -81,17 +67,17 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() {
         WorkerContext context = root.context();
         return context.runJob("load", (summary, metrics) -> {
-            TableRef sourceTable = TableRef.parse(table, "--table");
+            TableRef sourceTable = subject.tableRef();
             TableRef explicitTarget = targetTable == null ? null : TableRef.parse(targetTable, "--target-table");
-            metrics.label("source", source);
+            metrics.label("source", subject.source);
             metrics.label("table", sourceTable.toString());
             MigrationConfig migration;
             try (var step = summary.begin("config")) {
-                migration = new MigrationConfigLoader().load(Options.configFile(config, context));
+                migration = subject.loadConfig(context);
             }
             PartitionLoad load = new PartitionLoad(context.connections("load"), context.env(), summary);
-            PartitionLoad.Request request = new PartitionLoad.Request(migration, source, sourceTable, explicitTarget,
-                    manifest, partitionColumn, from, to, fullReload, dialect,
+            PartitionLoad.Request request = new PartitionLoad.Request(migration, subject.source, sourceTable, explicitTarget,
+                    manifest, partition.partitionColumn, partition.from, partition.to, fullReload, dialect,
                     RunContext.fromEnvironment(context.env(), runId));
             if (dryRun) {
                 return load.dryRun(request);

@@ -2,13 +2,12 @@ package io.tributary.cli;
 
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
-import io.tributary.config.MigrationConfigLoader;
 import io.tributary.ledger.RunContext;
 import io.tributary.warehouse.PartitionStage;
 import io.tributary.warehouse.StageResult;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -37,25 +36,11 @@ final class StageCommand implements Callable<Integer> {
     @ParentCommand
     TributaryCommand root;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "The migration config (default: $TRIBUTARY_CONFIG).")
-    Path config;
+    @Mixin
+    SourceTableOptions subject;
 
-    @Option(names = "--source", required = true, paramLabel = "ID", description = "Source connection id (declared in sources).")
-    String source;
-
-    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE", description = "The source table (exact names).")
-    String table;
-
-    @Option(names = "--from", paramLabel = "TIMESTAMP",
-            description = "Partition start, inclusive (ISO-8601 with offset). With --to; without both: the whole table.")
-    String from;
-
-    @Option(names = "--to", paramLabel = "TIMESTAMP", description = "Partition end, exclusive (ISO-8601 with offset).")
-    String to;
-
-    @Option(names = "--partition-column", paramLabel = "COLUMN",
-            description = "The time column of --from/--to (default: targets.warehouse.tables[].partition_column).")
-    String partitionColumn;
+    @Mixin
+    PartitionOptions partition;
 
     @Option(names = "--prefix", paramLabel = "KEY",
             description = "Key prefix in the staging bucket (default: <staging_prefix>/<source>/<table>/<partition>).")
@@ -69,15 +54,16 @@ final class StageCommand implements Callable<Integer> {
     public Integer call() {
         WorkerContext context = root.context();
         return context.runJob("stage", (summary, metrics) -> {
-            TableRef sourceTable = TableRef.parse(table, "--table");
-            metrics.label("source", source);
+            TableRef sourceTable = subject.tableRef();
+            metrics.label("source", subject.source);
             metrics.label("table", sourceTable.toString());
             MigrationConfig migration;
             try (var step = summary.begin("config")) {
-                migration = new MigrationConfigLoader().load(Options.configFile(config, context));
+                migration = subject.loadConfig(context);
             }
             StageResult result = new PartitionStage(context.connections("stage"), context.env(), summary).run(
-                    new PartitionStage.Request(migration, source, sourceTable, prefix, partitionColumn, from, to,
+                    new PartitionStage.Request(migration, subject.source, sourceTable, prefix,
+                            partition.partitionColumn, partition.from, partition.to,
                             RunContext.fromEnvironment(context.env(), runId)));
             metrics.rows(result.rows());
             metrics.bytes(result.bytes());
