@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from conftest import REPO
 
@@ -34,6 +37,33 @@ def airflow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     })
     env.update(extra)
     return env
+
+
+@contextmanager
+def scratch_databases(admin_uri: str, *names: str, scheme: str | None = None) -> Iterator[list[str]]:
+    """Throwaway databases for one e2e test on the consolidated instance (role tributary has CREATEDB):
+    a leftover of a killed run is dropped first, all are dropped after; yields their URIs in order
+    (`scheme` e.g. postgresql+psycopg2 for Airflow's metadata). The drop reconnects, so a stack restart
+    in between (the archive -> restore test) does not matter."""
+    import psycopg2
+
+    def run(statements: list[str]) -> None:
+        admin = psycopg2.connect(admin_uri)
+        admin.autocommit = True
+        try:
+            with admin.cursor() as cur:
+                for sql in statements:
+                    cur.execute(sql)
+        finally:
+            admin.close()
+
+    drops = [f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names]
+    run(drops + [f'CREATE DATABASE "{n}"' for n in names])
+    base = urlsplit(admin_uri)
+    try:
+        yield [urlunsplit(base._replace(path="/" + n, scheme=scheme or base.scheme)) for n in names]
+    finally:
+        run(drops)
 
 
 def dags_test(dag_id: str, env: dict[str, str], tmp_path: Path, *args: str) -> tuple[int, str]:

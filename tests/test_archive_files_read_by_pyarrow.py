@@ -12,10 +12,11 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from airflow_run import scratch_databases
 from conftest import REPO, WORKER
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker]
@@ -56,21 +57,9 @@ def _boto(uri: str):
 
 @pytest.fixture
 def databases(consolidated_uri):
-    import psycopg2
-
-    admin = psycopg2.connect(consolidated_uri)
-    admin.autocommit = True
     names = [f"tributary_pyarrow_{uuid.uuid4().hex[:8]}_{r}" for r in ("src", "ctl")]
-    with admin.cursor() as cur:
-        for n in names:
-            cur.execute(f'CREATE DATABASE "{n}"')
-    try:
-        yield [urlunsplit(urlsplit(consolidated_uri)._replace(path="/" + n)) for n in names]
-    finally:
-        with admin.cursor() as cur:
-            for n in names:
-                cur.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
-        admin.close()
+    with scratch_databases(consolidated_uri, *names) as uris:
+        yield uris
 
 
 def test_pyarrow_reads_the_archive_with_the_source_values(tmp_path, databases, s3_uri):

@@ -12,12 +12,12 @@ import os
 import subprocess
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 
 import airflow_run
-from airflow_run import airflow_env
+from airflow_run import airflow_env, scratch_databases
 from conftest import REPO, STATE, WORKER
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]
@@ -25,24 +25,9 @@ pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]
 
 @pytest.fixture
 def databases(consolidated_uri):
-    import psycopg2
-
-    admin = psycopg2.connect(consolidated_uri)
-    admin.autocommit = True
     names = [f"tributary_e2e_arch_{uuid.uuid4().hex[:6]}_{r}" for r in ("src", "ctl", "restored")]
-    with admin.cursor() as cur:
-        for n in names:
-            cur.execute(f'CREATE DATABASE "{n}"')
-    try:
-        yield [urlunsplit(urlsplit(consolidated_uri)._replace(path="/" + n)) for n in names]
-    finally:
-        admin.close()
-        admin = psycopg2.connect(consolidated_uri)  # the stack restarted in between
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            for n in names:
-                cur.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
-        admin.close()
+    with scratch_databases(consolidated_uri, *names) as uris:  # its drop survives the stack restart
+        yield uris
 
 
 def _checksum(conn_id: str, uri: str, table: str) -> dict:

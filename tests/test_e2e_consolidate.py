@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 
 import airflow_run
-from airflow_run import airflow_env
+from airflow_run import airflow_env, scratch_databases
 from conftest import REPO, _unavailable
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]
@@ -25,23 +25,8 @@ def dags_test(env, tmp_path, *conf):
 @pytest.fixture
 def scratch_pair(consolidated_uri):
     """Source and target databases on the consolidated instance (the only one where we may CREATEDB)."""
-    import psycopg2
-
-    admin = psycopg2.connect(consolidated_uri)
-    admin.autocommit = True
-    names = [f"tributary_e2e_{os.getpid()}_{role}" for role in ("src", "dst")]
-    with admin.cursor() as cur:
-        for n in names:
-            cur.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
-            cur.execute(f'CREATE DATABASE "{n}"')
-    uris = [urlunsplit(urlsplit(consolidated_uri)._replace(path="/" + n)) for n in names]
-    try:
+    with scratch_databases(consolidated_uri, *(f"tributary_e2e_{os.getpid()}_{r}" for r in ("src", "dst"))) as uris:
         yield uris
-    finally:
-        with admin.cursor() as cur:
-            for n in names:
-                cur.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
-        admin.close()
 
 
 def test_consolidate_copies_verifies_and_gates_then_reruns_as_noop(tmp_path, scratch_pair):

@@ -5,11 +5,12 @@ which runs exist and what each one loads)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
-from airflow_run import AirflowServices, airflow_env
+from airflow_run import AirflowServices, airflow_env, scratch_databases
 
 pytestmark = [pytest.mark.e2e, pytest.mark.stack]
 
@@ -20,24 +21,9 @@ DAG_ID = "tributary_warehouse"
 def metadata_db(consolidated_uri):
     """Airflow's metadata in a scratch PostgreSQL database: scheduler, api-server and the CLI write
     concurrently, which SQLite answers with "database is locked"."""
-    import os
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg2
-
-    name = f"tributary_airflow_e2e_{os.getpid()}"
-    admin = psycopg2.connect(consolidated_uri)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    uri = urlunsplit(urlsplit(consolidated_uri)._replace(scheme="postgresql+psycopg2", path="/" + name))
-    try:
+    with scratch_databases(consolidated_uri, f"tributary_airflow_e2e_{os.getpid()}",
+                           scheme="postgresql+psycopg2") as (uri,):
         yield uri
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def _results(env) -> dict[str, dict]:
@@ -69,26 +55,8 @@ def test_backfill_creates_one_run_per_trading_day_with_its_partition(tmp_path, m
 @pytest.fixture
 def warehouse_pair(consolidated_uri):
     """A source and a warehouse stand-in database (on the consolidated instance, where we may CREATEDB)."""
-    import os
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg2
-
-    admin = psycopg2.connect(consolidated_uri)
-    admin.autocommit = True
-    names = [f"tributary_wh_e2e_{os.getpid()}_{role}" for role in ("src", "wh")]
-    with admin.cursor() as cur:
-        for n in names:
-            cur.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
-            cur.execute(f'CREATE DATABASE "{n}"')
-    uris = [urlunsplit(urlsplit(consolidated_uri)._replace(path="/" + n)) for n in names]
-    try:
+    with scratch_databases(consolidated_uri, *(f"tributary_wh_e2e_{os.getpid()}_{r}" for r in ("src", "wh"))) as uris:
         yield uris
-    finally:
-        with admin.cursor() as cur:
-            for n in names:
-                cur.execute(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)')
-        admin.close()
 
 
 def _partition_figures(uri: str, table: str, bounds: dict[str, tuple[str, str]]) -> dict[str, tuple[int, str]]:
