@@ -15,7 +15,7 @@ JAVA_SOURCES := $(shell find java-workers/src -type f 2>/dev/null) java-workers/
 VENV_STAMP := $(STATE)/venv/.lock.sha256
 
 .PHONY: help bootstrap worker venv helm stack-up stack-down stack-status sources demo test test-java test-python \
-        bench airflow-ui clean
+        bench bench-publish airflow-ui clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s $$'\t'
@@ -62,6 +62,9 @@ test-python: venv worker helm sources
 
 bench: venv worker stack-up ## benchmark vs pgcopydb, pg_dump|psql, raw COPY (BENCH_ROWS=5000000 BENCH_REPEAT=3)
 	scripts/bench.sh
+
+bench-publish: venv ## write bench/results/latest.json's table into README.md's Benchmark section (after a `make bench`)
+	$(STATE)/venv/bin/python -m bench.report --publish >/dev/null && echo "README.md: Benchmark section rewritten from bench/results/latest.json"
 
 airflow-ui: venv worker stack-up ## Airflow UI on http://127.0.0.1:58080 (Ctrl-C to stop)
 	scripts/airflow_ui.sh

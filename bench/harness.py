@@ -29,6 +29,8 @@ COPIES = [
     ("pgcopydb", "pgcopydb clone (2 table jobs, 2 index jobs)", tools.pgcopydb_clone),
     ("tributary_copy", "tributary copy (data + PK)", tools.tributary_copy),
     ("tributary_copy_verified", "tributary copy + verification", tools.tributary_copy_verified),
+    ("tributary_copy_dag", "tributary schema pre-data + copy + post-data (as the consolidate DAG)",
+     tools.tributary_copy_dag),
 ]
 DIFFS = [
     ("tributary_diff", "tributary diff", tools.tributary_diff),
@@ -135,27 +137,8 @@ def main() -> int:
         # diff: the same two tables, identical, then with 10 planted differences.
         run_diffs(stack, source, worker, results, rows, repeat)
 
-        # stage: Parquet to S3 against COPY | zstd to a local file. Stage records its run in the
-        # control schema, which lives in the target database: give it one (set up untimed).
-        for n in range(repeat):
-            results.record("copy_zstd", "COPY TO STDOUT | zstd > file", "stage", rows,
-                           lambda: tools.copy_to_zstd(source=source, workdir=workdir))
-        if "stage" in worker.commands:
-            stack.fresh_target()
-            try:
-                for n in range(repeat):
-                    def attempt(first=(n == 0)):
-                        if first:
-                            worker.set_up_control_schema()  # untimed, as for the copies
-                        return tools.tributary_stage(source=source, worker=worker)
-                    # optional: a stage that fails is shown as FAILED but does not fail the copy benchmark
-                    results.record("tributary_stage", "tributary stage (Parquet → S3)", "stage", rows, attempt,
-                                   optional=True)
-            finally:
-                stack.drop_target()
-                tools.remove_staged_objects(Path(os.environ.get("TRIBUTARY_STATE", REPO / ".stack")))
-        else:
-            results.not_available("tributary_stage", "tributary stage (Parquet → S3)", "stage", "n/a (not built)")
+        # stage: Parquet to S3 against COPY | zstd to a local file, alternating like the copies.
+        run_stages(stack, source, worker, results, rows, repeat, workdir)
 
         # peak RSS of the worker at the smaller size (the BENCH_ROWS size comes from the copies above).
         measure_rss(stack, source, worker, results, rows, min(rss_rows, rows))
@@ -214,6 +197,33 @@ def run_diffs(stack, source, worker, results, rows, repeat):
     finally:
         stack.drop_target("bench_diff")
         stack.drop_target()
+
+
+def run_stages(stack, source, worker, results, rows, repeat, workdir):
+    zstd = ("copy_zstd", "COPY TO STDOUT | zstd > file", lambda: tools.copy_to_zstd(source=source, workdir=workdir))
+    if "stage" not in worker.commands:
+        results.not_available("tributary_stage", "tributary stage (Parquet → S3)", "stage", "n/a (not built)")
+        for n in range(repeat):
+            results.record(zstd[0], zstd[1], "stage", rows, zstd[2])
+        return
+
+    def stage():
+        run = tools.tributary_stage(source=source, worker=worker)
+        if run.rows != rows:
+            raise tools.ToolFailed(f"stage reported {run.rows} rows, expected {rows}")
+        return run
+
+    # Stage records its run in the control schema, which lives in the target database: give it one (untimed).
+    stack.fresh_target()
+    try:
+        worker.set_up_control_schema()
+        contenders = [zstd, ("tributary_stage", "tributary stage (Parquet → S3)", stage)]
+        for n in range(repeat):
+            for key, label, fn in rotated(contenders, n):
+                results.record(key, label, "stage", rows, fn)
+    finally:
+        stack.drop_target()
+        tools.remove_staged_objects(Path(os.environ.get("TRIBUTARY_STATE", REPO / ".stack")))
 
 
 def measure_rss(stack, source, worker, results, rows, small):

@@ -14,5 +14,6 @@ RUN useradd --system --uid 10001 tributary && mkdir -p /airflow/xcom && chown tr
 COPY --from=build /src/java-workers/target/tributary.jar /opt/tributary/tributary.jar
 USER tributary
 # Container-aware heap: the engine streams, so a modest heap is enough at any table size.
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+# C1 only + serial GC: a short-lived worker per task spends half the JVM CPU (see bin/tributary).
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 ENTRYPOINT ["java", "-jar", "/opt/tributary/tributary.jar"]

@@ -18,9 +18,9 @@ ROWS = 200_000
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker]
 
-COPY_ROWS = ["raw_copy", "pg_dump", "pgcopydb", "tributary_copy", "tributary_copy_verified"]
+COPY_ROWS = ["raw_copy", "pg_dump", "pgcopydb", "tributary_copy", "tributary_copy_verified", "tributary_copy_dag"]
 DIFF_ROWS = ["tributary_diff_identical", "reladiff_identical", "tributary_diff_diff10", "reladiff_diff10"]
-OPTIONAL_ROWS = {"tributary_stage": "n/a (not built)", "cdc_apply": "n/a (not built yet)"}
+STAGE_ROWS = ["copy_zstd", "tributary_stage"]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_every_copy_tool_ran_and_every_target_holds_every_row(bench_run):
         assert row["target_rows"] == [ROWS]
         assert row["ratio_pgcopydb"] is not None and row["ratio_raw"] is not None
     assert rows["pgcopydb"]["ratio_pgcopydb"] == 1.0
-    for key in ("tributary_copy", "tributary_copy_verified"):
+    for key in ("tributary_copy", "tributary_copy_verified", "tributary_copy_dag"):
         assert 0 < rows[key]["peak_rss_mb"] < 4096  # measured from the worker's own rusage
 
 
@@ -61,19 +61,27 @@ def test_both_diff_tools_find_exactly_the_planted_differences(bench_run):
     assert rows["tributary_diff_identical"]["ratio_reladiff"] is not None
 
 
-def test_stage_rss_and_cdc_rows_are_present_even_when_not_built(bench_run):
+def test_stage_and_its_zstd_baseline_ran_and_staged_every_row(bench_run):
     doc, table, _ = bench_run
     rows = {r["id"]: r for r in doc["rows"]}
-    assert rows["copy_zstd"]["status"] == "ok"
-    for key, not_built in OPTIONAL_ROWS.items():
-        assert rows[key]["status"] in ("ok", "n/a", "failed"), rows[key]
-        if rows[key]["status"] == "n/a":
-            assert rows[key]["note"] == not_built
-        if rows[key]["status"] == "failed":  # stage is optional: shown as FAILED, never silently dropped
-            assert rows[key]["optional"] and rows[key]["errors"]
-            assert f"| {rows[key]['label']} | FAILED: " in table
-    if rows["tributary_stage"]["status"] == "ok":
-        assert rows["tributary_stage"]["ratio_zstd"] is not None
+    for key in STAGE_ROWS:
+        row = rows[key]
+        assert row["status"] == "ok", row
+        assert len(row["runs"]) == 1 and row["median_seconds"] > 0 and row["rows_per_s"] > 0
+        assert f"| {row['label']} | " in table
+    (staged,) = rows["tributary_stage"]["details"]
+    assert staged["rows"] == ROWS and rows["tributary_stage"]["target_rows"] == [ROWS]
+    assert staged["files"] >= 1 and staged["bytes"] > 0 and staged["manifest"].startswith("s3://tributary-bench/")
+    assert rows["tributary_stage"]["ratio_zstd"] is not None
+    assert 0 < rows["tributary_stage"]["peak_rss_mb"] < 4096
+    (compressed,) = rows["copy_zstd"]["details"]
+    assert compressed["bytes"] > 0
+
+
+def test_rss_and_cdc_rows_are_present(bench_run):
+    doc, _, _ = bench_run
+    rows = {r["id"]: r for r in doc["rows"]}
+    assert rows["cdc_apply"]["status"] == "n/a" and rows["cdc_apply"]["note"] == "n/a (not built yet)"
     assert rows["rss_small"]["status"] == "ok" and rows["rss_small"]["rows"] == 100_000
     assert set(doc["peak_rss_mb_by_rows"]) == {"100000", str(ROWS)}
 

@@ -27,8 +27,12 @@ final class CopyStream {
     private CopyStream() {
     }
 
+    /**
+     * {@code binary}: the COPY is in binary format, whose trailer arrives as one more message after the last
+     * row (the header rides with the first row), so rows = messages - 1.
+     */
     static Streamed pump(Connection source, String sourceId, String copyOutSql,
-            Connection target, String targetId, String copyInSql, CopyProgress progress) {
+            Connection target, String targetId, String copyInSql, CopyProgress progress, boolean binary) {
         CopyOut out;
         try {
             out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(copyOutSql);
@@ -45,7 +49,7 @@ final class CopyStream {
         PGCopyOutputStream sink = new PGCopyOutputStream(in, WRITE_BUFFER);
         long bytes = 0;
         long messages = 0;
-        // COPY TO sends one CopyData message per row.
+        // COPY TO sends one CopyData message per row (binary: plus the trailer).
         try {
             byte[] data;
             while (true) {
@@ -71,8 +75,12 @@ final class CopyStream {
             }
             try {
                 long landed = sink.endCopy();
-                if (landed != messages) {
-                    LOG.warning("the target reports " + landed + " rows landed, the source sent " + messages);
+                long sent = binary ? Math.max(0, messages - 1) : messages;
+                if (binary && messages > 0) {
+                    progress.discard(1, 0); // the trailer message is no row
+                }
+                if (landed != sent) {
+                    LOG.warning("the target reports " + landed + " rows landed, the source sent " + sent);
                 }
                 return new Streamed(landed, bytes);
             } catch (SQLException e) {

@@ -156,6 +156,8 @@ public final class TableCopy {
         private final long startedNanos = System.nanoTime();
         private final OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
         private String snapshotId;
+        /** The source's row count taken for a new chunk plan (in the snapshot), else -1. */
+        private long plannedTableRows = -1;
 
         Attempt(CopyRequest request, Plan plan, Connection source, Connection target, Connection ledger) {
             this.request = request;
@@ -382,11 +384,15 @@ public final class TableCopy {
 
             List<Chunk> planned = chunkPlan(shape, selection, tableId);
             long expectedRows;
-            try (RunSummary.Step step = summary.begin("source rows")) {
-                expectedRows = countRows(selection);
-                step.rows(expectedRows);
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.source());
+            if (plannedTableRows >= 0 && selection.predicate() == null) {
+                expectedRows = plannedTableRows; // the plan just counted the same rows in the same snapshot
+            } else {
+                try (RunSummary.Step step = summary.begin("source rows")) {
+                    expectedRows = countRows(selection);
+                    step.rows(expectedRows);
+                } catch (SQLException e) {
+                    throw DatabaseFault.classify(e, plan.source());
+                }
             }
 
             boolean binary = outputShape.binaryCopySafe();
@@ -482,6 +488,7 @@ public final class TableCopy {
             ChunkPlanner.ChunkPlan chunkPlan;
             try (RunSummary.Step step = summary.begin("chunk plan")) {
                 long tableRows = countRows(RowSelection.of(shape, null));
+                plannedTableRows = tableRows;
                 chunkPlan = ChunkPlanner.plan(source, shape, tableRows, request.chunking().chunkRows(),
                         request.chunking().keyColumn());
                 step.rows(tableRows);
@@ -594,6 +601,12 @@ public final class TableCopy {
             private final RowSelection landed;
             private final boolean binary;
             private final CopyProgress progress;
+            /** Runs this worker's source checksums while its own thread runs the target's. */
+            private final ExecutorService sourceChecksums = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "source-checksum");
+                t.setDaemon(true);
+                return t;
+            });
 
             ChunkWorker(RowSelection selection, RowSelection landed, boolean binary, CopyProgress progress) {
                 this.selection = selection;
@@ -626,6 +639,7 @@ public final class TableCopy {
                 } catch (SQLException e) {
                     throw DatabaseFault.classify(e, plan.target());
                 } finally {
+                    sourceChecksums.shutdownNow();
                     ConnectionFactory.closeQuietly(src);
                     ConnectionFactory.closeQuietly(dst);
                     ConnectionFactory.closeQuietly(book);
@@ -647,22 +661,35 @@ public final class TableCopy {
                         src, plan.source(), "COPY (" + part.selectSql() + ") TO STDOUT" + options,
                         dst, plan.target(),
                         "COPY " + plan.targetTable().quoted() + " (" + landed.columnList() + ") FROM STDIN" + options,
-                        progress);
+                        progress, binary);
+                // The two databases checksum the chunk at the same time: the source in the snapshot (on this
+                // worker's helper thread, which alone uses src meanwhile), the target what this transaction wrote.
+                Future<Checksum> sourceFuture = sourceChecksums.submit(() -> new TableChecksum(part).compute(src));
                 Checksum targetChecksum;
                 try {
                     // Exactly the rows this transaction wrote, whatever else the table holds.
                     targetChecksum = new TableChecksum(landed.withPredicate(
                             "\"xmin\" = pg_catalog.pg_current_xact_id()::xid")).compute(dst);
                 } catch (SQLException e) {
+                    awaitQuietly(sourceFuture); // src must be idle before the worker touches it again
                     rollbackQuietly(dst);
                     throw DatabaseFault.classify(e, plan.target());
                 }
                 Checksum sourceChecksum;
                 try {
-                    sourceChecksum = new TableChecksum(part).compute(src);
-                } catch (SQLException e) {
+                    sourceChecksum = sourceFuture.get();
+                } catch (ExecutionException e) {
                     rollbackQuietly(dst);
-                    throw DatabaseFault.classify(e, plan.source());
+                    Throwable cause = e.getCause();
+                    if (cause instanceof SQLException sql) {
+                        throw DatabaseFault.classify(sql, plan.source());
+                    }
+                    throw cause instanceof RuntimeException re ? re : JobFailure.failed(cause.toString(), cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    awaitQuietly(sourceFuture);
+                    rollbackQuietly(dst);
+                    throw JobFailure.failed("interrupted", e);
                 }
                 if (!targetChecksum.equals(sourceChecksum) || streamed.rows() != sourceChecksum.rows()) {
                     rollbackQuietly(dst);
@@ -787,6 +814,17 @@ public final class TableCopy {
     private static void execute(Connection connection, String sql) throws SQLException {
         try (Statement st = connection.createStatement()) {
             st.execute(sql);
+        }
+    }
+
+    /** Waits for a checksum still running on a connection about to be rolled back or closed. */
+    private static void awaitQuietly(Future<?> future) {
+        try {
+            future.get();
+        } catch (ExecutionException | RuntimeException e) {
+            LOG.log(Level.FINE, "the concurrent checksum failed too", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -227,14 +227,26 @@ public final class TargetTable {
      * Adds the primary key after the data: a unique index builds in one sort instead of per-row inserts,
      * then ADD CONSTRAINT ... USING INDEX makes it the key without a second scan.
      */
+    /** maintenance_work_mem for the primary key's build: 5 M bigint keys sort in memory. */
+    static final long INDEX_BUILD_MEMORY_BYTES = 256L * 1024 * 1024;
+
     static String addPrimaryKey(Connection target, TableRef targetTable, List<String> keyColumns) throws SQLException {
         String name = freeRelationName(target, targetTable.schema(), truncate(targetTable.name(), 58) + "_pkey");
         StringJoiner cols = new StringJoiner(", ");
         keyColumns.forEach(c -> cols.add(Identifiers.quote(c)));
         try (Statement st = target.createStatement()) {
-            st.execute("CREATE UNIQUE INDEX " + Identifiers.quote(name) + " ON " + targetTable.quoted() + " (" + cols + ")");
-            st.execute("ALTER TABLE " + targetTable.quoted() + " ADD CONSTRAINT " + Identifiers.quote(name)
-                    + " PRIMARY KEY USING INDEX " + Identifiers.quote(name));
+            // The index build sorts every key: give it room to sort in memory (never less than the server's own).
+            st.execute("SELECT pg_catalog.set_config('maintenance_work_mem', (GREATEST(pg_catalog.pg_size_bytes("
+                    + "pg_catalog.current_setting('maintenance_work_mem')), " + INDEX_BUILD_MEMORY_BYTES
+                    + ") / 1024)::text || 'kB', false)");
+            try {
+                st.execute("CREATE UNIQUE INDEX " + Identifiers.quote(name) + " ON " + targetTable.quoted() + " (" + cols
+                        + ")");
+                st.execute("ALTER TABLE " + targetTable.quoted() + " ADD CONSTRAINT " + Identifiers.quote(name)
+                        + " PRIMARY KEY USING INDEX " + Identifiers.quote(name));
+            } finally {
+                st.execute("RESET maintenance_work_mem");
+            }
         }
         return name;
     }
