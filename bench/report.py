@@ -105,7 +105,7 @@ def markdown(doc: dict) -> str:
                       " every number is slower and noisier than on an idle machine; compare ratios, not seconds."]
     lines += [
         "",
-        "| run | median s | rows/s | × pgcopydb | × raw limit | × reladiff | peak RSS MB | runs (s) |",
+        "| run | median s | rows/s | × pgcopydb | × raw limit | × reladiff (stage: × zstd) | peak RSS MB | runs (s) |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for e in doc["rows"]:
