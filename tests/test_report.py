@@ -162,12 +162,21 @@ def test_tables_from_outcomes_appear_without_a_plan(state):
 
 
 def test_warehouse_partitions_add_up_and_one_bad_partition_fails_the_table(state):
-    rows = [_outcome_row("src_eu", "market.ticks", 100, "a", "a", True),
-            _outcome_row("src_eu", "market.ticks", 50, "b", "c", False)]
-    (state / "reports" / "warehouse-outcome.json").write_text(
-        json.dumps({"dag_id": "tributary_warehouse", "run_id": "r", "all_verified": False, "tables": rows}))
-    ticks = next(t for t in _model(state)["tables"] if t["table"] == "market.ticks")
+    # as warehouse.write_result leaves them: one file per partition (one DAG run each)
+    partitions = state / "reports" / "warehouse"
+    partitions.mkdir()
+    for day, row, ok in (("2026-10-23", _outcome_row("src_eu", "market.ticks", 100, "a", "a", True), True),
+                         ("2026-10-26", _outcome_row("src_eu", "market.ticks", 50, "b", "c", False), False)):
+        (partitions / f"{day}.json").write_text(json.dumps(
+            {"dag_id": "tributary_warehouse", "run_id": f"scheduled__{day}", "partition": day,
+             "all_verified": ok, "tables": [{**row, "partition": day}]}))
+    model = _model(state)
+    ticks = next(t for t in model["tables"] if t["table"] == "market.ticks")
     assert ticks["rows"] == 150 and ticks["state"] == "mismatch" and ticks["source_checksum"] == "2 partitions"
+    phase = next(p for p in model["phases"] if p["phase"] == "warehouse")
+    assert phase["ran"] and phase["run_id"] == "scheduled__2026-10-26" and phase["all_verified"] is False
+    assert phase["extras"]["partitions"] == 2
+    assert (phase["tables"], phase["verified"], phase["bad"]) == (1, 0, 1)  # counted per table, not per partition
 
 
 # ------------------------------------------------------------------------------------------ safety

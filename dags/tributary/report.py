@@ -4,8 +4,8 @@
 ``<state>/reports/migration-report.html``:
 
 - the plan (``plan/plan.json``): tables, classes and reasons, destinations, sizes, conflicts;
-- phase outcomes (``reports/<phase>-outcome.json``, see ``outcome.write_report``): per table rows,
-  both checksums, verified;
+- phase outcomes (``reports/<phase>-outcome.json``, see ``outcome.write_report``; the warehouse writes one
+  file per partition, ``reports/warehouse/<partition>.json``): per table rows, both checksums, verified;
 - the control schema (``tributary.table_status``, ``archive_catalog``, ``audit_log``) when reachable:
   timings (duration, rows/s), bytes moved, ledger status, the archive catalog;
 - Great Expectations validation results (``gx/project/gx/uncommitted/validations``) and links into
@@ -80,6 +80,23 @@ def _control_settings(config_file: Path | None) -> tuple[str, str]:
     except Exception as exc:  # a config being edited must not break the report
         log.warning("report: could not read the control settings from %s: %s", config_file, exc)
     return conn_id, schema
+
+
+def _phase_outcome(reports: Path, phase: str, problems: list[str]) -> dict[str, Any] | None:
+    """One phase's outcome. The warehouse loads one partition per run and keeps one result file per
+    partition (``warehouse.write_result``): their rows are pooled, so a table's partitions add up."""
+    single = _read_json(reports / f"{phase}-outcome.json", problems)
+    partitions = sorted((reports / phase).glob("*.json")) if (reports / phase).is_dir() else []
+    if single is not None or not partitions:
+        return single
+    runs = [d for d in (_read_json(p, problems) for p in partitions) if isinstance(d, dict)]
+    if not runs:
+        return None
+    latest = max(runs, key=lambda d: str(d.get("run_id") or ""))
+    return {"dag_id": latest.get("dag_id"), "run_id": latest.get("run_id"),
+            "all_verified": all(d.get("all_verified") is True for d in runs),
+            "partitions": len(runs),
+            "tables": [r for d in runs for r in d.get("tables") or []]}
 
 
 @dataclass
@@ -304,7 +321,7 @@ def build_model(state: Path, control: ControlSchema, *, config_file: Path | None
     phases = []
     outcome_rows: dict[str, dict[tuple[str, str], list[dict[str, Any]]]] = {}
     for phase in PHASES:
-        data = _read_json(reports / f"{phase}-outcome.json", problems)
+        data = _phase_outcome(reports, phase, problems)
         if not isinstance(data, dict):
             phases.append({"phase": phase, "ran": False})
             continue
@@ -318,7 +335,8 @@ def build_model(state: Path, control: ControlSchema, *, config_file: Path | None
                 continue
             by_table.setdefault(_key(r.get("source", "?"), r.get("table", "?")), []).append(r)
         outcome_rows[phase] = by_table
-        states = [_outcome_state(r.get("verified")) for r in rows]
+        # per source table (a merged target counts under each source, partitions fold into their table)
+        states = [_merge_outcome_rows(v)["state"] for v in by_table.values()]
         extras = {k: v for k, v in data.items()
                   if k not in ("tables", "dag_id", "run_id", "all_verified") and not isinstance(v, (dict, list))}
         phases.append({
