@@ -70,7 +70,10 @@ def state(tmp_path) -> Path:
         _outcome_row("src_pagila", "public.film", 1000, "4300b1f691e4bded", "4300b1f691e4bded", True),
         _outcome_row("src_us", "public.users", 4000, "1111111111111111", "2222222222222222", False),
         _outcome_row("src_eu", "public.<script>alert(1)</script>", 10, "aa", "aa", True),
-    ]}
+    ], "merge": {"tables": [{"target_table": "public.users", "sources": ["src_eu", "src_us"], "key_column": "id",
+                             "offsets": {"src_eu": 0, "src_us": 100000}, "strategy": "last-write-wins",
+                             "duplicates": 333, "open": 2, "key_map_rows": 333}],
+                 "duplicates": 333, "open_conflicts": 2}}
     (st / "reports" / "consolidate-outcome.json").write_text(json.dumps(outcome))
     return st
 
@@ -177,6 +180,16 @@ def test_warehouse_partitions_add_up_and_one_bad_partition_fails_the_table(state
     assert phase["ran"] and phase["run_id"] == "scheduled__2026-10-26" and phase["all_verified"] is False
     assert phase["extras"]["partitions"] == 2
     assert (phase["tables"], phase["verified"], phase["bad"]) == (1, 0, 1)  # counted per table, not per partition
+
+
+def test_what_resolve_did_is_on_the_page(state):
+    merge = _model(state)["merge"]
+    assert merge["duplicates"] == 333 and merge["open"] == 2
+    assert merge["tables"][0]["offsets"] == "src_eu +0, src_us +100000"
+    html = report.build(state, NO_DB).read_text()
+    section = html[html.index('id="conflicts"'):html.index('id="archive"')]
+    assert "tributary resolve" in section and "last-write-wins" in section and "333" in section
+    assert "src_us +100000" in section
 
 
 # ------------------------------------------------------------------------------------------ safety

@@ -319,12 +319,15 @@ def build_model(state: Path, control: ControlSchema, *, config_file: Path | None
         plan = None
 
     phases = []
+    merge_decisions: dict[str, Any] | None = None  # what `tributary resolve` did (consolidate outcome)
     outcome_rows: dict[str, dict[tuple[str, str], list[dict[str, Any]]]] = {}
     for phase in PHASES:
         data = _phase_outcome(reports, phase, problems)
         if not isinstance(data, dict):
             phases.append({"phase": phase, "ran": False})
             continue
+        if phase == "consolidate" and isinstance(data.get("merge"), dict):
+            merge_decisions = data["merge"]
         rows = [r for r in data.get("tables") or [] if isinstance(r, dict)]
         by_table: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in rows:
@@ -491,6 +494,7 @@ def build_model(state: Path, control: ControlSchema, *, config_file: Path | None
         "bytes_planned": bytes_by_dest_planned,
         "bytes_moved": bytes_by_dest_moved,
         "conflicts": conflicts,
+        "merge": _merge_view(merge_decisions),
         "archive_outcome": archive_outcome,
         "archive_catalog": _catalog_view(control.archive_catalog),
         "gx": gx,
@@ -515,6 +519,26 @@ def _gx_index(state: Path, reports: Path) -> str | None:
 def _short_json(value: Any, limit: int = 160) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _merge_view(merge: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Per merged target table: key offsets, strategy, duplicates settled, key_map rows, rows still open."""
+    if not merge:
+        return None
+    rows = []
+    for t in merge.get("tables") or []:
+        if not isinstance(t, dict):
+            continue
+        offsets = t.get("offsets") or {}
+        rows.append({
+            "target_table": t.get("target_table"), "sources": t.get("sources") or list(offsets),
+            "key": t.get("key_column"),
+            "offsets": ", ".join(f"{src} +{off}" for src, off in offsets.items()),
+            "strategy": t.get("strategy"), "duplicates": t.get("duplicates", 0),
+            "key_map_rows": t.get("key_map_rows", 0), "open": t.get("open", 0),
+        })
+    return {"tables": rows, "duplicates": merge.get("duplicates", sum(r["duplicates"] for r in rows)),
+            "open": merge.get("open_conflicts", sum(r["open"] for r in rows))}
 
 
 def _conflict_view(c: dict[str, Any]) -> dict[str, Any]:
