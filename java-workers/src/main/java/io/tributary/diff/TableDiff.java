@@ -148,6 +148,9 @@ public final class TableDiff {
         private long missing;
         private long extra;
         private long different;
+        /** The segment sums of the latest pass, and its differing segments per range (pass 1 reads them). */
+        private Both<Map<Integer, Checksum>> lastSums;
+        private Map<Range, List<Range>> lastChildren;
 
         Attempt(DiffRequest request, Connection sourceConnection, Connection targetConnection, ExecutorService pool) {
             this.request = request;
@@ -158,13 +161,61 @@ public final class TableDiff {
 
         Outcome run() {
             readCatalogs();
-            Both<Checksum> whole = firstPass();
-            boolean identical = whole.source().equals(whole.target());
-            if (!identical) {
-                bisect(new Range(null, null, whole.source(), whole.target()));
+            Both<Checksum> whole;
+            boolean identical;
+            Range all = new Range(null, null, Checksum.EMPTY, Checksum.EMPTY);
+            if (segmentedFirstPass(all)) {
+                // Pass 1 already compared the first segments: their sums are the table checksums, and a table
+                // that differs goes straight on with its differing segments (one full read per side saved).
+                whole = new Both<>(sum(lastSums.source()), sum(lastSums.target()));
+                identical = whole.source().equals(whole.target());
+                LOG.info(String.format(Locale.ROOT, "pass 1: table checksums (sums of its segments) %s %s rows %s,"
+                        + " %s %s rows %s: %s", source.conn, RunSummary.count(whole.source().rows()),
+                        whole.source().hex(), target.conn, RunSummary.count(whole.target().rows()),
+                        whole.target().hex(), identical ? "identical" : "they differ"));
+                if (!identical) {
+                    bisect(lastChildren.getOrDefault(all, List.of()));
+                }
+            } else {
+                whole = firstPass();
+                identical = whole.source().equals(whole.target());
+                if (!identical) {
+                    bisect(List.of(new Range(null, null, whole.source(), whole.target())));
+                }
             }
             endSnapshots();
             return new Outcome(result(whole, identical), differences, identical);
+        }
+
+        /**
+         * Pass 1 as a segment pass over the whole table, when every row belongs to a segment: a single NOT NULL
+         * integer key on both sides (a NULL key would fall in no segment and escape the sum). False (nothing
+         * run) otherwise, or for an empty table, and pass 1 is the plain table checksums.
+         */
+        private boolean segmentedFirstPass(Range all) {
+            boolean notNullKeys = source.keys.size() == 1 && source.keys.get(0).notNull()
+                    && target.keys.get(0).notNull();
+            if (!source.integerKey || !notNullKeys) {
+                return false;
+            }
+            try {
+                if (splitPoints(all).isEmpty()) {
+                    return false;
+                }
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, request.source());
+            }
+            lastSums = null;
+            lastChildren = segmentPass(List.of(all));
+            return lastSums != null;
+        }
+
+        private static Checksum sum(Map<Integer, Checksum> segments) {
+            Checksum total = Checksum.EMPTY;
+            for (Checksum c : segments.values()) {
+                total = total.plus(c);
+            }
+            return total;
         }
 
         private void readCatalogs() {
@@ -268,8 +319,8 @@ public final class TableDiff {
          * order. Every differing range holds at least one difference, so no more ranges are kept than
          * differences may still be reported.
          */
-        private void bisect(Range whole) {
-            List<Range> pending = List.of(whole);
+        private void bisect(List<Range> differing) {
+            List<Range> pending = differing;
             while (true) {
                 if (pending.size() > request.maxDifferences()) {
                     pending = new ArrayList<>(pending.subList(0, request.maxDifferences()));
@@ -349,6 +400,7 @@ public final class TableDiff {
                             buckets)));
                     step.rows(total(sums.source()) + total(sums.target()));
                 }
+                lastSums = sums;
                 int differ = 0;
                 for (Segment s : segments) {
                     Checksum cs = sums.source().getOrDefault(s.bucket(), Checksum.EMPTY);
