@@ -105,6 +105,25 @@ def test_kms_without_key_id_is_rejected_at_the_archive():
     assert where == "$.targets.archive" and "kms_key_id" in what
 
 
+@pytest.mark.parametrize("cse, ok", [
+    ({"keyring": "raw-aes", "key_env": "TRIBUTARY_ARCHIVE_KEY"}, True),
+    ({"keyring": "kms", "kms_key_id": "arn:aws:kms:eu-west-1:111122223333:key/k"}, True),
+    ({"keyring": "raw-aes"}, False),                                     # where would the key come from?
+    ({"keyring": "raw-aes", "key_env": "archive key"}, False),           # not an environment variable name
+    ({"keyring": "raw-aes", "key_env": "K", "key": "c2VjcmV0"}, False),  # key material never in the file
+    ({"keyring": "kms"}, False),
+    ({"keyring": "kms", "kms_key_id": "k", "key_env": "K"}, False),
+    (True, False),                                                       # the old reserved boolean
+])
+def test_client_side_encryption_names_a_keyring_never_a_key(cse, ok):
+    data = copy.deepcopy(GOOD)
+    data["targets"]["archive"]["client_side_encryption"] = cse
+    if ok:
+        config.validate(data)
+    else:
+        assert any(where.startswith("$.targets.archive") for where, _ in problems_of(data))
+
+
 def test_many_to_one_is_allowed_but_one_source_table_listed_twice_is_not(tmp_path):
     ok = copy.deepcopy(GOOD)
     ok["consolidate"]["tables"].append({"source": "src_pagila", "table": "public.actor", "target_table": "public.film"})

@@ -8,6 +8,7 @@ import io.tributary.catalog.TableShape;
 import io.tributary.parquet.ParquetCopyIn;
 import io.tributary.result.JobFailure;
 import io.tributary.s3.ObjectStore;
+import io.tributary.s3.S3Fault;
 import io.tributary.s3.S3Location;
 import io.tributary.verify.Checksum;
 import io.tributary.verify.TableChecksum;
@@ -25,6 +26,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.StringJoiner;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /**
  * Verification of an archive by reading it back: every object is downloaded and decoded, its rows are loaded
@@ -76,11 +78,17 @@ public final class ArchiveReadBack {
         }
     }
 
-    /** Downloads one object to a file (Parquet readers need random access to the footer). */
+    /**
+     * Downloads one object to a file (Parquet readers need random access to the footer), decrypting it when the
+     * archive is client-side encrypted: a bad GCM tag fails here, before the file is read.
+     */
     Path download(S3Location location, Path dir) throws IOException {
         Path local = Files.createTempFile(dir, "part-", ".parquet");
         try (InputStream in = store.get(location)) {
             Files.copy(in, local, StandardCopyOption.REPLACE_EXISTING);
+        } catch (SdkException e) {
+            Files.deleteIfExists(local);
+            throw S3Fault.classify(e, store.connectionId(), "read " + location);
         }
         return local;
     }

@@ -3,6 +3,7 @@ package io.tributary.archive;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tributary.config.MigrationConfig;
 import io.tributary.result.JobFailure;
+import io.tributary.s3.ClientSideEncryption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import java.util.List;
  * {@code targets.archive} of migration.yaml: where archives go and how they are stored. Encryption defaults
  * to {@code aws:kms} (the production default; the schema then requires {@code kms_key_id}); {@code none}
  * sends no SSE header, for S3 servers that refuse it (the local S3Proxy), and the catalog says so.
+ * {@code client_side_encryption} (optional) envelope-encrypts the Parquet objects before they leave the worker.
  */
 public record ArchiveSettings(
         String connection,
@@ -26,7 +28,8 @@ public record ArchiveSettings(
         boolean lifecycle,
         long rowsPerFile,
         List<String> extraTables,
-        List<String> excludedTables) {
+        List<String> excludedTables,
+        ClientSideEncryption clientSideEncryption) {
 
     public static final int DEFAULT_RETENTION_DAYS = 2555; // 7 years: the usual trading-records horizon
     public static final int DEFAULT_DROP_SOURCE_HOLD_DAYS = 30;
@@ -37,9 +40,15 @@ public record ArchiveSettings(
         if (a.isMissingNode()) {
             throw JobFailure.badInput(config.fileName() + ": $.targets.archive is missing (where should archives go?)");
         }
-        if (a.path("client_side_encryption").asBoolean(false)) {
-            throw JobFailure.badInput(config.fileName() + ": $.targets.archive.client_side_encryption: client-side"
-                    + " envelope encryption is not implemented; use server-side encryption (aws:kms)");
+        ClientSideEncryption cse = null;
+        JsonNode c = a.path("client_side_encryption");
+        if (!c.isMissingNode() && !c.isNull()) {
+            try {
+                cse = new ClientSideEncryption(text(c, "keyring"), text(c, "kms_key_id"), text(c, "key_env"));
+            } catch (JobFailure e) {
+                throw JobFailure.badInput(config.fileName() + ": $.targets.archive.client_side_encryption: "
+                        + e.getMessage());
+            }
         }
         String encryption = a.path("encryption").asText("aws:kms");
         String kmsKeyId = text(a, "kms_key_id");
@@ -64,7 +73,8 @@ public record ArchiveSettings(
                 a.path("lifecycle").asBoolean(true),
                 a.path("rows_per_file").asLong(DEFAULT_ROWS_PER_FILE),
                 strings(section.path("tables")),
-                strings(section.path("exclude")));
+                strings(section.path("exclude")),
+                cse);
     }
 
     /** The archive's storage class is one S3 must restore before a GET (FIELD-NOTES: GLACIER, DEEP_ARCHIVE). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.result.ResultWriter;
+import io.tributary.s3.ClientSideEncryption;
 import java.util.List;
 import java.util.Map;
 
@@ -74,8 +75,13 @@ public record CatalogEntry(
     public record Checksums(String algorithm, Figures source, Figures archive, Boolean verified) {
     }
 
+    /**
+     * {@code clientSideEncryption}: absent for plain objects; else which keyring decrypts the Parquet objects (the
+     * KMS key id, or the name of the environment variable that holds the raw AES master key), never key material.
+     */
     public record Storage(String bucket, String encryption, String kmsKeyId, String storageClass,
-            Map<String, String> tags, String lifecycleRuleId, String lifecycleRule) {
+            Map<String, String> tags, String lifecycleRuleId, String lifecycleRule,
+            ClientSideEncryption clientSideEncryption) {
     }
 
     public record Retention(int days, String retainUntil, int dropSourceHoldDays, String sourceDroppableAfter,

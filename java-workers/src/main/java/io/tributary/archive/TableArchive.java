@@ -15,6 +15,7 @@ import io.tributary.result.ResultWriter;
 import io.tributary.result.RunSummary;
 import io.tributary.s3.LifecycleRule;
 import io.tributary.s3.ObjectOptions;
+import io.tributary.s3.ClientSideEncryption;
 import io.tributary.s3.ObjectStore;
 import io.tributary.s3.S3IOException;
 import io.tributary.s3.S3Location;
@@ -78,7 +79,7 @@ public final class TableArchive {
         ArchiveCatalog catalog = new ArchiveCatalog(control);
         ArchiveLayout layout = ArchiveLayout.of(settings, source, request.table(), request.run().runId());
 
-        try (ObjectStore store = ObjectStore.open(env, settings.connection());
+        try (ObjectStore store = ObjectStore.open(env, settings.connection(), settings.clientSideEncryption());
                 Connection ctl = connections.open(controlId)) {
             control.ensure(ctl);
             if (store.isS3Compatible()) {
@@ -117,7 +118,9 @@ public final class TableArchive {
                     archived == null ? null : archived.rows(), archived == null ? null : archived.checksum(),
                     entry.verified(), entry.data().bytes(), entry.data().files().size(),
                     entry.storage().storageClass(), entry.storage().encryption() == null ? "none"
-                            : entry.storage().encryption(), entry.storage().lifecycleRule(),
+                            : entry.storage().encryption(),
+                    entry.storage().clientSideEncryption() == null ? null
+                            : entry.storage().clientSideEncryption().describe(), entry.storage().lifecycleRule(),
                     entry.retention().retainUntil(), dropped, dropRefused,
                     Math.round((System.nanoTime() - started) / 1e6) / 1e3);
         } catch (SQLException e) {
@@ -280,12 +283,12 @@ public final class TableArchive {
                 new CatalogEntry.Checksums(CHECKSUM_ALGORITHM, new CatalogEntry.Figures(sourceFigures.rows(),
                         sourceFigures.hex(), at), null, null),
                 new CatalogEntry.Storage(settings.bucket(), settings.encryption(), settings.kmsKeyId(),
-                        settings.storageClass(), tags, lifecycleId, lifecycleRule),
+                        settings.storageClass(), tags, lifecycleId, lifecycleRule, settings.clientSideEncryption()),
                 new CatalogEntry.Retention(settings.retentionDays(), retainUntil.toString(), settings.dropSourceHoldDays(),
                         now.plus(settings.dropSourceHoldDays(), ChronoUnit.DAYS).toString(), null, null),
                 new CatalogEntry.Restore("tributary restore --entry " + layout.archiveId()
                         + " --target <connection id> [--target-table <schema.table>]", "tributary_restore", thaw,
-                        restoreSteps(thaw)));
+                        restoreSteps(thaw, settings.clientSideEncryption())));
         saveEverywhere(entry, store, catalogOptions, ctl, catalog);
 
         CatalogEntry.Figures readBack;
@@ -352,11 +355,17 @@ public final class TableArchive {
         return primitive.getPrimitiveTypeName() + (logical == null ? "" : " (" + logical + ")");
     }
 
-    static List<String> restoreSteps(boolean thaw) {
+    static List<String> restoreSteps(boolean thaw, ClientSideEncryption cse) {
         List<String> steps = new ArrayList<>();
         if (thaw) {
             steps.add("The Parquet objects are in an archive storage class: S3 must restore them first"
                     + " (tributary restore --thaw-only asks for it and reports progress; hours for GLACIER).");
+        }
+        if (cse != null) {
+            steps.add("The Parquet objects are client-side encrypted (storage.client_side_encryption): read them"
+                    + " through the Amazon S3 Encryption Client (v3) with the " + cse.describe() + " keyring;"
+                    + (ClientSideEncryption.KMS.equals(cse.keyring()) ? " the reader needs kms:Decrypt on that key."
+                    : " tributary restore reads the master key from that variable only."));
         }
         steps.add("Create the enums/domains (ddl.types) and the table (ddl.create_table) under the chosen name.");
         steps.add("Load every data.files object (Parquet; each column's PostgreSQL type is in columns[].type).");

@@ -61,7 +61,7 @@ public final class TableRestore {
         }
         ControlSchema control = new ControlSchema(r.config().control().schema());
         ArchiveCatalog catalog = new ArchiveCatalog(control);
-        try (Connection ctl = connections.open(controlId); ObjectStore store = ObjectStore.open(env, settings.connection())) {
+        try (Connection ctl = connections.open(controlId)) {
             if (!control.exists(ctl)) {
                 throw JobFailure.badInput("no archive catalog in " + controlId + " (schema " + control.name()
                         + " does not exist): nothing has been archived there");
@@ -71,86 +71,95 @@ public final class TableRestore {
                 throw JobFailure.badInput("archive " + entry.archiveId() + " is " + entry.status()
                         + ", not verified: refusing to restore from it");
             }
-            List<S3Location> objects = entry.data().files().stream()
-                    .map(f -> new S3Location(entry.storage().bucket(), f.key())).toList();
-            Thaw thaw;
-            try (RunSummary.Step step = summary.begin("thaw check")) {
-                thaw = thaw(store, objects, r);
-                step.rows(thaw.readable());
+            // The entry, not today's config, says how its objects were encrypted: its keyring decrypts them.
+            try (ObjectStore store = ObjectStore.open(env, settings.connection(),
+                    entry.storage().clientSideEncryption())) {
+                return restore(r, entry, store, ctl, control, started);
             }
-            if (thaw.readable() < objects.size()) {
-                throw JobFailure.retryable("S3 is restoring " + entry.archiveId() + " from "
-                        + entry.storage().storageClass() + ": " + thaw.readable() + " of " + objects.size()
-                        + " objects readable" + (thaw.requested() ? " (restore requested now, tier " + r.thawTier()
-                        + ")" : " (restore in progress)") + "; try again later", null);
-            }
-            TableRef archivedAs = new TableRef(entry.source().schema(), entry.source().table());
-            TableRef target = r.targetTable() == null ? archivedAs : r.targetTable();
-            CatalogEntry.Figures expected = entry.checksum().source();
-            if (r.thawOnly()) {
-                LOG.info(entry.archiveId() + ": all " + objects.size() + " objects readable");
-                return new RestoreResult(entry.archiveId(), "readable", null, target.toString(), expected.rows(), null,
-                        expected.rows(), expected.checksum(), false, objects.size(), thaw.readable(), thaw.requested(),
-                        List.of(), seconds(started));
-            }
-            Checksum landed;
-            String status;
-            Connection tc = connections.open(r.target());
-            try {
-                tc.setAutoCommit(false);
-                Checksum existing = existing(tc, target);
-                if (existing != null) {
-                    tc.rollback();
-                    if (existing.rows() != expected.rows() || !existing.hex().equals(expected.checksum())) {
-                        throw JobFailure.badInput("table " + target + " already exists in " + r.target() + " and does"
-                                + " not hold the archived rows (" + existing.rows() + " rows, " + existing.hex()
-                                + "): choose another --target-table or drop it");
-                    }
-                    LOG.info(target + " in " + r.target() + " already holds exactly the archived rows: nothing to do");
-                    landed = existing;
-                    status = "skipped";
-                } else {
-                    landed = load(tc, entry, store, archivedAs, target, objects);
-                    if (landed.rows() != expected.rows() || !landed.hex().equals(expected.checksum())) {
-                        tc.rollback();
-                        Map<String, Object> details = new LinkedHashMap<>();
-                        details.put("archive_id", entry.archiveId());
-                        details.put("rows", landed.rows());
-                        details.put("checksum", landed.hex());
-                        details.put("catalog_rows", expected.rows());
-                        details.put("catalog_checksum", expected.checksum());
-                        throw JobFailure.verificationFailed("restored " + target + " (" + landed.rows() + " rows, "
-                                + landed.hex() + ") differs from the catalog (" + expected.rows() + " rows, "
-                                + expected.checksum() + "); nothing was kept", details);
-                    }
-                    tc.commit();
-                    status = "restored";
-                }
-            } catch (SQLException e) {
-                try {
-                    tc.rollback();
-                } catch (SQLException ignored) {
-                    // report the first error
-                }
-                throw DatabaseFault.classify(e, r.target());
-            } finally {
-                ConnectionFactory.closeQuietly(tc);
-            }
-            if ("restored".equals(status)) {
-                Map<String, Object> detail = new LinkedHashMap<>();
-                detail.put("archive_id", entry.archiveId());
-                detail.put("target", r.target());
-                detail.put("target_table", target.toString());
-                detail.put("rows", landed.rows());
-                detail.put("checksum", landed.hex());
-                new AuditLog(control).append(ctl, r.run(), "restore", detail);
-            }
-            return new RestoreResult(entry.archiveId(), status, r.target(), target.toString(), landed.rows(),
-                    landed.hex(), expected.rows(), expected.checksum(), true, objects.size(), thaw.readable(),
-                    thaw.requested(), entry.ddl().skippedOnRestore(), seconds(started));
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, controlId);
         }
+    }
+
+    private RestoreResult restore(RestoreRequest r, CatalogEntry entry, ObjectStore store, Connection ctl,
+            ControlSchema control, long started) throws SQLException, IOException {
+        List<S3Location> objects = entry.data().files().stream()
+                .map(f -> new S3Location(entry.storage().bucket(), f.key())).toList();
+        Thaw thaw;
+        try (RunSummary.Step step = summary.begin("thaw check")) {
+            thaw = thaw(store, objects, r);
+            step.rows(thaw.readable());
+        }
+        if (thaw.readable() < objects.size()) {
+            throw JobFailure.retryable("S3 is restoring " + entry.archiveId() + " from "
+                    + entry.storage().storageClass() + ": " + thaw.readable() + " of " + objects.size()
+                    + " objects readable" + (thaw.requested() ? " (restore requested now, tier " + r.thawTier()
+                    + ")" : " (restore in progress)") + "; try again later", null);
+        }
+        TableRef archivedAs = new TableRef(entry.source().schema(), entry.source().table());
+        TableRef target = r.targetTable() == null ? archivedAs : r.targetTable();
+        CatalogEntry.Figures expected = entry.checksum().source();
+        if (r.thawOnly()) {
+            LOG.info(entry.archiveId() + ": all " + objects.size() + " objects readable");
+            return new RestoreResult(entry.archiveId(), "readable", null, target.toString(), expected.rows(), null,
+                    expected.rows(), expected.checksum(), false, objects.size(), thaw.readable(), thaw.requested(),
+                    List.of(), seconds(started));
+        }
+        Checksum landed;
+        String status;
+        Connection tc = connections.open(r.target());
+        try {
+            tc.setAutoCommit(false);
+            Checksum existing = existing(tc, target);
+            if (existing != null) {
+                tc.rollback();
+                if (existing.rows() != expected.rows() || !existing.hex().equals(expected.checksum())) {
+                    throw JobFailure.badInput("table " + target + " already exists in " + r.target() + " and does"
+                            + " not hold the archived rows (" + existing.rows() + " rows, " + existing.hex()
+                            + "): choose another --target-table or drop it");
+                }
+                LOG.info(target + " in " + r.target() + " already holds exactly the archived rows: nothing to do");
+                landed = existing;
+                status = "skipped";
+            } else {
+                landed = load(tc, entry, store, archivedAs, target, objects);
+                if (landed.rows() != expected.rows() || !landed.hex().equals(expected.checksum())) {
+                    tc.rollback();
+                    Map<String, Object> details = new LinkedHashMap<>();
+                    details.put("archive_id", entry.archiveId());
+                    details.put("rows", landed.rows());
+                    details.put("checksum", landed.hex());
+                    details.put("catalog_rows", expected.rows());
+                    details.put("catalog_checksum", expected.checksum());
+                    throw JobFailure.verificationFailed("restored " + target + " (" + landed.rows() + " rows, "
+                            + landed.hex() + ") differs from the catalog (" + expected.rows() + " rows, "
+                            + expected.checksum() + "); nothing was kept", details);
+                }
+                tc.commit();
+                status = "restored";
+            }
+        } catch (SQLException e) {
+            try {
+                tc.rollback();
+            } catch (SQLException ignored) {
+                // report the first error
+            }
+            throw DatabaseFault.classify(e, r.target());
+        } finally {
+            ConnectionFactory.closeQuietly(tc);
+        }
+        if ("restored".equals(status)) {
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("archive_id", entry.archiveId());
+            detail.put("target", r.target());
+            detail.put("target_table", target.toString());
+            detail.put("rows", landed.rows());
+            detail.put("checksum", landed.hex());
+            new AuditLog(control).append(ctl, r.run(), "restore", detail);
+        }
+        return new RestoreResult(entry.archiveId(), status, r.target(), target.toString(), landed.rows(),
+                landed.hex(), expected.rows(), expected.checksum(), true, objects.size(), thaw.readable(),
+                thaw.requested(), entry.ddl().skippedOnRestore(), seconds(started));
     }
 
     /** An archive id, or {@code instance.schema.table} for that table's newest verified archive. */

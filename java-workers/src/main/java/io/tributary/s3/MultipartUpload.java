@@ -14,13 +14,16 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.SdkPartType;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
  * An object written as a stream with bounded memory: one part buffer ({@code partSize} bytes). Each full
  * buffer becomes an UploadPart; {@link #close()} completes the upload. An object smaller than one part is
  * sent as a single PutObject (S3 refuses multipart parts under 5 MiB except the last). {@link #abort()}
- * (also on any failure) discards the parts, so a failed upload leaves no object and no billed parts.
+ * (also on any failure) discards the parts, so a failed upload leaves no object and no billed parts. Through the
+ * S3 Encryption Client the parts are one AES-GCM stream: sent in order, the last one flagged so the client
+ * finishes the cipher and appends the tag (the part size is a multiple of the 16-byte block).
  */
 public final class MultipartUpload extends OutputStream {
     private static final Logger LOG = Logger.getLogger(MultipartUpload.class.getName());
@@ -37,11 +40,17 @@ public final class MultipartUpload extends OutputStream {
     private final List<CompletedPart> parts = new ArrayList<>();
     private long bytes;
     private boolean closed;
+    private final boolean encrypted;
 
-    MultipartUpload(S3Client client, String connectionId, S3Location location, ObjectOptions options, int partSize) {
+    MultipartUpload(S3Client client, String connectionId, S3Location location, ObjectOptions options, int partSize,
+            boolean encrypted) {
         if (partSize < MIN_PART_BYTES) {
             throw new IllegalArgumentException("part size " + partSize + " is below S3's minimum " + MIN_PART_BYTES);
         }
+        if (encrypted && partSize % 16 != 0) {
+            throw new IllegalArgumentException("an encrypted upload's part size must be a multiple of 16, not " + partSize);
+        }
+        this.encrypted = encrypted;
         this.client = client;
         this.connectionId = connectionId;
         this.location = location;
@@ -81,15 +90,23 @@ public final class MultipartUpload extends OutputStream {
     }
 
     private void flushPart() throws IOException {
+        flushPart(false);
+    }
+
+    private void flushPart(boolean last) throws IOException {
         try {
             if (uploadId == null) {
                 uploadId = client.createMultipartUpload(options.apply(CreateMultipartUploadRequest.builder()
                         .bucket(location.bucket()).key(location.key())).build()).uploadId();
             }
             int number = parts.size() + 1;
-            String etag = client.uploadPart(UploadPartRequest.builder()
+            UploadPartRequest.Builder part = UploadPartRequest.builder()
                     .bucket(location.bucket()).key(location.key()).uploadId(uploadId).partNumber(number)
-                    .contentLength((long) filled).build(),
+                    .contentLength((long) filled);
+            if (encrypted && last) {
+                part.sdkPartType(SdkPartType.LAST);
+            }
+            String etag = client.uploadPart(part.build(),
                     RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled))).eTag();
             parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             filled = 0;
@@ -111,9 +128,8 @@ public final class MultipartUpload extends OutputStream {
                         .key(location.key()).contentLength((long) filled)).build(),
                         RequestBody.fromBytes(java.util.Arrays.copyOf(buffer, filled)));
             } else {
-                if (filled > 0) {
-                    flushPart();
-                }
+                // write() flushes a full buffer only when more bytes follow: the last part is always sent here.
+                flushPart(true);
                 client.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
                         .bucket(location.bucket()).key(location.key()).uploadId(uploadId)
                         .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()).build());

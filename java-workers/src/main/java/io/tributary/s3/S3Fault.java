@@ -4,7 +4,9 @@ import io.tributary.result.JobFailure;
 import java.util.Set;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.encryption.s3.S3EncryptionClientException;
 
 /**
  * Maps S3 errors to the worker's exit codes: configuration the operator must fix (wrong keys, missing
@@ -24,6 +26,26 @@ public final class S3Fault {
 
     public static JobFailure classify(SdkException e, String connectionId, String what) {
         String where = "S3 connection " + connectionId + ": " + what;
+        if (e instanceof S3EncryptionClientException) {
+            // The S3 Encryption Client wraps S3's and KMS's own errors: those are classified as usual; what is left
+            // is the cryptography itself (a wrong key, an object not written with client-side encryption).
+            for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+                if (c instanceof S3Exception || c instanceof SdkException && !(c instanceof S3EncryptionClientException)
+                        && !(c instanceof AwsServiceException)) {
+                    return classify((SdkException) c, connectionId, what);
+                }
+                if (c instanceof AwsServiceException kms) { // KMS: a missing key or no permission is configuration
+                    String detail = kms.awsErrorDetails() == null ? "HTTP " + kms.statusCode()
+                            : kms.awsErrorDetails().errorCode() + " (HTTP " + kms.statusCode() + ")";
+                    return kms.statusCode() >= 500 || kms.statusCode() == 429
+                            ? JobFailure.retryable(where + " failed: KMS " + detail + " (retryable)", e)
+                            : JobFailure.badInput(where + " failed: KMS " + detail + ": check the key id and that"
+                                    + " these credentials may use it (kms:GenerateDataKey, kms:Decrypt)");
+                }
+            }
+            return JobFailure.badInput(where + " failed: client-side encryption: " + firstLine(e.getMessage())
+                    + " (a wrong master key, or an object that was not written with this keyring)");
+        }
         if (e instanceof S3Exception s3) {
             String code = s3.awsErrorDetails() == null ? null : s3.awsErrorDetails().errorCode();
             int status = s3.statusCode();

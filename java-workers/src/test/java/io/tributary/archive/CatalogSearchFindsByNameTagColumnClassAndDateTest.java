@@ -65,7 +65,7 @@ class CatalogSearchFindsByNameTagColumnClassAndDateTest {
                 new CatalogEntry.Data("s3://b/archive/" + id + "/", "parquet", "ZSTD", 10, 100, List.of()),
                 new CatalogEntry.Checksums("tributary-v1", new CatalogEntry.Figures(10, "00000000000000aa", at),
                         new CatalogEntry.Figures(10, "00000000000000aa", at), true),
-                new CatalogEntry.Storage("b", "AES256", null, storageClass, tags, null, null),
+                new CatalogEntry.Storage("b", "AES256", null, storageClass, tags, null, null, null),
                 new CatalogEntry.Retention(30, "2030-01-01", 0, at, null, null),
                 new CatalogEntry.Restore("tributary restore --entry " + id, "tributary_restore", false, List.of()));
     }
