@@ -28,7 +28,9 @@ import picocli.CommandLine.ParentCommand;
             "load the Parquet rows, add keys and indexes (not foreign keys), and compute the checksum there.",
             "It commits only when rows and checksum equal the source's figures in the catalog (exit 3",
             "otherwise). A target table that already holds exactly the archived rows is left as it is",
-            "(status \"skipped\"); one holding anything else is refused."
+            "(status \"skipped\"); one holding anything else is refused. A client-side encrypted archive is",
+            "decrypted with the keyring its catalog entry names; without that key (or with a wrong one):",
+            "exit 2, nothing created."
         })
 final class RestoreCommand implements Callable<Integer> {
 
