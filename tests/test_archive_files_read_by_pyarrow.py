@@ -111,3 +111,49 @@ def test_pyarrow_reads_the_archive_with_the_source_values(tmp_path, databases, s
     assert catalog["checksum"]["source"]["checksum"] == result["checksum"] == catalog["checksum"]["archive"]["checksum"]
     assert catalog["columns"][2] == {"name": "px", "type": "numeric(18,6)", "not_null": False,
                                      "parquet_type": catalog["columns"][2]["parquet_type"]}
+
+
+def test_a_client_side_encrypted_archive_is_not_parquet_without_its_key(tmp_path, databases, s3_uri):
+    """The shipped worker jar, raw-aes keyring: what S3 holds is ciphertext pyarrow cannot open; the key (only in
+    the worker's environment) is printed nowhere; catalog.json stays readable and names the variable, not the key."""
+    import base64
+
+    import psycopg2
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    src, ctl = databases
+    with psycopg2.connect(src) as c, c.cursor() as cur:
+        cur.execute("CREATE TABLE public.stale_notes (id int PRIMARY KEY, note text);"
+                    "INSERT INTO public.stale_notes SELECT g, 'note ' || g FROM generate_series(1, 2000) g;")
+    bucket = f"pyarrow-cse-{uuid.uuid4().hex[:8]}"
+    cfg = tmp_path / "migration.yaml"
+    cfg.write_text(
+        "version: 1\ncontrol: {connection: ctl}\nsources: [{id: src_old}]\n"
+        f"targets:\n  consolidated: {{connection: ctl}}\n  archive: {{connection: arch, bucket: {bucket},"
+        " prefix: cold, encryption: AES256,"
+        " client_side_encryption: {keyring: raw-aes, key_env: TRIBUTARY_TEST_ARCHIVE_KEY}}\n")
+    key = base64.b64encode(os.urandom(32)).decode()
+    env = {**os.environ, "TRIBUTARY_CONN_SRC_OLD": src, "TRIBUTARY_CONN_CTL": ctl, "TRIBUTARY_CONN_ARCH": s3_uri,
+           "TRIBUTARY_TEST_ARCHIVE_KEY": key}
+    proc = subprocess.run([str(WORKER), "archive", "--config", str(cfg), "--source", "src_old", "--table",
+                           "public.stale_notes", "--run-id", "cse"], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert key not in proc.stdout + proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["verified"] is True and result["rows"] == 2000
+    assert result["client_side_encryption"] == "raw-aes (master key from $TRIBUTARY_TEST_ARCHIVE_KEY)"
+
+    s3 = _boto(s3_uri)
+    folder = "cold/src_old/public/stale_notes/cse/"
+    stored = s3.get_object(Bucket=bucket, Key=folder + "part-00000.parquet")
+    assert stored["Metadata"]["x-amz-cek-alg"] == "AES/GCM/NoPadding" and "x-amz-key-v2" in stored["Metadata"]
+    body = stored["Body"].read()
+    assert body[:4] != b"PAR1" and body[-4:] != b"PAR1"
+    with pytest.raises(pyarrow.ArrowInvalid):
+        pq.read_table(io.BytesIO(body))
+    catalog_text = s3.get_object(Bucket=bucket, Key=folder + "catalog.json")["Body"].read().decode()
+    assert key not in catalog_text
+    assert json.loads(catalog_text)["storage"]["client_side_encryption"] == {
+        "keyring": "raw-aes", "key_env": "TRIBUTARY_TEST_ARCHIVE_KEY"}
