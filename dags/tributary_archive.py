@@ -41,6 +41,7 @@ with DAG(
     def table(job):
         argv = task.short_circuit(task_id="plan", ignore_downstream_trigger_rules=False)(archive.plan)(job)
         archived = worker.worker_task(task_id="archive", argv=argv, connection_ids=CONNECTIONS,
+                                      secret_env=archive.key_secret_env(CONFIG),
                                       max_active_tis_per_dagrun=CONFIG.default_parallelism)
         return task(task_id="verify", retries=0)(archive.verify)(job, archived)
 

@@ -39,6 +39,7 @@ with DAG(
     # S3 restores from GLACIER take hours: each try reports progress; exit 4 = not yet, try again later.
     thaw = worker.worker_task(task_id="thaw", argv=argv["thaw"], connection_ids=CONNECTIONS,
                               retries=96, retry_delay=timedelta(minutes=15), retry_exponential_backoff=False)
-    loaded = worker.worker_task(task_id="load", argv=argv["load"], connection_ids=CONNECTIONS)
+    loaded = worker.worker_task(task_id="load", argv=argv["load"], connection_ids=CONNECTIONS,
+                                secret_env=archive.key_secret_env(CONFIG))
     thaw >> loaded
     task(task_id="outcome", retries=0)(archive.restore_outcome)(loaded)

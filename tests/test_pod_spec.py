@@ -66,3 +66,23 @@ def test_dag_in_kubernetes_mode_uses_pods_for_worker_steps(kubernetes_mode, monk
         assert {step: kinds[step] for step in steps} == dict.fromkeys(steps, "WorkerPodOperator"), dag_id
         # comparing XCom figures needs no worker: it stays a Python task
         assert kinds[python_steps[dag_id]] != "WorkerPodOperator", dag_id
+
+
+def test_a_raw_aes_archive_key_reaches_the_pod_from_its_secret_never_as_a_value(kubernetes_mode, monkeypatch):
+    import copy
+
+    from tributary import archive, config, worker
+
+    monkeypatch.setenv("TRIBUTARY_ARCHIVE_KEY", "c2VjcmV0LWtleS1tYXRlcmlhbC1uZXZlci1pbi1hLXBvZA==")
+    raw = copy.deepcopy(config.load().raw)
+    raw["targets"]["archive"]["client_side_encryption"] = {"keyring": "raw-aes", "key_env": "TRIBUTARY_ARCHIVE_KEY"}
+    cfg = config.MigrationConfig(raw=raw, path=config.load().path)
+    assert archive.key_secret_env(cfg) == {"TRIBUTARY_ARCHIVE_KEY": ("tributary-archive-key", "key")}
+    op = worker.worker_task(task_id="archive", argv=["archive"], connection_ids=["s3"],
+                            secret_env=archive.key_secret_env(cfg))
+    [container] = [c for c in op.build_pod_request_obj(dry_run=True).spec.containers if c.name == "base"]
+    var = {e.name: e for e in container.env}["TRIBUTARY_ARCHIVE_KEY"]
+    assert var.value is None and (var.value_from.secret_key_ref.name, var.value_from.secret_key_ref.key) == (
+        "tributary-archive-key", "key")
+    raw["targets"]["archive"]["client_side_encryption"] = {"keyring": "kms", "kms_key_id": "arn:aws:kms:k"}
+    assert archive.key_secret_env(config.MigrationConfig(raw=raw, path=cfg.path)) == {}  # kms: IAM, no secret

@@ -44,6 +44,18 @@ def archive_connections(cfg: config.MigrationConfig) -> list[str]:
     return sorted(set(ids))
 
 
+ARCHIVE_KEY_SECRET = "tributary-archive-key"
+
+
+def key_secret_env(cfg: config.MigrationConfig) -> dict[str, tuple[str, str]]:
+    """With client-side encryption by a raw-aes keyring, the worker pods get the master key's variable from the
+    Kubernetes Secret ``tributary-archive-key`` (key ``key``); the kms keyring needs no secret (IAM)."""
+    cse = archive_target(cfg).get("client_side_encryption") or {}
+    if cse.get("keyring") == "raw-aes":
+        return {cse["key_env"]: (ARCHIVE_KEY_SECRET, "key")}
+    return {}
+
+
 def restore_targets(cfg: config.MigrationConfig) -> list[str]:
     """Connections a restore may write to: the consolidated target, the warehouse, and ``restore_targets``."""
     targets = cfg.raw["targets"]

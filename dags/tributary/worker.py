@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
@@ -222,14 +222,18 @@ def _run_in_task(argv: list[str], connection_ids: list[str]) -> dict:
     return run(argv, connection_ids)
 
 
-def worker_task(*, task_id: str, argv: Any, connection_ids: Sequence[str], **task_kwargs):
+def worker_task(*, task_id: str, argv: Any, connection_ids: Sequence[str],
+                secret_env: Mapping[str, tuple[str, str]] | None = None, **task_kwargs):
     """The task that runs one worker command; ``argv`` may be a list or an XComArg resolving to one.
 
     ``connection_ids`` is fixed when the DAG is parsed (a pod's env is), so phase DAGs pass the
     connections that phase may touch; each worker still opens only those its command names.
+    ``secret_env`` (variable -> (Kubernetes Secret, key)): further secrets a pod gets from Secrets,
+    e.g. the archive's raw-aes master key; a subprocess inherits them from Airflow's environment.
     """
     if launcher_mode() == "kubernetes":
-        return pod_operator(task_id=task_id, argv=argv, connection_ids=connection_ids, **task_kwargs)
+        return pod_operator(task_id=task_id, argv=argv, connection_ids=connection_ids, secret_env=secret_env,
+                            **task_kwargs)
     from airflow.sdk import task
 
     return task(task_id=task_id, **task_kwargs)(_run_in_task)(argv=argv, connection_ids=list(connection_ids))
@@ -264,7 +268,17 @@ def _pushgateway_env():
     return [k8s.V1EnvVar(name="TRIBUTARY_PUSHGATEWAY", value=address)] if address else []
 
 
-def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str], **kwargs):
+def _secret_env(secret_env: Mapping[str, tuple[str, str]] | None):
+    from kubernetes.client import models as k8s
+
+    return [
+        k8s.V1EnvVar(name=name, value_from=k8s.V1EnvVarSource(secret_key_ref=k8s.V1SecretKeySelector(name=sec, key=key)))
+        for name, (sec, key) in sorted((secret_env or {}).items())
+    ]
+
+
+def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str],
+                 secret_env: Mapping[str, tuple[str, str]] | None = None, **kwargs):
     from kubernetes.client import models as k8s
 
     from tributary.pod import WorkerPodOperator  # imported late: the kubernetes client is heavy
@@ -283,7 +297,7 @@ def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str], **kw
         namespace=env("TRIBUTARY_K8S_NAMESPACE", "tributary"),
         image=env("TRIBUTARY_WORKER_IMAGE", "tributary/worker:dev"),
         arguments=argv,  # the image's ENTRYPOINT is the CLI, so argv starts with the command
-        env_vars=pod_env(connection_ids) + _pushgateway_env(),
+        env_vars=pod_env(connection_ids) + _secret_env(secret_env) + _pushgateway_env(),
         volumes=[config_volume],
         volume_mounts=[k8s.V1VolumeMount(name="tributary-config", mount_path="/etc/tributary", read_only=True)],
         container_resources=resources,
