@@ -140,16 +140,7 @@ class ClientSideEncryptedArchiveNeedsItsKeyTest {
     @Test
     @Order(3)
     void restoreWithoutTheKeyIsExitTwoAndChangesNothing() {
-        db.env().remove(KEY_ENV);
-        try {
-            CliRun run = db.run("restore", "--entry", archived.get("archive_id").asText(), "--target", "restored",
-                    "--target-table", "back.old_audit");
-            assertEquals(2, run.exitCode(), run.toString());
-            assertTrue(run.stderr().contains(KEY_ENV + " is not set"), run.stderr());
-        } finally {
-            db.env().put(KEY_ENV, key);
-        }
-        assertEquals("0", db.restored.query("SELECT count(*) FROM pg_class WHERE relname = 'old_audit'"));
+        assertRestoreRefused(null, KEY_ENV + " is not set");
     }
 
     @Test
@@ -157,12 +148,21 @@ class ClientSideEncryptedArchiveNeedsItsKeyTest {
     void restoreWithAWrongKeyIsExitTwoAndChangesNothing() {
         byte[] wrong = new byte[32];
         new SecureRandom().nextBytes(wrong);
-        db.env().put(KEY_ENV, Base64.getEncoder().encodeToString(wrong));
+        assertRestoreRefused(Base64.getEncoder().encodeToString(wrong), "client-side encryption");
+    }
+
+    /** A restore with {@code keyValue} in the key's variable (null: unset) is exit 2 and creates nothing. */
+    private static void assertRestoreRefused(String keyValue, String expectedMessage) {
+        if (keyValue == null) {
+            db.env().remove(KEY_ENV);
+        } else {
+            db.env().put(KEY_ENV, keyValue);
+        }
         try {
             CliRun run = db.run("restore", "--entry", archived.get("archive_id").asText(), "--target", "restored",
                     "--target-table", "back.old_audit");
             assertEquals(2, run.exitCode(), run.toString());
-            assertTrue(run.stderr().contains("client-side encryption"), run.stderr());
+            assertTrue(run.stderr().contains(expectedMessage), run.stderr());
         } finally {
             db.env().put(KEY_ENV, key);
         }
