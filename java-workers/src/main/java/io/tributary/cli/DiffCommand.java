@@ -29,11 +29,12 @@ import picocli.CommandLine.ParentCommand;
         description = {
             "Compare a source table with its target table. Pass 1: each database computes the table's rows",
             "and checksum (as `tributary checksum` does) in its own READ ONLY snapshot, concurrently; equal",
-            "means identical (exit 0). Otherwise differing key ranges are split into --segments segments and",
-            "both sides checksum all segments of a pass in one query each; only differing segments are split",
-            "again. A differing segment of at most --leaf-rows rows is compared row by row (key and row hash)",
-            "and each key is reported as missing_on_target, extra_on_target or different (with the differing",
-            "columns). Stops after --max-differences keys (\"truncated\": true). Exit 3 when they differ."
+            "means identical (exit 0). With a single NOT NULL integer key pass 1 already computes the first",
+            "--segments segments, whose sums are those checksums. Differing key ranges are split into",
+            "segments and both sides checksum all segments of a pass in one query each; only differing",
+            "segments are split again. A differing segment of at most --leaf-rows rows is compared row by",
+            "row (key and row hash) and each key is reported as missing_on_target, extra_on_target or",
+            "different (with the differing columns). Stops after --max-differences keys (\"truncated\": true). Exit 3 when they differ."
         })
 final class DiffCommand implements Callable<Integer> {
     /** Differences listed in the result line; all of them go to --output. */

@@ -36,7 +36,9 @@ import java.util.logging.Logger;
  *
  * <ol>
  *   <li>Pass 1: each database computes the table checksum ({@link TableChecksum}) in its own REPEATABLE READ
- *       snapshot, concurrently. Equal: done, one pass.</li>
+ *       snapshot, concurrently. Equal: done, one pass. With a single NOT NULL integer key pass 1 is already the
+ *       first segment pass below (the segments' sums are the table checksums), so a table that differs is not
+ *       read whole twice.</li>
  *   <li>Otherwise every differing range is split into segments (a single integer key by min/max arithmetic,
  *       other keys by every n-th key in key order) and each side computes count and checksum of all segments
  *       of the pass in ONE query ({@code GROUP BY width_bucket(key, ARRAY[bounds])}). Only segments whose
