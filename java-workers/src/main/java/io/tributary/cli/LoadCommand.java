@@ -3,8 +3,12 @@ package io.tributary.cli;
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.ledger.RunContext;
+import io.tributary.result.JobFailure;
 import io.tributary.warehouse.LoadResult;
+import io.tributary.warehouse.LoadSeriesResult;
 import io.tributary.warehouse.PartitionLoad;
+import io.tributary.warehouse.PartitionWindow;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,8 +50,9 @@ final class LoadCommand implements Callable<Integer> {
     String targetTable;
 
     @Option(names = "--manifest", required = true, paramLabel = "S3_URL",
-            description = "The manifest `tributary stage` wrote (s3://bucket/prefix/manifest).")
-    String manifest;
+            description = "The manifest `tributary stage` wrote (s3://bucket/prefix/manifest); repeated, one per"
+                    + " --partition, in the same order.")
+    List<String> manifests;
 
     @Option(names = "--full-reload", description = "Replace the whole table (the stage covered the whole table).")
     boolean fullReload;
@@ -76,9 +81,33 @@ final class LoadCommand implements Callable<Integer> {
                 migration = subject.loadConfig(context);
             }
             PartitionLoad load = new PartitionLoad(context.connections("load"), context.env(), summary);
-            PartitionLoad.Request request = new PartitionLoad.Request(migration, subject.source, sourceTable, explicitTarget,
-                    manifest, partition.partitionColumn, partition.from, partition.to, fullReload, dialect,
-                    RunContext.fromEnvironment(context.env(), runId));
+            List<String> partitions = partition.series;
+            boolean series = partitions != null && !partitions.isEmpty();
+            if (series && partitions.size() != manifests.size()) {
+                throw JobFailure.badInput("a series takes one --manifest per --partition, in the same order ("
+                        + manifests.size() + " manifests, " + partitions.size() + " partitions)");
+            }
+            if (!series && manifests.size() != 1) {
+                throw JobFailure.badInput("several --manifest values need one --partition each");
+            }
+            PartitionLoad.Request request = new PartitionLoad.Request(migration, subject.source, sourceTable,
+                    explicitTarget, series ? null : manifests.get(0), partition.partitionColumn, partition.from,
+                    partition.to, fullReload, dialect, RunContext.fromEnvironment(context.env(), runId));
+            if (series) {
+                if (dryRun) {
+                    throw JobFailure.badInput("--dry-run takes one partition (--manifest with --from/--to)");
+                }
+                List<PartitionWindow> windows = PartitionWindow.parseAll(partitions);
+                List<PartitionLoad.SeriesItem> items = new java.util.ArrayList<>();
+                for (int i = 0; i < windows.size(); i++) {
+                    items.add(new PartitionLoad.SeriesItem(manifests.get(i), windows.get(i)));
+                }
+                LoadSeriesResult result = load.runSeries(request, items);
+                metrics.rows(result.rows());
+                metrics.bytes(result.bytes());
+                summary.totalRows(result.rows());
+                return result;
+            }
             if (dryRun) {
                 return load.dryRun(request);
             }

@@ -4,7 +4,9 @@ import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.ledger.RunContext;
 import io.tributary.warehouse.PartitionStage;
+import io.tributary.warehouse.PartitionWindow;
 import io.tributary.warehouse.StageResult;
+import io.tributary.warehouse.StageSeriesResult;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,10 +63,18 @@ final class StageCommand implements Callable<Integer> {
             try (var step = summary.begin("config")) {
                 migration = subject.loadConfig(context);
             }
-            StageResult result = new PartitionStage(context.connections("stage"), context.env(), summary).run(
-                    new PartitionStage.Request(migration, subject.source, sourceTable, prefix,
-                            partition.partitionColumn, partition.from, partition.to,
-                            RunContext.fromEnvironment(context.env(), runId)));
+            PartitionStage stage = new PartitionStage(context.connections("stage"), context.env(), summary);
+            PartitionStage.Request request = new PartitionStage.Request(migration, subject.source, sourceTable, prefix,
+                    partition.partitionColumn, partition.from, partition.to,
+                    RunContext.fromEnvironment(context.env(), runId));
+            if (partition.series != null && !partition.series.isEmpty()) {
+                StageSeriesResult series = stage.runSeries(request, PartitionWindow.parseAll(partition.series));
+                metrics.rows(series.rows());
+                metrics.bytes(series.bytes());
+                summary.totalRows(series.rows());
+                return series;
+            }
+            StageResult result = stage.run(request);
             metrics.rows(result.rows());
             metrics.bytes(result.bytes());
             summary.totalRows(result.rows());

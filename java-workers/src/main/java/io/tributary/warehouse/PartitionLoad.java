@@ -249,6 +249,81 @@ public final class PartitionLoad {
         }
     }
 
+    /** One partition of a series: the manifest {@code stage} wrote for it and the window it covers. */
+    public record SeriesItem(String manifest, PartitionWindow window) {
+    }
+
+    /**
+     * A series of staged partitions, in turn, each an ordinary load (its own transaction, verified before COMMIT,
+     * its own ledger row). A partition that fails verification is rolled back and the series goes on, so every
+     * other partition lands; the call then ends with exit 3 naming the mismatched ones. Any other failure stops
+     * the series (the partitions before it are loaded and verified; a re-run replaces them idempotently).
+     */
+    public LoadSeriesResult runSeries(Request request, List<SeriesItem> items) throws SQLException, IOException {
+        if (items.isEmpty()) {
+            throw JobFailure.badInput("a series needs at least one --manifest/--partition pair");
+        }
+        if (request.fullReload() || request.from() != null || request.to() != null) {
+            throw JobFailure.badInput("--partition excludes --from/--to and --full-reload (a series or one partition)");
+        }
+        long started = System.nanoTime();
+        List<LoadSeriesResult.Entry> entries = new ArrayList<>();
+        List<Checksum> landed = new ArrayList<>();
+        List<Checksum> staged = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        String target = null;
+        String dialect = null;
+        String watermark = null;
+        long bytes = 0;
+        for (SeriesItem item : items) {
+            PartitionWindow w = item.window();
+            Request one = new Request(request.config(), request.source(), request.table(), request.targetTable(),
+                    item.manifest(), request.partitionColumn(), w.from(), w.to(), false, request.dialect(),
+                    request.run());
+            try {
+                LoadResult r = new PartitionLoad(connections, env, new RunSummary("load")).run(one);
+                summary.record(w.key(), r.rows(), r.seconds());
+                entries.add(new LoadSeriesResult.Entry(w.name(), r.partition(), r.from(), r.to(), r.rows(),
+                        r.checksum(), r.sourceRows(), r.sourceChecksum(), true, r.deletedRows(), r.manifest()));
+                landed.add(new Checksum(r.rows(), r.checksum()));
+                staged.add(new Checksum(r.sourceRows(), r.sourceChecksum()));
+                target = r.targetTable();
+                dialect = r.dialect();
+                watermark = r.watermark() != null ? r.watermark() : watermark;
+                bytes += r.bytes();
+            } catch (JobFailure f) {
+                if (f.exitCode() != io.tributary.result.ExitCode.VERIFICATION_FAILED) {
+                    throw f;
+                }
+                LOG.warning(w.key() + ": " + f.getMessage());
+                Map<String, Object> d = f.details();
+                mismatched.add(w.key());
+                entries.add(new LoadSeriesResult.Entry(w.name(), String.valueOf(d.get("partition")), w.from(), w.to(),
+                        ((Number) d.get("rows")).longValue(), (String) d.get("checksum"),
+                        ((Number) d.get("source_rows")).longValue(), (String) d.get("source_checksum"), false, 0,
+                        item.manifest()));
+                target = String.valueOf(d.get("target_table"));
+            }
+        }
+        Checksum l = Checksum.combine(landed);
+        Checksum s = Checksum.combine(staged);
+        double seconds = Math.round((System.nanoTime() - started) / 1e6) / 1000.0;
+        LoadSeriesResult result = new LoadSeriesResult(request.table().toString(), request.source(), target, dialect,
+                l.rows(), l.hex(), s.rows(), s.hex(), mismatched.isEmpty(), bytes, seconds, watermark, entries,
+                request.run().runId());
+        if (!mismatched.isEmpty()) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("table", request.table().toString());
+            details.put("target_table", target);
+            details.put("mismatched", mismatched);
+            details.put("partitions", entries);
+            throw JobFailure.verificationFailed(mismatched.size() + " of " + items.size() + " partitions of "
+                    + request.table() + " did not verify and were rolled back: " + String.join(", ", mismatched)
+                    + "; the other partitions landed verified", details);
+        }
+        return result;
+    }
+
     /** Each manifest file: S3 → a temporary local file (Parquet needs random access) → COPY FROM STDIN. */
     private long streamFiles(ObjectStore store, Connection wh, LoadPlan plan, Manifest manifest)
             throws SQLException, IOException {

@@ -184,6 +184,51 @@ public final class PartitionStage {
         }
     }
 
+    /**
+     * A series of partitions, in turn: each is an ordinary stage (its own snapshot, files under
+     * {@code <prefix>/<window key>}, manifest, receipt, ledger row and source figures). Stops at the first failure;
+     * the partitions before it stay staged and a re-run stages them again (same objects, same figures).
+     */
+    public StageSeriesResult runSeries(Request request, List<PartitionWindow> windows) throws SQLException, IOException {
+        if (windows.isEmpty()) {
+            throw JobFailure.badInput("a series needs at least one --partition");
+        }
+        if (request.from() != null || request.to() != null) {
+            throw JobFailure.badInput("--partition and --from/--to exclude each other (a series or one partition)");
+        }
+        long started = System.nanoTime();
+        WarehouseSettings settings = WarehouseSettings.from(request.config());
+        String base = (request.prefix() != null ? request.prefix()
+                : settings.stagingPrefix() + "/" + request.source() + "/" + request.table()).replaceAll("/+$", "");
+        List<StageSeriesResult.Entry> entries = new ArrayList<>();
+        List<Checksum> sums = new ArrayList<>();
+        long bytes = 0;
+        StageResult last = null;
+        for (PartitionWindow w : windows) {
+            // Each partition keeps its own step table out of the series' summary: one line per partition there.
+            StageResult r = new PartitionStage(connections, env, new RunSummary("stage")).run(new Request(
+                    request.config(), request.source(), request.table(), base + "/" + w.key(),
+                    request.partitionColumn(), w.from(), w.to(), request.run()));
+            summary.record(w.key(), r.rows(), r.seconds());
+            entries.add(new StageSeriesResult.Entry(w.name(), r.partition(), r.from(), r.to(), r.rows(), r.checksum(),
+                    r.bytes(), r.files().size(), r.manifest(), r.watermark()));
+            sums.add(new Checksum(r.rows(), r.checksum()));
+            bytes += r.bytes();
+            last = r;
+        }
+        Checksum total = Checksum.combine(sums);
+        long tableRows;
+        try (Connection src = connections.open(request.source()); Statement st = src.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + request.table().quoted())) {
+            rs.next();
+            tableRows = rs.getLong(1);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return new StageSeriesResult(request.table().toString(), request.source(), last.partitionColumn(),
+                total.rows(), total.hex(), last.dialect(), last.hash(), bytes, Math.round(seconds * 1000) / 1000.0,
+                tableRows, tableRows - total.rows(), entries, request.run().runId());
+    }
+
     /** The file count: a multiple of the slices, each file near the target size. */
     static int fileCount(long heapBytes, int targetFileMb, int slices, long rows) {
         double parquetBytes = heapBytes / HEAP_TO_PARQUET;
