@@ -3,7 +3,9 @@
 Schedule: one run per trading day of the configured exchange, started only in its low-trading window
 (dags/tributary/timetable.py). Each run stages its data interval from every broker table to Parquet
 on S3 and loads it into the warehouse (delete-insert of exactly that partition, so re-runs and
-`airflow backfill create` over a date range are idempotent). Declarations only; the work is in
+`airflow backfill create` over a date range are idempotent). With the ``load_from`` Param one run loads
+every trading day from that date up to its own as a series of daily partitions (an initial load of months
+of history: one stage and one load worker call per table, each day verified on its own). Declarations only; the work is in
 dags/tributary/warehouse.py and the worker's `stage` and `load` commands.
 """
 
@@ -33,6 +35,12 @@ with DAG(
         "table_filter": Param("*", type="string", description="Glob on schema.table (or source.schema.table)."),
         "full_reload": Param(False, type="boolean",
                              description="Stage and load whole tables, replacing them, instead of this run's trading day."),
+        "mode": Param("partition", enum=["partition", "incremental"],
+                      description="partition: replace this run's trading day. incremental: tables with a "
+                                  "watermark_column and key upsert the rows past their watermark (others: partition)."),
+        "load_from": Param("", type="string", pattern=r"^(\d{4}-\d{2}-\d{2})?$",
+                           description="Initial load or catch-up (YYYY-MM-DD): every trading day from this date up to "
+                                       "this run's, each its own verified partition, in this one run."),
     },
     doc_md=__doc__,
 ) as dag:

@@ -49,23 +49,45 @@ PYTHONPATH="$REPO/dags" python -m tributary.outcome "$report" || rc=1
 [ "$rc" -eq 0 ] || die "not everything verified" "$rc"
 say "all tables verified (control schema: bin/tributary status --config $TRIBUTARY_CONFIG)"
 
-# Phase 3: warehouse, one run per trading day (Fri, then Mon holding the weekend, then Tue) of the
-# sample market data. `airflow dags test DAG DATE` loads the trading day that has ended at DATE, so
-# each day is run at its own window opening (after the close).
-WAREHOUSE_DAYS=${WAREHOUSE_DAYS:-"2026-10-23 2026-10-26 2026-10-27"}
-# shellcheck disable=SC2086
-for day in $WAREHOUSE_DAYS; do
-  at="$(PYTHONPATH="$REPO/dags" python -m tributary.warehouse --window-open "$day")"
-  rm -f "$STATE/reports/warehouse/$day.json"
-  log="$STATE/logs/demo-warehouse-$day-$stamp.log"
-  say "airflow dags test tributary_warehouse $at  (trading day $day, log: $log)"
-  (cd "$STATE" && airflow dags test tributary_warehouse "$at") >"$log" 2>&1 || { warn "trading day $day failed: see $log"; rc=1; }
-done
-say "outcome (phase 3, warehouse: one partition per trading day)"
-# shellcheck disable=SC2086
-PYTHONPATH="$REPO/dags" python -m tributary.warehouse $WAREHOUSE_DAYS || rc=1
+# Phase 3: warehouse. The sample market data spans 2026-05-01 .. 2026-10-31 (UTC). One run at the window
+# opening of the trading day that holds its last rows (Mon 2 Nov: the weekend folds into it), with the
+# load_from Param, loads every trading day from the first as its own partition (one stage and one load
+# worker call per table, each day staged, loaded and verified on its own: the initial load of a new table).
+# Scheduled runs then load one trading day each; `airflow backfill create` reloads a range day by day.
+WAREHOUSE_FROM=${WAREHOUSE_FROM:-2026-05-01}
+WAREHOUSE_TO=${WAREHOUSE_TO:-2026-11-02}
+WAREHOUSE_WEEK=${WAREHOUSE_WEEK:-"2026-10-23 2026-10-26 2026-10-27 2026-10-28 2026-10-29"}  # Fri, the weekend, Mon-Thu
+warehouse_run() {  # warehouse_run LOAD_FROM SESSION LABEL: one `airflow dags test` loading LOAD_FROM .. SESSION
+  local at log="$STATE/logs/demo-warehouse-$3-$stamp.log" started=$SECONDS
+  at="$(PYTHONPATH="$REPO/dags" python -m tributary.warehouse --window-open "$2")"
+  say "airflow dags test tributary_warehouse $at -c '{\"load_from\": \"$1\"}'  (trading days $1 .. $2, log: $log)"
+  if ! (cd "$STATE" && airflow dags test tributary_warehouse "$at" -c "{\"load_from\": \"$1\"}") >"$log" 2>&1; then
+    warn "warehouse run $1 .. $2 failed after $((SECONDS - started)) s: see $log"
+    return 1
+  fi
+  say "warehouse run $1 .. $2 finished in $((SECONDS - started)) s"
+}
+rm -rf "$STATE/reports/warehouse" "$STATE/reports/warehouse-series.json"
+warehouse_run "$WAREHOUSE_FROM" "$WAREHOUSE_TO" initial || rc=1
+say "outcome (phase 3, warehouse: every trading day its own verified partition)"
+PYTHONPATH="$REPO/dags" python -m tributary.warehouse --series --complete || rc=1
 [ "$rc" -eq 0 ] || die "not every warehouse partition verified" "$rc"
-say "all warehouse partitions verified (results: $STATE/reports/warehouse/)"
+# shellcheck disable=SC2086
+week_before="$(PYTHONPATH="$REPO/dags" python -m tributary.warehouse $WAREHOUSE_WEEK)"
+say "a past week again (idempotent: the same partitions are replaced, not appended)"
+set -- $WAREHOUSE_WEEK
+warehouse_run "$1" "${@: -1}" week || rc=1
+# shellcheck disable=SC2086
+week_after="$(PYTHONPATH="$REPO/dags" python -m tributary.warehouse $WAREHOUSE_WEEK)" || rc=1
+printf '%s\n' "$week_after"
+if [ "$week_before" = "$week_after" ]; then
+  say "re-run of the week: same rows, same checksums in every partition"
+else
+  warn "re-run of the week changed a partition's figures:"; diff <(echo "$week_before") <(echo "$week_after") >&2 || true
+  rc=1
+fi
+[ "$rc" -eq 0 ] || die "not every warehouse partition verified" "$rc"
+say "all warehouse partitions verified (results: $STATE/reports/warehouse/<trading day>.json)"
 
 # Phase 4: archive the plan's unknown/unused tables into the local S3 (S3Proxy: persistent, but NOT
 # encrypted at rest, see README), verify each by reading it back, then print the catalog.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -49,7 +50,8 @@ def test_schedule_is_the_low_trading_window_timetable_from_config(dag):
 
 def test_params_outlet_and_no_retry_on_verification(dag):
     params = dag.params.dump() if hasattr(dag.params, "dump") else dict(dag.params)
-    assert params == {"dry_run": False, "table_filter": "*", "full_reload": False}
+    assert params == {"dry_run": False, "table_filter": "*", "full_reload": False, "mode": "partition",
+                      "load_from": ""}
     outcome = dag.get_task("outcome")
     assert [a.uri.rstrip("/") for a in outcome.outlets] == ["tributary://warehouse"]
     assert outcome.trigger_rule == "all_done"
@@ -106,6 +108,55 @@ def test_outcome_table_and_result_files(tmp_path, monkeypatch):
     assert text.splitlines()[0].split()[:2] == ["PARTITION", "TABLE"] and "yes" in text.splitlines()[1]
     assert warehouse.main(["2026-10-27"]) == 0
     assert warehouse.main(["2026-10-28"]) == 1  # no result for that partition
+
+
+def test_a_series_is_every_trading_day_with_the_interval_its_daily_run_would_load():
+    """load_from: the initial load's days are exactly the scheduled runs' days (weekend folded into Monday)."""
+    schedule = LowTradingWindowTimetable()
+    series = warehouse.session_series(schedule, dt.date(2026, 10, 24), dt.date(2026, 10, 28))
+    assert [p["partition"] for p in series] == ["2026-10-26", "2026-10-27", "2026-10-28"]
+    assert series[0]["from"] == "2026-10-23T21:30:00+00:00"  # Friday's close: Sat/Sun rows belong to Monday
+    assert all(a["to"] == b["from"] for a, b in zip(series, series[1:]))  # contiguous, nothing missed
+    for p in series:
+        interval = schedule.data_interval(dt.date.fromisoformat(p["partition"]))
+        assert (p["from"], p["to"]) == (interval.start.isoformat(), interval.end.isoformat())
+
+
+def _argv_with(monkeypatch, fn, *args):
+    monkeypatch.setattr(warehouse, "get_current_context", lambda: {"run_id": "r1"})
+    return fn(*args)
+
+
+def test_series_and_incremental_worker_argv(monkeypatch):
+    job = {"source": "src_eu", "table": "market.vendor_feed_quotes", "target_table": "market.vendor_feed_quotes",
+           "key": ["vendor", "symbol", "ts"], "partition_column": "ts", "watermark_column": "received_at"}
+    days = [{"partition": "2026-10-26", "from": "2026-10-23T21:30:00+00:00", "to": "2026-10-26T21:30:00+00:00"},
+            {"partition": "2026-10-27", "from": "2026-10-26T21:30:00+00:00", "to": "2026-10-27T21:30:00+00:00"}]
+    part = {"partition": "2026-10-26..2026-10-27", "from": days[0]["from"], "to": days[1]["to"], "series": days,
+            "mode": "partition"}
+    argv = _argv_with(monkeypatch, warehouse.stage_argv, job, part)
+    assert argv[argv.index("--prefix") + 1].endswith("/src_eu/market.vendor_feed_quotes")  # + /<day> per partition
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--partition"] == [
+        "2026-10-26=2026-10-23T21:30:00+00:00/2026-10-26T21:30:00+00:00",
+        "2026-10-27=2026-10-26T21:30:00+00:00/2026-10-27T21:30:00+00:00"]
+    assert "--from" not in argv
+    staged = {"partitions": [{"name": d["partition"], "manifest": f"s3://b/{d['partition']}/manifest"} for d in days]}
+    argv = _argv_with(monkeypatch, warehouse.load_argv, job, part, staged)
+    pairs = [(argv[i + 1], argv[i + 3]) for i, a in enumerate(argv) if a == "--manifest"]
+    assert pairs == [("s3://b/2026-10-26/manifest", "2026-10-26=2026-10-23T21:30:00+00:00/2026-10-26T21:30:00+00:00"),
+                     ("s3://b/2026-10-27/manifest", "2026-10-27=2026-10-26T21:30:00+00:00/2026-10-27T21:30:00+00:00")]
+
+    inc = {"partition": "2026-10-27", "from": days[1]["from"], "to": days[1]["to"], "series": None,
+           "mode": "incremental"}
+    argv = _argv_with(monkeypatch, warehouse.stage_argv, job, inc)
+    assert "--incremental" in argv and "--from" not in argv
+    assert argv[argv.index("--target-table") + 1] == "market.vendor_feed_quotes"
+    argv = _argv_with(monkeypatch, warehouse.load_argv, job, inc, {"manifest": "s3://b/inc/manifest"})
+    assert "--incremental" in argv and "--from" not in argv and "--full-reload" not in argv
+    # a table without a watermark column loads the run's trading day even in mode incremental
+    plain = {**job, "watermark_column": None}
+    argv = _argv_with(monkeypatch, warehouse.stage_argv, plain, inc)
+    assert "--incremental" not in argv and argv[argv.index("--from") + 1] == days[1]["from"]
 
 
 def test_parsing_touches_no_database_and_starts_no_process():

@@ -13,6 +13,7 @@ table at all (``select_tables`` hands the group an empty list) and reports what 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -113,8 +114,34 @@ def select_tables() -> list[dict[str, Any]]:
 # which partition
 
 
+def _date_param(params: dict[str, Any], name: str) -> dt.date | None:
+    text = str(params.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise AirflowFailException(f"Param {name} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def session_series(schedule: LowTradingWindowTimetable, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """Every trading day from the first session on or after ``first`` up to the session ``last``, each with
+    the data interval a daily run of it would load (contiguous: weekends fold into the next session)."""
+    out, session = [], schedule.first_session_on_or_after(first)
+    while session <= last:
+        interval = schedule.data_interval(session)
+        out.append({"partition": session.isoformat(), "session": session.isoformat(),
+                    "from": interval.start.isoformat(), "to": interval.end.isoformat()})
+        session = schedule.next_session(session)
+    return out
+
+
 def partition() -> dict[str, Any]:
-    """This run's partition: the trading day of its data interval (or the whole table on full reload)."""
+    """This run's partition: the trading day of its data interval (or the whole table on full reload).
+
+    With ``load_from`` (an initial load or a catch-up): every trading day from that date up to this run's,
+    as a ``series`` of daily partitions; each table's stage and load work through them in one worker call
+    each, and every day is its own verified partition with its own ledger row and result file."""
     ctx = get_current_context()
     cfg = config.load()
     schedule = LowTradingWindowTimetable.from_config(cfg.warehouse_schedule)
@@ -124,14 +151,34 @@ def partition() -> dict[str, Any]:
         start, end = interval.start, interval.end
     session = schedule.session_of(end)
     full = bool(ctx["params"].get("full_reload"))
+    load_from = _date_param(ctx["params"], "load_from")
+    mode = ctx["params"].get("mode") or "partition"
+    if mode not in ("partition", "incremental"):
+        raise AirflowFailException(f"Param mode {mode!r} is not partition or incremental")
+    if mode == "incremental" and (full or load_from is not None):
+        raise AirflowFailException("mode incremental upserts the rows past each table's watermark: it takes no "
+                                   "full_reload or load_from")
     part = {
         "partition": "full" if full else session.isoformat(),
         "session": session.isoformat(),
         "from": None if full else start.isoformat(),
         "to": None if full else end.isoformat(),
         "exchange": schedule.exchange,
+        "series": None,
+        "mode": mode,
     }
-    log.info("partition: %s", part)
+    if load_from is not None:
+        if full:
+            raise AirflowFailException("full_reload and load_from exclude each other: the whole table in one "
+                                       "partition, or every trading day from load_from as its own partition")
+        series = session_series(schedule, load_from, session)
+        if not series:
+            raise AirflowFailException(f"load_from {load_from} is after this run's trading day {session}")
+        part.update({"partition": f"{series[0]['partition']}..{series[-1]['partition']}",
+                     "from": series[0]["from"], "series": series})
+        log.info("partition series: %d trading days, %s to %s", len(series), series[0]["partition"], session)
+    else:
+        log.info("partition: %s", part)
     return part
 
 
@@ -140,8 +187,23 @@ def partition() -> dict[str, Any]:
 
 
 def _staging_prefix(cfg: config.MigrationConfig, job: dict[str, Any], part: dict[str, Any]) -> str:
+    """``<staging_prefix>/<source>/<table>/<trading day>``; a series stages each day under the same key a
+    daily run of that day uses (the worker appends the day's name to the table's prefix)."""
     base = (cfg.warehouse.get("staging_prefix") or "warehouse").strip("/")
-    return f"{base}/{job['source']}/{job['table']}/{part['partition']}"
+    table_prefix = f"{base}/{job['source']}/{job['table']}"
+    if incremental(job, part):
+        return f"{table_prefix}/incremental"
+    return table_prefix if part.get("series") else f"{table_prefix}/{part['partition']}"
+
+
+def incremental(job: dict[str, Any], part: dict[str, Any]) -> bool:
+    """In mode ``incremental``, a table with a watermark column and a key is upserted from its watermark on;
+    a table without them still loads the run's trading day (there is nothing to be incremental on)."""
+    return part.get("mode") == "incremental" and bool(job.get("watermark_column")) and bool(job.get("key"))
+
+
+def _window(p: dict[str, Any]) -> str:
+    return f"{p['partition']}={p['from']}/{p['to']}"
 
 
 def stage_argv(job: dict[str, Any], part: dict[str, Any]) -> list[str]:
@@ -155,7 +217,12 @@ def stage_argv(job: dict[str, Any], part: dict[str, Any]) -> list[str]:
         "--prefix", _staging_prefix(cfg, job, part),
         "--run-id", get_current_context()["run_id"],
     ]
-    if part["from"] is not None:
+    if incremental(job, part):
+        argv += ["--incremental", "--target-table", job["target_table"]]
+    elif part.get("series"):
+        for p in part["series"]:
+            argv += ["--partition", _window(p)]
+    elif part["from"] is not None:
         argv += ["--from", part["from"], "--to", part["to"]]
     if job.get("partition_column"):
         argv += ["--partition-column", job["partition_column"]]
@@ -164,30 +231,67 @@ def stage_argv(job: dict[str, Any], part: dict[str, Any]) -> list[str]:
 
 def load_argv(job: dict[str, Any], part: dict[str, Any], staged: dict[str, Any]) -> list[str]:
     """Worker argv for ``load``: the manifest ``stage`` wrote, into the partition's bounds on the target."""
-    if not staged.get("manifest"):
-        raise AirflowFailException(f"{job['source']}.{job['table']}: stage returned no manifest ({staged!r})")
     argv = [
         "load",
         "--config", worker.config_path_for_worker(),
         "--source", job["source"],
         "--table", job["table"],
         "--target-table", job["target_table"],
-        "--manifest", staged["manifest"],
         "--run-id", get_current_context()["run_id"],
     ]
-    if part["from"] is not None:
-        argv += ["--from", part["from"], "--to", part["to"]]
+    if incremental(job, part):
+        if not staged.get("manifest"):
+            raise AirflowFailException(f"{job['source']}.{job['table']}: stage returned no manifest ({staged!r})")
+        argv += ["--manifest", staged["manifest"], "--incremental"]
+    elif part.get("series"):
+        manifests = {p.get("name"): p.get("manifest") for p in staged.get("partitions") or []}
+        for p in part["series"]:
+            if not manifests.get(p["partition"]):
+                raise AirflowFailException(f"{job['source']}.{job['table']}: stage returned no manifest for "
+                                           f"{p['partition']}")
+            argv += ["--manifest", manifests[p["partition"]], "--partition", _window(p)]
+    elif not staged.get("manifest"):
+        raise AirflowFailException(f"{job['source']}.{job['table']}: stage returned no manifest ({staged!r})")
+    elif part["from"] is not None:
+        argv += ["--manifest", staged["manifest"], "--from", part["from"], "--to", part["to"]]
     else:
-        argv += ["--full-reload"]
+        argv += ["--manifest", staged["manifest"], "--full-reload"]
     if job.get("partition_column"):
         argv += ["--partition-column", job["partition_column"]]
     return argv
 
 
 def verify(job: dict[str, Any], part: dict[str, Any], staged: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
-    """The source's figures (from stage) against the warehouse's (from load), both from XCom."""
+    """The source's figures (from stage) against the warehouse's (from load), both from XCom; for a series,
+    day by day (each day's row lands in ``partitions``)."""
+    if part.get("series"):
+        loaded_by_name = {p.get("name"): p for p in loaded.get("partitions") or []}
+        days = []
+        for p in staged.get("partitions") or []:
+            row = verification.compare(job, p, loaded_by_name.get(p.get("name")) or {})
+            days.append({**row, "partition": p["name"]})
+        if len(days) != len(part["series"]):
+            raise AirflowFailException(f"{job['source']}.{job['table']}: {len(days)} partitions staged, "
+                                       f"{len(part['series'])} asked for")
+        total = verification.compare(job, staged, loaded)
+        log.info("%s.%s: %d trading days verified, %s rows, checksum %s; the source table holds %s rows, %s outside "
+                 "the series", job["source"], job["table"], len(days), total["rows"], total["target_checksum"],
+                 staged.get("table_rows"), staged.get("rows_outside"))
+        return {**total, "partition": part["partition"], "partitions": days,
+                "table_rows": staged.get("table_rows"), "rows_outside": staged.get("rows_outside")}
     row = verification.compare(job, staged, loaded)
     row["partition"] = part["partition"]
+    touched = loaded.get("touched")
+    if touched:  # incremental: the delta landed (above), and the range it touched equals the source's
+        row.update({"mode": "incremental", "watermark": loaded.get("watermark"), "touched": touched})
+        if (touched["rows"], touched["checksum"]) != (touched["source_rows"], touched["source_checksum"]):
+            raise AirflowFailException(
+                f"{job['source']}.{job['table']}: the rows the delta touched ({touched['column']} "
+                f"{touched['from']} .. {touched['to']}) differ: warehouse {touched['rows']} / {touched['checksum']}, "
+                f"source {touched['source_rows']} / {touched['source_checksum']}")
+        log.info("%s.%s incremental up to %s: %s rows upserted and verified; the %s rows they touched re-verified",
+                 job["source"], job["table"], loaded.get("watermark"), row["rows"], touched["rows"])
+        return row
     log.info("%s.%s partition %s verified: %s rows, checksum %s", job["source"], job["table"], part["partition"],
              row["rows"], row["target_checksum"])
     return row
@@ -220,22 +324,69 @@ def _pull(ti, task: str, index: int):
 
 
 def summarize(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str, Any]]:
+    """One outcome row per table and partition (per trading day of a series)."""
     ctx = get_current_context()
     ti, dry_run = ctx["ti"], bool(ctx["params"].get("dry_run"))
     rows = []
     for i, job in enumerate(jobs):
         verified, gated = _pull(ti, "verify", i), _pull(ti, "gx_gate", i)
         staged, loaded = _pull(ti, "stage", i) or {}, _pull(ti, "load", i) or {}
-        base = {"partition": part["partition"], "table": job["table"], "source": job["source"],
-                "target_table": job["target_table"], "files": len(staged.get("files") or []),
+        passed = bool(verified and gated and gated.get("success"))
+        state = "dry-run" if dry_run else ("gate failed" if verified else False)
+        common = {"table": job["table"], "source": job["source"], "target_table": job["target_table"]}
+        if part.get("series"):
+            staged_days = {p.get("name"): p for p in staged.get("partitions") or []}
+            loaded_days = {p.get("name"): p for p in loaded.get("partitions") or []}
+            verified_days = {p.get("partition"): p for p in (verified or {}).get("partitions") or []}
+            for day in part["series"]:
+                name = day["partition"]
+                s_day, l_day = staged_days.get(name) or {}, loaded_days.get(name) or {}
+                base = {"partition": name, **common, "files": s_day.get("files", 0), "manifest": s_day.get("manifest")}
+                if passed and name in verified_days:
+                    rows.append({**base, **verified_days[name], "partition": name, "gx": "passed"})
+                else:
+                    rows.append({**base, "rows": s_day.get("rows", "-"), "source_checksum": s_day.get("checksum"),
+                                 "target_checksum": l_day.get("checksum"), "verified": state})
+            continue
+        base = {"partition": part["partition"], **common, "files": len(staged.get("files") or []),
                 "manifest": staged.get("manifest"), "seconds": (staged.get("seconds") or 0) + (loaded.get("seconds") or 0)}
-        if verified and gated and gated.get("success"):
+        if passed:
             rows.append({**base, **verified, "gx": "passed"})
             continue
-        state = "dry-run" if dry_run else ("gate failed" if verified else False)
         rows.append({**base, "rows": staged.get("rows", "-"), "source_checksum": staged.get("checksum"),
                      "target_checksum": loaded.get("checksum"), "verified": state})
     return rows
+
+
+def series_totals(jobs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per table over a series: trading days, how many verified, rows, and whether they cover the source table
+    (``rows_outside``: source rows in no day of the series, counted by the source after staging)."""
+    ti = get_current_context()["ti"]
+    out = []
+    for i, job in enumerate(jobs):
+        staged = _pull(ti, "stage", i) or {}
+        mine = [r for r in rows if r["source"] == job["source"] and r["table"] == job["table"]]
+        out.append({"source": job["source"], "table": job["table"], "target_table": job["target_table"],
+                    "days": len(mine), "verified_days": sum(1 for r in mine if r.get("verified") is True),
+                    "rows": staged.get("rows"), "source_checksum": staged.get("checksum"),
+                    "table_rows": staged.get("table_rows"), "rows_outside": staged.get("rows_outside")})
+    return out
+
+
+SERIES_COLUMNS = ("TABLE", "SOURCE", "TARGET", "DAYS", "VERIFIED", "ROWS", "SOURCE TABLE ROWS", "OUTSIDE")
+
+
+def render_series(tables: list[dict[str, Any]]) -> str:
+    lines = [(t["table"], t["source"], t["target_table"], str(t["days"]), str(t["verified_days"]), str(t["rows"]),
+              str(t.get("table_rows", "-")), str(t.get("rows_outside", "-"))) for t in tables]
+    widths = [max(len(c), *(len(l[i]) for l in lines)) if lines else len(c) for i, c in enumerate(SERIES_COLUMNS)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(fmt.format(*r).rstrip() for r in [SERIES_COLUMNS, *lines])
+
+
+def series_path() -> Path:
+    """The latest series run's per-table totals (beside the per-partition folder, not in it)."""
+    return results_dir().parent / "warehouse-series.json"
 
 
 def render(rows: list[dict[str, Any]]) -> str:
@@ -267,19 +418,32 @@ def write_result(rows: list[dict[str, Any]], part: dict[str, Any], meta: dict[st
 
 
 def finish(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str, Any]]:
-    """Log and write the partition's outcome; fail unless every table verified (skip on a dry run)."""
+    """Log and write the partition's outcome (each trading day's, for a series); fail unless every table
+    verified (skip on a dry run)."""
     ctx = get_current_context()
     if ctx["params"].get("dry_run"):
         jobs = chosen_tables()  # nothing was mapped: report the tables the run would have loaded
     rows = summarize(jobs, part)
-    log.info("outcome of %s (partition %s):\n%s", ctx["run_id"], part["partition"], render(rows))
-    path = write_result(rows, part, {"dag_id": ctx["dag"].dag_id, "run_id": ctx["run_id"]})
-    log.info("result file: %s", path)
+    meta = {"dag_id": ctx["dag"].dag_id, "run_id": ctx["run_id"]}
+    if part.get("series"):
+        for day in part["series"]:
+            write_result([r for r in rows if r["partition"] == day["partition"]],
+                         {**day, "exchange": part["exchange"]}, meta)
+        totals = series_totals(jobs, rows)
+        series_path().write_text(json.dumps({**meta, **{k: v for k, v in part.items() if k != "series"},
+                                             "days": len(part["series"]), "all_verified": all_verified(rows),
+                                             "tables": totals}, indent=2, default=str))
+        log.info("outcome of %s (%d trading days, %s):\n%s", ctx["run_id"], len(part["series"]), part["partition"],
+                 render_series(totals))
+        log.info("result files: %s/<trading day>.json, %s", results_dir(), series_path())
+    else:
+        log.info("outcome of %s (partition %s):\n%s", ctx["run_id"], part["partition"], render(rows))
+        log.info("result file: %s", write_result(rows, part, meta))
     if ctx["params"].get("dry_run"):
         raise AirflowSkipException("dry run: nothing was staged or loaded")
     if not all_verified(rows):
-        bad = ", ".join(f"{r['source']}.{r['table']}" for r in rows if r.get("verified") is not True)
-        raise AirflowFailException(f"partition {part['partition']} not verified: {bad}")
+        bad = sorted({f"{r['source']}.{r['table']}" for r in rows if r.get("verified") is not True})
+        raise AirflowFailException(f"partition {part['partition']} not verified: {', '.join(bad)}")
     return rows
 
 
@@ -292,6 +456,18 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     args = argv if argv is not None else sys.argv[1:]
+    if args[:1] == ["--series"]:  # the latest series run (load_from): per table; exit 1 unless all verified
+        # (and, with --complete, unless every source row lies in one of its days)
+        if not series_path().exists():
+            print(f"no series result ({series_path()})", file=sys.stderr)
+            return 1
+        report = json.loads(series_path().read_text())
+        print(f"{report['days']} trading days, {report['partition']} (run {report['run_id']})")
+        print(render_series(report["tables"]))
+        covered = all(t.get("rows_outside") == 0 for t in report["tables"])
+        print("every source row lies in a verified daily partition" if covered and report["all_verified"]
+              else "NOT every source row is in a verified daily partition")
+        return 0 if report["all_verified"] and (covered or "--complete" not in args) else 1
     if args[:1] == ["--window-open"]:
         import datetime as dt
 

@@ -16,8 +16,6 @@ DELETE FROM "market"."fills" WHERE "ts" >= CAST('2026-06-01 21:30:00.000000+00' 
 INSERT INTO "market"."fills" ("exec_id", "symbol", "side", "qty", "price", "ts", "settle_date", "is_test", "attrs") SELECT "exec_id", "symbol", "side", "qty", "price", "ts", "settle_date", "is_test", "attrs"::text FROM "stage_fills_0123abcd";
 -- checksum
 SELECT count(*) AS row_count, SUM(CAST(('x' || substr(md5(COALESCE('"' || REPLACE(r."exec_id"::text, '"', '""') || '"', 'N') || ',' || COALESCE('"' || REPLACE(r."symbol"::text, '"', '""') || '"', 'N') || ',' || COALESCE('"' || REPLACE(r."side"::text, '"', '""') || '"', 'N') || ',' || COALESCE('"' || REPLACE(CASE WHEN r."qty"::text LIKE '%.%' THEN RTRIM(RTRIM(r."qty"::text, '0'), '.') ELSE r."qty"::text END, '"', '""') || '"', 'N') || ',' || COALESCE('"' || REPLACE(CASE WHEN r."price"::text LIKE '%.%' THEN RTRIM(RTRIM(r."price"::text, '0'), '.') ELSE r."price"::text END, '"', '""') || '"', 'N') || ',' || COALESCE('"' || REPLACE(TO_CHAR(r."ts" AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), '"', '""') || '"', 'N') || ',' || COALESCE('"' || REPLACE(TO_CHAR(r."settle_date", 'YYYY-MM-DD'), '"', '""') || '"', 'N') || ',' || COALESCE('"' || REPLACE(CASE WHEN r."is_test" THEN 't' ELSE 'f' END, '"', '""') || '"', 'N') || ',' || COALESCE('"' || REPLACE(r."attrs"::text, '"', '""') || '"', 'N')), 1, 15))::bit(60)::bigint AS DECIMAL(38,0))) AS hash_sum FROM (SELECT "exec_id", "symbol", "side", "qty", "price", "ts", "settle_date", "is_test", "attrs" FROM "market"."fills" WHERE "ts" >= CAST('2026-06-01 21:30:00.000000+00' AS TIMESTAMPTZ) AND "ts" < CAST('2026-06-02 21:30:00.000000+00' AS TIMESTAMPTZ)) AS r;
--- watermark
-SELECT max("ts")::text FROM "market"."fills";
 -- drop_staging
 DROP TABLE "stage_fills_0123abcd";
 -- commit

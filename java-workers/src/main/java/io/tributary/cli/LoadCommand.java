@@ -30,8 +30,10 @@ import picocli.CommandLine.ParentCommand;
             "MANIFEST; postgres: each staged file streamed from S3 with COPY FROM STDIN), DELETE of exactly the",
             "partition, INSERT from staging, the warehouse's own count and checksum of the partition, compared",
             "with the stage's figures before COMMIT (a mismatch rolls back: exit 3, nothing changed). Re-running",
-            "a partition replaces it: same rows, same checksum. Records the partition and the table's watermark",
-            "(targets.warehouse.tables[].watermark_column) in the control schema."
+            "a partition replaces it: same rows, same checksum. Records the partition in the control schema.",
+            "With --incremental the staged delta is upserted by key instead (redshift MERGE), and the table's",
+            "watermark (targets.warehouse.tables[].watermark_column) advances to the stage's high mark after the",
+            "verified COMMIT; a --full-reload sets it to the target's maximum; daily partitions leave it alone."
         })
 final class LoadCommand implements Callable<Integer> {
 
@@ -53,6 +55,13 @@ final class LoadCommand implements Callable<Integer> {
             description = "The manifest `tributary stage` wrote (s3://bucket/prefix/manifest); repeated, one per"
                     + " --partition, in the same order.")
     List<String> manifests;
+
+    @Option(names = "--incremental",
+            description = {"Upsert what `tributary stage --incremental` staged (rows past the watermark) by the"
+                    + " table's key: redshift MERGE, postgres delete-by-key + insert, in one transaction; verified"
+                    + " before COMMIT twice: the upserted rows against the staged delta, and the range the delta"
+                    + " touched against the source's figures. The watermark then advances to the stage's high mark."})
+    boolean incremental;
 
     @Option(names = "--full-reload", description = "Replace the whole table (the stage covered the whole table).")
     boolean fullReload;
@@ -92,7 +101,7 @@ final class LoadCommand implements Callable<Integer> {
             }
             PartitionLoad.Request request = new PartitionLoad.Request(migration, subject.source, sourceTable,
                     explicitTarget, series ? null : manifests.get(0), partition.partitionColumn, partition.from,
-                    partition.to, fullReload, dialect, RunContext.fromEnvironment(context.env(), runId));
+                    partition.to, fullReload, dialect, RunContext.fromEnvironment(context.env(), runId), incremental);
             if (series) {
                 if (dryRun) {
                     throw JobFailure.badInput("--dry-run takes one partition (--manifest with --from/--to)");

@@ -3,6 +3,7 @@ package io.tributary.cli;
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.ledger.RunContext;
+import io.tributary.result.JobFailure;
 import io.tributary.warehouse.PartitionStage;
 import io.tributary.warehouse.PartitionWindow;
 import io.tributary.warehouse.StageResult;
@@ -44,6 +45,18 @@ final class StageCommand implements Callable<Integer> {
     @Mixin
     PartitionOptions partition;
 
+    @Option(names = "--incremental",
+            description = {"Stage the rows past the table's watermark instead of a partition: watermark_column in"
+                    + " (stored watermark, its current maximum] (everything up to it when none is stored yet), for"
+                    + " `tributary load --incremental` to upsert by the table's key. In the same snapshot the source"
+                    + " counts and checksums the delta and the rows it touches (partition_column between the delta's"
+                    + " least and greatest value), which the load re-verifies after the upsert."})
+    boolean incremental;
+
+    @Option(names = "--target-table", paramLabel = "SCHEMA.TABLE",
+            description = "With --incremental: the warehouse table whose watermark applies (default: as `load`).")
+    String targetTable;
+
     @Option(names = "--prefix", paramLabel = "KEY",
             description = "Key prefix in the staging bucket (default: <staging_prefix>/<source>/<table>/<partition>).")
     String prefix;
@@ -66,7 +79,11 @@ final class StageCommand implements Callable<Integer> {
             PartitionStage stage = new PartitionStage(context.connections("stage"), context.env(), summary);
             PartitionStage.Request request = new PartitionStage.Request(migration, subject.source, sourceTable, prefix,
                     partition.partitionColumn, partition.from, partition.to,
-                    RunContext.fromEnvironment(context.env(), runId));
+                    RunContext.fromEnvironment(context.env(), runId), incremental,
+                    targetTable == null ? null : TableRef.parse(targetTable, "--target-table"));
+            if (incremental && partition.series != null && !partition.series.isEmpty()) {
+                throw JobFailure.badInput("--incremental and --partition exclude each other");
+            }
             if (partition.series != null && !partition.series.isEmpty()) {
                 StageSeriesResult series = stage.runSeries(request, PartitionWindow.parseAll(partition.series));
                 metrics.rows(series.rows());

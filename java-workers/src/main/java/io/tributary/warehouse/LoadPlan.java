@@ -16,8 +16,18 @@ public record LoadPlan(String dialect, TableRef target, TableRef staging, Partit
         List<StagedColumn> columns, List<Step> steps) {
 
     public record Step(Kind kind, String sql) {
-        public enum Kind { CREATE_SCHEMA, CREATE_TARGET, BEGIN, CREATE_STAGING, INGEST, DELETE_PARTITION, INSERT,
-            CHECKSUM, WATERMARK, DROP_STAGING, COMMIT }
+        public enum Kind { CREATE_SCHEMA, CREATE_TARGET, BEGIN, CREATE_STAGING, INGEST, DELETE_PARTITION, DELETE_KEYS,
+            INSERT, MERGE, CHECKSUM, CHECKSUM_TOUCHED, WATERMARK, DROP_STAGING, COMMIT;
+
+            /** The steps that change the target, in plan order, between ingest and the checksums. */
+            public boolean writes() {
+                return this == DELETE_PARTITION || this == DELETE_KEYS || this == INSERT || this == MERGE;
+            }
+        }
+    }
+
+    public boolean has(Step.Kind kind) {
+        return steps.stream().anyMatch(s -> s.kind() == kind);
     }
 
     public Step step(Step.Kind kind) {

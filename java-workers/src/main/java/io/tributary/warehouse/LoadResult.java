@@ -25,5 +25,11 @@ public record LoadResult(
         String watermark,
         String manifest,
         double seconds,
-        String runId) {
+        String runId,
+        Touched touched) {
+
+    /** An incremental load's re-verification of the range its delta touched: warehouse vs source figures. */
+    public record Touched(String column, String from, String to, long rows, String checksum, long sourceRows,
+            String sourceChecksum) {
+    }
 }

@@ -11,10 +11,15 @@ import java.time.format.DateTimeParseException;
  * Which rows a stage or load covers: {@code [from, to)} on a time column, or the whole table. The same
  * predicate text serves the source, the PostgreSQL stand-in and Redshift (ISO literal cast to timestamptz).
  */
-public record Partition(String column, OffsetDateTime from, OffsetDateTime to) {
+public record Partition(String column, OffsetDateTime from, OffsetDateTime to, String name) {
     private static final DateTimeFormatter LITERAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS'+00'");
 
-    public static final Partition WHOLE_TABLE = new Partition(null, null, null);
+    public static final Partition WHOLE_TABLE = new Partition(null, null, null, null);
+
+    /** An incremental load's ledger entry: named for the watermark it reaches, spanning the rows it touched. */
+    public static Partition incremental(String column, OffsetDateTime from, OffsetDateTime to, String watermark) {
+        return new Partition(column, from, to, "incremental " + watermark);
+    }
 
     public static Partition of(String column, String from, String to) {
         if (from == null && to == null) {
@@ -32,7 +37,20 @@ public record Partition(String column, OffsetDateTime from, OffsetDateTime to) {
         if (!f.isBefore(t)) {
             throw JobFailure.badInput("--from " + from + " must be before --to " + to);
         }
-        return new Partition(column, f, t);
+        return new Partition(column, f, t, null);
+    }
+
+    /** A database's text rendering of a timestamptz ({@code 2026-10-31 17:48:00.631095+00}), or null. */
+    static OffsetDateTime parseDatabaseText(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text.replace(' ', 'T').replaceAll("([+-]\\d\\d)$", "$1:00"))
+                    .withOffsetSameInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     private static OffsetDateTime parse(String text, String option) {
@@ -45,12 +63,16 @@ public record Partition(String column, OffsetDateTime from, OffsetDateTime to) {
     }
 
     public boolean wholeTable() {
-        return column == null;
+        return column == null && name == null;
+    }
+
+    public boolean isIncremental() {
+        return name != null;
     }
 
     /** {@code WHERE ...} (with a leading space) or empty. */
     public String where() {
-        if (wholeTable()) {
+        if (column == null || from == null || to == null) {
             return "";
         }
         String c = Identifiers.quote(column);
@@ -63,6 +85,6 @@ public record Partition(String column, OffsetDateTime from, OffsetDateTime to) {
 
     /** For keys and logs: {@code full} or {@code 2024-03-01T21:30Z..2024-03-04T21:30Z}. */
     public String label() {
-        return wholeTable() ? "full" : from + ".." + to;
+        return name != null ? name : wholeTable() ? "full" : from + ".." + to;
     }
 }

@@ -45,7 +45,13 @@ public final class PartitionLoad {
 
     public record Request(MigrationConfig config, String source, TableRef table, TableRef targetTable,
             String manifest, String partitionColumn, String from, String to, boolean fullReload, String dialect,
-            RunContext run) {
+            RunContext run, boolean incremental) {
+
+        public Request(MigrationConfig config, String source, TableRef table, TableRef targetTable, String manifest,
+                String partitionColumn, String from, String to, boolean fullReload, String dialect, RunContext run) {
+            this(config, source, table, targetTable, manifest, partitionColumn, from, to, fullReload, dialect, run,
+                    false);
+        }
     }
 
     private final ConnectionFactory connections;
@@ -79,24 +85,38 @@ public final class PartitionLoad {
         String partitionColumn = request.partitionColumn() != null ? request.partitionColumn()
                 : entry.map(WarehouseSettings.TableEntry::partitionColumn).orElse(receipt.partitionColumn());
         Partition partition;
-        if (request.fullReload()) {
+        StageReceipt.Delta delta = receipt.incremental();
+        if (request.incremental() != (delta != null)) {
+            throw JobFailure.badInput(delta != null ? "the manifest's stage is incremental (rows past the watermark):"
+                    + " load it with --incremental" : "--incremental needs a manifest from `tributary stage"
+                    + " --incremental`; this one covers " + (receipt.from() == null ? "the whole table"
+                    : receipt.partitionColumn() + " [" + receipt.from() + ", " + receipt.to() + ")"));
+        }
+        if (delta != null) {
+            if (request.fullReload() || request.from() != null || request.to() != null) {
+                throw JobFailure.badInput("--incremental upserts the staged delta: it takes no --from/--to or"
+                        + " --full-reload");
+            }
+            partition = Partition.incremental(delta.touchedColumn(), Partition.parseDatabaseText(delta.touchedFrom()),
+                    Partition.parseDatabaseText(delta.touchedTo()), String.valueOf(delta.watermarkTo()));
+        } else if (request.fullReload()) {
             if (request.from() != null || request.to() != null) {
                 throw JobFailure.badInput("--full-reload replaces the whole table: it takes no --from/--to");
             }
             partition = Partition.WHOLE_TABLE;
         } else {
             if (request.from() == null && request.to() == null) {
-                throw JobFailure.badInput("say which rows the load replaces: --from/--to (a partition) or"
-                        + " --full-reload (the whole table)");
+                throw JobFailure.badInput("say which rows the load replaces: --from/--to (a partition),"
+                        + " --full-reload (the whole table) or --incremental (rows past the watermark)");
             }
             partition = Partition.of(partitionColumn, request.from(), request.to());
         }
         // The load must replace exactly what was staged: the same partition.
         String stagedFrom = receipt.from();
-        boolean same = partition.wholeTable() ? stagedFrom == null
+        boolean same = delta != null || (partition.wholeTable() ? stagedFrom == null
                 : stagedFrom != null && partition.from().toString().equals(stagedFrom)
                         && partition.to().toString().equals(receipt.to())
-                        && partition.column().equals(receipt.partitionColumn());
+                        && partition.column().equals(receipt.partitionColumn()));
         if (!same) {
             throw JobFailure.badInput("the manifest's stage covers " + (stagedFrom == null ? "the whole table"
                     : receipt.partitionColumn() + " [" + stagedFrom + ", " + receipt.to() + ")")
@@ -133,8 +153,10 @@ public final class PartitionLoad {
         String suffix = HexFormat.of().toHexDigits(
                 (request.source() + "|" + request.table() + "|" + partition.label()).hashCode());
         TableRef staging = new TableRef(target.schema(), "stage_" + target.name() + "_" + suffix);
+        WarehouseDialect.Upsert upsert = delta == null ? null : new WarehouseDialect.Upsert(delta.key(),
+                delta.touchedColumn(), delta.touchedFrom(), delta.touchedTo());
         WarehouseDialect.Target spec = new WarehouseDialect.Target(target, staging, partition, request.manifest(),
-                settings.iamRole(), distKey == null ? List.of() : List.of(distKey), sortKey, watermark);
+                settings.iamRole(), distKey == null ? List.of() : List.of(distKey), sortKey, watermark, upsert);
         return new Resolved(settings, dialect, partition, target, dialect.plan(spec, receipt.columns()));
     }
 
@@ -179,6 +201,7 @@ public final class PartitionLoad {
             long bytes = manifest.entries().stream().mapToLong(Manifest.Entry::contentLength).sum();
 
             Checksum landed;
+            Checksum touched = null;
             long deleted;
             String watermark = null;
             try (Connection wh = openWarehouse(plan.dialect(), settings.connection())) {
@@ -201,18 +224,35 @@ public final class PartitionLoad {
                             st.execute(plan.step(LoadPlan.Step.Kind.INGEST).sql());
                         }
                     }
-                    try (var s = summary.begin("delete partition")) {
-                        deleted = st.executeUpdate(plan.step(LoadPlan.Step.Kind.DELETE_PARTITION).sql());
-                        s.rows(deleted);
-                    }
-                    try (var s = summary.begin("insert")) {
-                        s.rows(st.executeUpdate(plan.step(LoadPlan.Step.Kind.INSERT).sql()));
+                    deleted = 0;
+                    for (LoadPlan.Step step : plan.steps()) {
+                        if (!step.kind().writes()) {
+                            continue;
+                        }
+                        try (var s = summary.begin(step.kind().name().toLowerCase(Locale.ROOT).replace('_', ' '))) {
+                            long n = st.executeUpdate(step.sql());
+                            s.rows(n);
+                            if (step.kind() == LoadPlan.Step.Kind.DELETE_PARTITION
+                                    || step.kind() == LoadPlan.Step.Kind.DELETE_KEYS) {
+                                deleted += n;
+                            }
+                        }
                     }
                     try (var s = summary.begin("target checksum")) {
                         landed = PartitionStage.checksum(wh, plan.step(LoadPlan.Step.Kind.CHECKSUM).sql());
                         s.rows(landed.rows());
                     }
-                    if (!landed.equals(expected)) {
+                    Checksum touchedExpected = null;
+                    if (plan.has(LoadPlan.Step.Kind.CHECKSUM_TOUCHED)) {
+                        StageReceipt.Delta d = receipt.incremental();
+                        touchedExpected = new Checksum(d.touchedRows(), d.touchedChecksum());
+                        try (var s = summary.begin("target checksum (touched range)")) {
+                            touched = PartitionStage.checksum(wh, plan.step(LoadPlan.Step.Kind.CHECKSUM_TOUCHED).sql());
+                            s.rows(touched.rows());
+                        }
+                    }
+                    boolean touchedOk = touchedExpected == null || touched.equals(touchedExpected);
+                    if (!landed.equals(expected) || !touchedOk) {
                         wh.rollback();
                         recordLedger(request, r, expected, landed, false);
                         Map<String, Object> details = new LinkedHashMap<>();
@@ -223,10 +263,21 @@ public final class PartitionLoad {
                         details.put("source_checksum", expected.hex());
                         details.put("rows", landed.rows());
                         details.put("checksum", landed.hex());
-                        throw JobFailure.verificationFailed(r.target() + " partition " + r.partition().label()
-                                + ": the warehouse holds " + landed.rows() + " rows / " + landed.hex()
-                                + " after the load, the source staged " + expected.rows() + " / " + expected.hex()
-                                + "; rolled back, nothing changed", details);
+                        String what = r.target() + " partition " + r.partition().label() + ": the warehouse holds "
+                                + landed.rows() + " rows / " + landed.hex() + " after the load, the source staged "
+                                + expected.rows() + " / " + expected.hex();
+                        if (touchedExpected != null) {
+                            details.put("touched_rows", touched.rows());
+                            details.put("touched_checksum", touched.hex());
+                            details.put("source_touched_rows", touchedExpected.rows());
+                            details.put("source_touched_checksum", touchedExpected.hex());
+                            what = r.target() + " " + r.partition().label() + ": the upserted delta holds "
+                                    + landed.rows() + " / " + landed.hex() + " (staged " + expected.rows() + " / "
+                                    + expected.hex() + "), the range it touched " + touched.rows() + " / "
+                                    + touched.hex() + " (source " + touchedExpected.rows() + " / "
+                                    + touchedExpected.hex() + ")";
+                        }
+                        throw JobFailure.verificationFailed(what + "; rolled back, nothing changed", details);
                     }
                     if (plan.steps().stream().anyMatch(x -> x.kind() == LoadPlan.Step.Kind.WATERMARK)) {
                         watermark = PartitionStage.scalar(wh, plan.step(LoadPlan.Step.Kind.WATERMARK).sql());
@@ -238,14 +289,21 @@ public final class PartitionLoad {
                     throw e;
                 }
             }
+            if (receipt.incremental() != null) {
+                watermark = receipt.incremental().watermarkTo(); // the stage's high mark: every row up to it landed
+            }
             String mark = recordLedger(request, r, expected, landed, true, watermark);
             double seconds = (System.nanoTime() - started) / 1e9;
             return new LoadResult(request.table().toString(), request.source(), r.target().toString(), plan.dialect(),
                     r.partition().label(), r.partition().column(),
-                    r.partition().wholeTable() ? null : r.partition().from().toString(),
-                    r.partition().wholeTable() ? null : r.partition().to().toString(), landed.rows(), landed.hex(),
+                    r.partition().from() == null ? null : r.partition().from().toString(),
+                    r.partition().to() == null ? null : r.partition().to().toString(), landed.rows(), landed.hex(),
                     expected.rows(), expected.hex(), receipt.hash(), true, manifest.entries().size(), bytes, deleted,
-                    mark, manifestLocation.url(), Math.round(seconds * 1000) / 1000.0, request.run().runId());
+                    mark, manifestLocation.url(), Math.round(seconds * 1000) / 1000.0, request.run().runId(),
+                    touched == null ? null : new LoadResult.Touched(receipt.incremental().touchedColumn(),
+                            receipt.incremental().touchedFrom(), receipt.incremental().touchedTo(), touched.rows(),
+                            touched.hex(), receipt.incremental().touchedRows(),
+                            receipt.incremental().touchedChecksum()));
         }
     }
 

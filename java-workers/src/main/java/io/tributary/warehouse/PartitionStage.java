@@ -48,7 +48,12 @@ public final class PartitionStage {
     static final double HEAP_TO_PARQUET = 3.0;
 
     public record Request(MigrationConfig config, String source, TableRef table, String prefix,
-            String partitionColumn, String from, String to, RunContext run) {
+            String partitionColumn, String from, String to, RunContext run, boolean incremental, TableRef targetTable) {
+
+        public Request(MigrationConfig config, String source, TableRef table, String prefix, String partitionColumn,
+                String from, String to, RunContext run) {
+            this(config, source, table, prefix, partitionColumn, from, to, run, false, null);
+        }
     }
 
     private final ConnectionFactory connections;
@@ -72,12 +77,30 @@ public final class PartitionStage {
         var entry = settings.table(request.source(), request.table());
         String partitionColumn = request.partitionColumn() != null ? request.partitionColumn()
                 : entry.map(WarehouseSettings.TableEntry::partitionColumn).orElse(null);
-        Partition partition = Partition.of(partitionColumn, request.from(), request.to());
         String watermarkColumn = entry.map(WarehouseSettings.TableEntry::watermarkColumn).orElse(null);
+        List<String> key = entry.map(WarehouseSettings.TableEntry::key).orElse(List.of());
+        String since = null;
+        Partition partition;
+        if (request.incremental()) {
+            if (request.from() != null || request.to() != null) {
+                throw JobFailure.badInput("--incremental stages the rows past the table's watermark: it takes no"
+                        + " --from/--to");
+            }
+            if (watermarkColumn == null || key.isEmpty()) {
+                throw JobFailure.badInput("an incremental stage of " + request.source() + "." + request.table()
+                        + " needs watermark_column (an updated_at-like column or an increasing key) and key (what"
+                        + " the upsert matches on) in its targets.warehouse.tables entry");
+            }
+            since = storedWatermark(config, request.source(), request.table(),
+                    settings.targetTable(request.source(), request.table(), request.targetTable()));
+            partition = Partition.incremental(partitionColumn, null, null, "pending");
+        } else {
+            partition = Partition.of(partitionColumn, request.from(), request.to());
+        }
         String bucket = settings.requireStagingBucket();
         String prefix = request.prefix() != null ? request.prefix()
                 : settings.stagingPrefix() + "/" + request.source() + "/" + request.table() + "/"
-                        + partition.label().replace(':', '-');
+                        + (request.incremental() ? "incremental" : partition.label().replace(':', '-'));
         S3Location base = new S3Location(bucket, prefix.replaceAll("/+$", ""));
         if (settings.multipartPartMb() < 5) {
             throw JobFailure.badInput("targets.warehouse.multipart_part_mb must be at least 5 (S3's minimum part)");
@@ -91,11 +114,11 @@ public final class PartitionStage {
             requireColumn(shape, watermarkColumn, "watermark column");
             List<ParquetColumn> columns = settings.typeMapping().map(request.table().toString(), shape.columns());
             List<StagedColumn> staged = columns.stream().map(StagedColumn::of).toList();
-            String projection = "SELECT " + columns.stream()
+            String projectionBase = "SELECT " + columns.stream()
                     .map(c -> "(" + c.selectSql() + ")::" + c.postgresType() + " AS " + Identifiers.quote(c.name()))
-                    .collect(Collectors.joining(", ")) + " FROM " + request.table().quoted() + partition.where();
-            String fileSelect = "SELECT " + columns.stream().map(ParquetColumn::selectSql)
-                    .collect(Collectors.joining(", ")) + " FROM " + request.table().quoted() + partition.where();
+                    .collect(Collectors.joining(", ")) + " FROM " + request.table().quoted();
+            String fileSelectBase = "SELECT " + columns.stream().map(ParquetColumn::selectSql)
+                    .collect(Collectors.joining(", ")) + " FROM " + request.table().quoted();
 
             try (var step = summary.begin("bucket")) {
                 if (store.isS3Compatible()) {
@@ -113,16 +136,54 @@ public final class PartitionStage {
             String watermark = null;
             ParquetExport.Result written;
             List<StageResult.File> files = new ArrayList<>();
+            StageReceipt.Delta delta = null;
+            String where = partition.where();
             try {
+                if (request.incremental()) {
+                    // In the snapshot: the delta is (stored watermark, its current maximum]; the rows it touches
+                    // (by the partition column) are counted and checksummed too, for the load's re-verification.
+                    String wm = Identifiers.quote(watermarkColumn);
+                    String after = since == null ? "" : wm + " > " + Identifiers.literal(since);
+                    String high = scalar(src, "SELECT max(" + wm + ")::text FROM " + request.table().quoted()
+                            + (after.isEmpty() ? "" : " WHERE " + after));
+                    where = high == null ? " WHERE 1 = 0"
+                            : " WHERE " + (after.isEmpty() ? "" : after + " AND ") + wm + " <= " + Identifiers.literal(high);
+                    String touchedFrom = null;
+                    String touchedTo = null;
+                    if (partitionColumn != null && high != null) {
+                        String pc = Identifiers.quote(partitionColumn);
+                        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT min(" + pc
+                                + ")::text, max(" + pc + ")::text FROM " + request.table().quoted() + where)) {
+                            rs.next();
+                            touchedFrom = rs.getString(1);
+                            touchedTo = rs.getString(2);
+                        }
+                    }
+                    WarehouseDialect.Upsert range = new WarehouseDialect.Upsert(key, partitionColumn, touchedFrom,
+                            touchedTo);
+                    Checksum touched;
+                    try (var step = summary.begin("source checksum (touched range)")) {
+                        touched = checksum(src, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(
+                                projectionBase + range.touchedWhere(), shapes(staged)));
+                        step.rows(touched.rows());
+                    }
+                    watermark = high != null ? high : since;
+                    delta = new StageReceipt.Delta(key, watermarkColumn, since, watermark, partitionColumn,
+                            touchedFrom, touchedTo, touched.rows(), touched.hex());
+                    partition = Partition.incremental(partitionColumn, Partition.parseDatabaseText(touchedFrom),
+                            Partition.parseDatabaseText(touchedTo), String.valueOf(watermark));
+                    LOG.info(request.table() + ": rows with " + watermarkColumn + " in (" + since + ", " + high
+                            + "], touching " + partitionColumn + " " + touchedFrom + " .. " + touchedTo);
+                }
                 try (var step = summary.begin("source checksum")) {
-                    figures = checksum(src, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(projection,
+                    figures = checksum(src, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(projectionBase + where,
                             staged.stream().map(StagedColumn::postgresShape).toList()));
                     step.rows(figures.rows());
                 }
                 heapBytes = estimateHeapBytes(src, request.table(), figures.rows());
-                if (watermarkColumn != null) {
+                if (watermarkColumn != null && !request.incremental()) {
                     watermark = scalar(src, "SELECT max(" + Identifiers.quote(watermarkColumn) + ")::text FROM "
-                            + request.table().quoted() + partition.where());
+                            + request.table().quoted() + where);
                 }
                 int fileCount = fileCount(heapBytes, settings.targetFileMb(), settings.slices(), figures.rows());
                 LOG.info(request.table() + " partition " + partition.label() + ": " + figures.rows() + " rows, ~"
@@ -130,7 +191,7 @@ public final class PartitionStage {
                 List<MultipartUpload> uploads = new ArrayList<>();
                 int partBytes = settings.multipartPartMb() * 1024 * 1024;
                 try (var step = summary.begin("parquet to s3")) {
-                    written = ParquetExport.write(src, fileSelect, columns, ParquetExport.split(figures.rows(), fileCount),
+                    written = ParquetExport.write(src, fileSelectBase + where, columns, ParquetExport.split(figures.rows(), fileCount),
                             settings.compression(), Map.of("tributary.source", request.source(),
                                     "tributary.table", request.table().toString(),
                                     "tributary.partition", partition.label()),
@@ -165,9 +226,9 @@ public final class PartitionStage {
             S3Location receipt = base.resolve("stage.json");
             try (var step = summary.begin("manifest")) {
                 store.put(receipt, new StageReceipt(request.source(), request.table().toString(), partition.column(),
-                        partition.wholeTable() ? null : partition.from().toString(),
-                        partition.wholeTable() ? null : partition.to().toString(), figures.rows(), figures.hex(),
-                        ChecksumDialect.POSTGRES_PORTABLE.hash(), staged, request.run().runId()).toJson(),
+                        partition.from() == null ? null : partition.from().toString(),
+                        partition.to() == null ? null : partition.to().toString(), figures.rows(), figures.hex(),
+                        ChecksumDialect.POSTGRES_PORTABLE.hash(), staged, request.run().runId(), delta).toJson(),
                         "application/json", ObjectOptions.NONE);
                 store.put(manifest, new Manifest(files.stream().map(f -> new Manifest.Entry(f.url(), f.bytes()))
                         .toList()).toJson(), "application/json", ObjectOptions.NONE);
@@ -176,11 +237,11 @@ public final class PartitionStage {
             recordLedger(config, request, partition, figures, files.size(), written.bytes(), manifest.url());
             double seconds = (System.nanoTime() - started) / 1e9;
             return new StageResult(request.table().toString(), request.source(), partition.label(), partition.column(),
-                    partition.wholeTable() ? null : partition.from().toString(),
-                    partition.wholeTable() ? null : partition.to().toString(), figures.rows(), figures.hex(),
+                    partition.from() == null ? null : partition.from().toString(),
+                    partition.to() == null ? null : partition.to().toString(), figures.rows(), figures.hex(),
                     ChecksumDialect.POSTGRES_PORTABLE.database(), ChecksumDialect.POSTGRES_PORTABLE.hash(),
                     written.bytes(), Math.round(seconds * 1000) / 1000.0, manifest.url(), receipt.url(), files,
-                    settings.slices(), written.overLongText(), watermark, request.run().runId());
+                    settings.slices(), written.overLongText(), watermark, request.run().runId(), delta);
         }
     }
 
@@ -295,6 +356,15 @@ public final class PartitionStage {
             new RunLedger(schema).touch(c, request.run());
             new WarehouseLedger(schema).staged(c, request.source(), request.table().toString(), partition, figures,
                     files, bytes, manifest, request.run());
+        }
+    }
+
+    private String storedWatermark(MigrationConfig config, String source, TableRef table, TableRef target)
+            throws SQLException {
+        ControlSchema schema = new ControlSchema(config.control().schema());
+        try (Connection c = connections.open(config.control().connection())) {
+            schema.ensure(c);
+            return new WarehouseLedger(schema).watermark(c, source, table.toString(), target.toString()).orElse(null);
         }
     }
 

@@ -40,20 +40,37 @@ public final class PostgresDialect implements WarehouseDialect {
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.INGEST, "COPY " + s + " ("
                 + columns.stream().map(StagedColumn::quoted).collect(Collectors.joining(", "))
                 + ") FROM STDIN -- each file of " + target.manifestUrl()));
-        steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DELETE_PARTITION, "DELETE FROM " + t
-                + target.partition().where()));
         String names = columns.stream().map(StagedColumn::quoted).collect(Collectors.joining(", "));
         String values = columns.stream()
                 .map(c -> c.json() ? c.quoted() + "::" + c.postgresType() : c.quoted())
                 .collect(Collectors.joining(", "));
-        steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.INSERT, "INSERT INTO " + t + " (" + names + ") SELECT "
-                + values + " FROM " + s));
-        steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(
-                "SELECT " + names + " FROM " + t + target.partition().where(),
-                columns.stream().map(StagedColumn::postgresShape).toList())));
-        if (target.watermarkColumn() != null) {
-            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.WATERMARK, "SELECT max("
-                    + Identifiers.quote(target.watermarkColumn()) + ")::text FROM " + t));
+        List<io.tributary.catalog.ColumnShape> shapes = columns.stream().map(StagedColumn::postgresShape).toList();
+        WarehouseDialect.Upsert upsert = target.upsert();
+        if (upsert != null) {
+            // The upsert: rows whose key is staged are replaced (late rows and updates), the rest inserted.
+            String match = upsert.key().stream().map(k -> "t." + Identifiers.quote(k) + " = s." + Identifiers.quote(k))
+                    .collect(Collectors.joining(" AND "));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DELETE_KEYS, "DELETE FROM " + t + " AS t USING " + s
+                    + " AS s WHERE " + match));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.INSERT, "INSERT INTO " + t + " (" + names + ") SELECT "
+                    + values + " FROM " + s));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(
+                    "SELECT " + names + " FROM " + t + " AS t WHERE EXISTS (SELECT 1 FROM " + s + " AS s WHERE "
+                            + match + ")", shapes)));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM_TOUCHED, ChecksumDialect.POSTGRES_PORTABLE
+                    .checksumSql("SELECT " + names + " FROM " + t + upsert.touchedWhere(), shapes)));
+        } else {
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DELETE_PARTITION, "DELETE FROM " + t
+                    + target.partition().where()));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.INSERT, "INSERT INTO " + t + " (" + names + ") SELECT "
+                    + values + " FROM " + s));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(
+                    "SELECT " + names + " FROM " + t + target.partition().where(), shapes)));
+            // Only a whole-table load knows the exact high mark (a daily partition by another column does not).
+            if (target.watermarkColumn() != null && target.partition().wholeTable()) {
+                steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.WATERMARK, "SELECT max("
+                        + Identifiers.quote(target.watermarkColumn()) + ")::text FROM " + t));
+            }
         }
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DROP_STAGING, "DROP TABLE " + s));
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.COMMIT, "COMMIT"));

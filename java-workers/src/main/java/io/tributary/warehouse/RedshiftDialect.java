@@ -64,24 +64,51 @@ public final class RedshiftDialect implements WarehouseDialect {
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.INGEST, "COPY " + s + " FROM "
                 + Identifiers.literal(target.manifestUrl()) + " IAM_ROLE " + Identifiers.literal(target.iamRole())
                 + " FORMAT AS PARQUET MANIFEST"));
-        steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DELETE_PARTITION, "DELETE FROM " + t
-                + target.partition().where()));
         String names = columns.stream().map(StagedColumn::quoted).collect(Collectors.joining(", "));
-        String values = columns.stream()
-                .map(c -> c.json() && c.redshiftType().equals("SUPER") ? "JSON_PARSE(" + c.quoted() + ")" : c.quoted())
-                .collect(Collectors.joining(", "));
-        steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.INSERT, "INSERT INTO " + t + " (" + names + ") SELECT "
-                + values + " FROM " + s));
-        steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM, ChecksumDialect.REDSHIFT.checksumSql(
-                "SELECT " + names + " FROM " + t + target.partition().where(),
-                columns.stream().map(StagedColumn::redshiftShape).toList())));
-        if (target.watermarkColumn() != null) {
-            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.WATERMARK, "SELECT CAST(MAX("
-                    + Identifiers.quote(target.watermarkColumn()) + ") AS VARCHAR(64)) FROM " + t));
+        List<io.tributary.catalog.ColumnShape> shapes = columns.stream().map(StagedColumn::redshiftShape).toList();
+        WarehouseDialect.Upsert upsert = target.upsert();
+        if (upsert != null) {
+            // MERGE (AWS: staging table + one MERGE per transaction). Redshift's MERGE takes no alias for the
+            // target, so its columns are qualified with the table's full name.
+            String match = upsert.key().stream().map(k -> t + "." + Identifiers.quote(k) + " = s."
+                    + Identifiers.quote(k)).collect(Collectors.joining(" AND "));
+            List<StagedColumn> updated = columns.stream().filter(c -> !upsert.key().contains(c.name())).toList();
+            String set = (updated.isEmpty() ? columns : updated).stream()
+                    .map(c -> c.quoted() + " = " + value("s.", c)).collect(Collectors.joining(", "));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.MERGE, "MERGE INTO " + t + " USING " + s + " AS s ON "
+                    + match + " WHEN MATCHED THEN UPDATE SET " + set + " WHEN NOT MATCHED THEN INSERT (" + names
+                    + ") VALUES (" + columns.stream().map(c -> value("s.", c)).collect(Collectors.joining(", "))
+                    + ")"));
+            String keyMatch = upsert.key().stream().map(k -> "t." + Identifiers.quote(k) + " = s."
+                    + Identifiers.quote(k)).collect(Collectors.joining(" AND "));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM, ChecksumDialect.REDSHIFT.checksumSql(
+                    "SELECT " + names + " FROM " + t + " AS t WHERE EXISTS (SELECT 1 FROM " + s + " AS s WHERE "
+                            + keyMatch + ")", shapes)));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM_TOUCHED, ChecksumDialect.REDSHIFT.checksumSql(
+                    "SELECT " + names + " FROM " + t + upsert.touchedWhere(), shapes)));
+        } else {
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DELETE_PARTITION, "DELETE FROM " + t
+                    + target.partition().where()));
+            String values = columns.stream().map(c -> value("", c)).collect(Collectors.joining(", "));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.INSERT, "INSERT INTO " + t + " (" + names + ") SELECT "
+                    + values + " FROM " + s));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM, ChecksumDialect.REDSHIFT.checksumSql(
+                    "SELECT " + names + " FROM " + t + target.partition().where(), shapes)));
+            // Only a whole-table load knows the exact high mark (a daily partition by another column does not).
+            if (target.watermarkColumn() != null && target.partition().wholeTable()) {
+                steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.WATERMARK, "SELECT CAST(MAX("
+                        + Identifiers.quote(target.watermarkColumn()) + ") AS VARCHAR(64)) FROM " + t));
+            }
         }
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DROP_STAGING, "DROP TABLE " + s));
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.COMMIT, "COMMIT"));
         return new LoadPlan(name(), target.table(), target.staging(), target.partition(), columns, steps);
+    }
+
+    /** A staged column as inserted: JSON text becomes SUPER through JSON_PARSE. */
+    private static String value(String qualifier, StagedColumn c) {
+        String ref = qualifier + c.quoted();
+        return c.json() && c.redshiftType().equals("SUPER") ? "JSON_PARSE(" + ref + ")" : ref;
     }
 
     private static String distribution(List<String> distKey) {

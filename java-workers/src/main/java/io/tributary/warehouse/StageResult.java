@@ -28,7 +28,8 @@ public record StageResult(
         int slices,
         Map<String, ParquetExport.OverLongText> overLongText,
         String watermark,
-        String runId) {
+        String runId,
+        StageReceipt.Delta incremental) {
 
     public record File(String url, long rows, long bytes) {
     }

@@ -33,8 +33,8 @@ public final class WarehouseLedger {
             ps.setString(2, table);
             ps.setString(3, p.label());
             ps.setString(4, p.column());
-            setTime(ps, 5, p.wholeTable() ? null : Timestamp.from(p.from().toInstant()));
-            setTime(ps, 6, p.wholeTable() ? null : Timestamp.from(p.to().toInstant()));
+            setTime(ps, 5, p.from() == null ? null : Timestamp.from(p.from().toInstant()));
+            setTime(ps, 6, p.to() == null ? null : Timestamp.from(p.to().toInstant()));
             ps.setLong(7, figures.rows());
             ps.setString(8, figures.hex());
             ps.setInt(9, files);
@@ -64,8 +64,8 @@ public final class WarehouseLedger {
             ps.setString(2, table);
             ps.setString(3, p.label());
             ps.setString(4, p.column());
-            setTime(ps, 5, p.wholeTable() ? null : Timestamp.from(p.from().toInstant()));
-            setTime(ps, 6, p.wholeTable() ? null : Timestamp.from(p.to().toInstant()));
+            setTime(ps, 5, p.from() == null ? null : Timestamp.from(p.from().toInstant()));
+            setTime(ps, 6, p.to() == null ? null : Timestamp.from(p.to().toInstant()));
             ps.setString(7, verified ? "loaded" : "mismatch");
             ps.setString(8, targetTable);
             ps.setString(9, dialect);

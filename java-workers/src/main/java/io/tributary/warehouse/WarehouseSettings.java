@@ -81,6 +81,16 @@ public record WarehouseSettings(
         return tables.stream().filter(t -> t.source().equals(source) && t.table().equals(table)).findFirst();
     }
 
+    /** The warehouse table a source table loads into: explicit, else its entry's target_table, else the same
+     * name in targets.warehouse.schema (else the source's own schema). */
+    public TableRef targetTable(String source, TableRef table, TableRef explicit) {
+        if (explicit != null) {
+            return explicit;
+        }
+        return table(source, table).map(TableEntry::targetTable)
+                .orElseGet(() -> schema != null ? table.inSchema(schema) : table);
+    }
+
     /** The staging store's connection id and bucket, or exit 2 naming the missing key. */
     public String requireStagingConnection() {
         if (stagingConnection == null) {

@@ -95,6 +95,44 @@ class LoadPlanMatchesGoldenTest {
         assertGolden("postgres-partition-load.sql", new PostgresDialect().plan(target(DAY, null), FILLS).script());
     }
 
+    static WarehouseDialect.Target upsert(String role) {
+        WarehouseDialect.Target t = target(DAY, role);
+        Partition p = Partition.incremental("ts", null, null, "2026-06-02 21:29:59.5+00");
+        return new WarehouseDialect.Target(t.table(), t.staging(), p, t.manifestUrl(), t.iamRole(), t.distKey(),
+                t.sortKey(), t.watermarkColumn(), new WarehouseDialect.Upsert(List.of("exec_id", "ts"), "ts",
+                        "2026-06-01 09:30:00.25+00", "2026-06-02 16:00:00+00"));
+    }
+
+    @Test
+    void redshiftIncrementalMerge() throws IOException {
+        LoadPlan plan = new RedshiftDialect().plan(upsert(ROLE), FILLS_SUPER);
+        assertGolden("redshift-incremental-merge.sql", plan.script());
+        String merge = plan.step(LoadPlan.Step.Kind.MERGE).sql();
+        assertTrue(merge.startsWith("MERGE INTO \"market\".\"fills\" USING \"stage_fills_0123abcd\" AS s ON"
+                + " \"market\".\"fills\".\"exec_id\" = s.\"exec_id\" AND \"market\".\"fills\".\"ts\" = s.\"ts\""), merge);
+        assertTrue(merge.contains("\"attrs\" = JSON_PARSE(s.\"attrs\")"), merge);
+        assertTrue(!merge.contains("\"exec_id\" = s.\"exec_id\", "), "keys are matched, not updated");
+        assertTrue(plan.steps().stream().noneMatch(s -> s.kind() == LoadPlan.Step.Kind.DELETE_PARTITION
+                || s.kind() == LoadPlan.Step.Kind.WATERMARK));
+        assertTrue(plan.step(LoadPlan.Step.Kind.CHECKSUM_TOUCHED).sql().contains(
+                "WHERE \"ts\" >= '2026-06-01 09:30:00.25+00' AND \"ts\" <= '2026-06-02 16:00:00+00'"));
+    }
+
+    @Test
+    void postgresIncrementalUpsert() throws IOException {
+        LoadPlan plan = new PostgresDialect().plan(upsert(null), FILLS);
+        assertGolden("postgres-incremental-upsert.sql", plan.script());
+        assertEquals("DELETE FROM \"market\".\"fills\" AS t USING \"stage_fills_0123abcd\" AS s WHERE t.\"exec_id\""
+                + " = s.\"exec_id\" AND t.\"ts\" = s.\"ts\"", plan.step(LoadPlan.Step.Kind.DELETE_KEYS).sql());
+    }
+
+    @Test
+    void onlyAWholeTableLoadReadsTheWatermarkFromTheTarget() {
+        assertTrue(new RedshiftDialect().plan(target(Partition.WHOLE_TABLE, ROLE), FILLS).has(LoadPlan.Step.Kind.WATERMARK));
+        assertTrue(!new RedshiftDialect().plan(target(DAY, ROLE), FILLS).has(LoadPlan.Step.Kind.WATERMARK));
+        assertTrue(!new PostgresDialect().plan(target(DAY, null), FILLS).has(LoadPlan.Step.Kind.WATERMARK));
+    }
+
     @Test
     void encodingsFollowAwsGuidance() {
         assertEquals("RAW", RedshiftDialect.encoding("TIMESTAMPTZ", true));
