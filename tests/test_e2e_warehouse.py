@@ -75,7 +75,8 @@ def _partition_figures(uri: str, table: str, bounds: dict[str, tuple[str, str]])
 
 @pytest.mark.worker
 def test_warehouse_backfill_is_idempotent(tmp_path, warehouse_pair, metadata_db):
-    """Backfill three trading days for real (stage -> load -> verify -> GX), twice: same rows, same checksums."""
+    """Backfill a past week for real (Fri 23 - Thu 29 Oct 2026: five trading days across a weekend, whose rows
+    fold into Monday's partition; stage -> load -> verify -> GX), twice: same rows, same checksums."""
     import psycopg2
 
     src, wh = warehouse_pair
@@ -83,10 +84,11 @@ def test_warehouse_backfill_is_idempotent(tmp_path, warehouse_pair, metadata_db)
         cur.execute("CREATE SCHEMA market; CREATE TABLE market.fills (exec_id text, symbol text NOT NULL, "
                     "ts timestamptz NOT NULL, price numeric(18,6) NOT NULL, qty numeric(18,4) NOT NULL, "
                     "PRIMARY KEY (exec_id, ts));"
-                    # every 7 minutes from Sat 24 Oct to Sat 31 Oct 2026: weekend rows belong to Monday
+                    # every 7 minutes from Thu 22 Oct (after Friday's interval opened) to Sat 31 Oct 2026:
+                    # weekend rows belong to Monday, the rows after Thursday's close to no backfilled day
                     "INSERT INTO market.fills SELECT 'x' || g, (ARRAY['AAPL','MSFT','BTC-USD'])[1 + g % 3], "
-                    "timestamptz '2026-10-24 00:00+00' + g * interval '7 min', 100 + (g % 997) / 1000.0, 1 + g % 50 "
-                    "FROM generate_series(0, 7 * 24 * 60 / 7) g;")
+                    "timestamptz '2026-10-22 22:00+00' + g * interval '7 min', 100 + (g % 997) / 1000.0, 1 + g % 50 "
+                    "FROM generate_series(0, 9 * 24 * 60 / 7) g;")
     cfg = tmp_path / "migration.yaml"
     cfg.write_text(
         "version: 1\ncontrol: {connection: e2e_wh}\nsources: [{id: e2e_src}]\n"
@@ -99,9 +101,11 @@ def test_warehouse_backfill_is_idempotent(tmp_path, warehouse_pair, metadata_db)
     )
     env = airflow_env(tmp_path, TRIBUTARY_CONFIG=str(cfg), AIRFLOW_CONN_E2E_SRC=src, AIRFLOW_CONN_E2E_WH=wh,
                       AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=metadata_db)
-    days = ("2026-10-27", "2026-10-28", "2026-10-29")
+    days = ("2026-10-23", "2026-10-26", "2026-10-27", "2026-10-28", "2026-10-29")
     with AirflowServices(env, tmp_path) as airflow:
         runs = airflow.backfill(DAG_ID, days[0], days[-1])
+        backfilled = sorted(r["run_id"].split("__")[1][:10] for r in runs if r["run_id"].startswith("backfill__"))
+        assert backfilled == list(days)  # one run per trading day, none for Sat/Sun
         assert {r["state"] for r in runs} == {"success"}, runs
         first = _results(env)
         bounds = {d: (first[d]["from"], first[d]["to"]) for d in days}
@@ -122,6 +126,7 @@ def test_warehouse_backfill_is_idempotent(tmp_path, warehouse_pair, metadata_db)
         assert row1["rows"] == expected[d][0] > 0
         assert row1["source_checksum"] == row1["target_checksum"] == row2["target_checksum"]
     assert landed == expected  # each partition landed exactly, value for value
+    assert first["2026-10-26"]["from"] == "2026-10-23T21:30:00+00:00"  # Monday's partition holds the weekend
     assert _partition_figures(wh, "market.fills", bounds) == landed  # the re-run changed nothing
     with psycopg2.connect(wh) as c, c.cursor() as cur:
         cur.execute("SELECT count(*) FROM market.fills")
