@@ -345,7 +345,7 @@ def summarize(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str
                 if passed and name in verified_days:
                     rows.append({**base, **verified_days[name], "partition": name, "gx": "passed"})
                 else:
-                    rows.append({**base, "rows": s_day.get("rows", "-"), "source_checksum": s_day.get("checksum"),
+                    rows.append({**base, "rows": s_day.get("rows"), "source_checksum": s_day.get("checksum"),
                                  "target_checksum": l_day.get("checksum"), "verified": state})
             continue
         base = {"partition": part["partition"], **common, "files": len(staged.get("files") or []),
@@ -353,7 +353,7 @@ def summarize(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str
         if passed:
             rows.append({**base, **verified, "gx": "passed"})
             continue
-        rows.append({**base, "rows": staged.get("rows", "-"), "source_checksum": staged.get("checksum"),
+        rows.append({**base, "rows": staged.get("rows"),  # None (not "-"): the report formats numbers "source_checksum": staged.get("checksum"),
                      "target_checksum": loaded.get("checksum"), "verified": state})
     return rows
 
@@ -396,7 +396,7 @@ def render(rows: list[dict[str, Any]]) -> str:
 
     verified = {True: "yes", False: "no"}
     lines = [(r.get("partition", "?"), r.get("table", "?"), r.get("source", "?"), r.get("target_table", "?"),
-              str(r.get("rows", "-")), cell(r.get("source_checksum")), cell(r.get("target_checksum")),
+              cell(r.get("rows")), cell(r.get("source_checksum")), cell(r.get("target_checksum")),
               verified.get(r.get("verified"), str(r.get("verified")))) for r in rows]
     widths = [max(len(c), *(len(l[i]) for l in lines)) if lines else len(c) for i, c in enumerate(COLUMNS)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
