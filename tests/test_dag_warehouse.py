@@ -175,3 +175,12 @@ print(len(g['dag'].tasks), timetable._calendar.cache_info().currsize)
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "10 0"  # incl. the report task
+
+
+def test_config_tables_carry_the_watermark_column_incremental_mode_needs():
+    jobs = {(j["source"], j["table"]): j for j in config.load().warehouse_tables()}
+    quotes = jobs[("src_eu", "market.vendor_feed_quotes")]
+    assert quotes["watermark_column"] == "received_at"
+    assert warehouse.incremental(quotes, {"mode": "incremental"})
+    assert not warehouse.incremental(quotes, {"mode": "partition"})
+    assert not warehouse.incremental(jobs[("src_eu", "market.ticks")], {"mode": "incremental"})  # no watermark

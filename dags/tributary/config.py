@@ -140,6 +140,7 @@ class MigrationConfig:
                 "target_table": entry.get("target_table") or f"{wh.get('schema') or schema}.{name}",
                 "key": list(entry.get("key", [])),
                 "partition_column": entry.get("partition_column"),
+                "watermark_column": entry.get("watermark_column"),  # mode=incremental upserts past it
             })
         return jobs
 
