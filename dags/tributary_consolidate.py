@@ -43,7 +43,9 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     selected = task(task_id="select_tables")(consolidate.select_tables)(JOBS)
-    target_list = task(task_id="targets")(consolidate.targets)(selected)
+    # What the mapped groups expand over; a dry run maps nothing, so it cannot copy anything.
+    copy_argvs = task(task_id="copy_args")(consolidate.copy_args)(selected)
+    checks = task(task_id="targets")(consolidate.target_checks)(selected)
     resolved = worker.worker_task(
         task_id="resolve",
         argv=task(task_id="resolve_args")(consolidate.resolve_argv)(selected),
@@ -56,28 +58,23 @@ with DAG(
     )
 
     @task_group(group_id=consolidate.COPY_GROUP)
-    def copy(job):
-        argv = task.short_circuit(task_id="plan", multiple_outputs=True, ignore_downstream_trigger_rules=False)(
-            consolidate.plan
-        )(job)
-        [resolved, pre_data] >> argv  # keys decided and tables created before anything is copied
-        return worker.worker_task(
-            task_id="copy", argv=argv["copy"], connection_ids=CONNECTIONS,
+    def copy(argv):
+        copied = worker.worker_task(
+            task_id="copy", argv=argv, connection_ids=CONNECTIONS,
             max_active_tis_per_dagrun=CONFIG.default_parallelism,
         )
+        [resolved, pre_data] >> copied  # keys decided and tables created before anything is copied
+        return copied
 
     @task_group(group_id=consolidate.TARGET_GROUP)
-    def target(entry):
-        argv = task.short_circuit(task_id="plan", multiple_outputs=True, ignore_downstream_trigger_rules=False)(
-            consolidate.plan_target
-        )(entry)
-        copies >> argv  # a target table is checked once every source table is in
-        checked = worker.worker_task(task_id="checksum_target", argv=argv["checksum"], connection_ids=TARGETS)
+    def target(entry, argv):
+        checked = worker.worker_task(task_id="checksum_target", argv=argv, connection_ids=TARGETS)
+        copies >> checked  # a target table is checked once every source table is in
         verified = task(task_id="verify", retries=0)(consolidate.verify)(entry, checked)
         return task(task_id="gx_gate", retries=0)(consolidate.gx_gate)(entry, verified)
 
-    copies = copy.expand(job=selected)
-    gates = target.expand(entry=target_list)
+    copies = copy.expand(argv=copy_argvs)
+    gates = target.expand_kwargs(checks)
     # Indexes, keys, validated FKs, views and sequences once the data is in (the order pg_dump uses).
     post_data = worker.worker_task(
         task_id="schema_post_data",
@@ -91,6 +88,6 @@ with DAG(
         trigger_rule=TriggerRule.ALL_DONE,  # report failed tables too
         retries=0,
         outlets=[Asset("tributary://consolidated")],
-    )(consolidate.finish)(target_list, resolved) << [gates, post_data]
+    )(consolidate.finish)(selected, resolved) << [gates, post_data]
 
     report.add_to(dag)  # the HTML migration report: this run's artefact, built however the run ends

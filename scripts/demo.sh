@@ -36,13 +36,13 @@ run_phase tributary_discover || die "phase 1 failed"
 PYTHONPATH="$REPO/dags" python -m tributary.plan "$STATE/plan/plan.json"
 say "plan report: $STATE/plan/plan.md"
 
-# Phase 2: consolidate. The trading instances' application tables (src_eu + src_us: many-to-one, keys
-# remapped, duplicate customers folded) and Pagila's, as migration.yaml lists them
-# (CONSOLIDATE_TABLES_FROM=plan takes every application table of the plan instead).
+# Phase 2: consolidate every application table of the plan: the two trading instances' (src_eu + src_us:
+# many-to-one, keys remapped, duplicate customers folded, drifted columns widened or added) and all of
+# Pagila's (CONSOLIDATE_TABLES_FROM=config takes only migration.yaml's consolidate.tables instead).
 report="$STATE/reports/consolidate-outcome.json"
 rm -f "$report"
 rc=0
-run_phase tributary_consolidate -c "{\"tables_from\": \"${CONSOLIDATE_TABLES_FROM:-config}\"}" || rc=$?
+run_phase tributary_consolidate -c "{\"tables_from\": \"${CONSOLIDATE_TABLES_FROM:-plan}\"}" || rc=$?
 [ -f "$report" ] || die "tributary_consolidate wrote no outcome: see $STATE/logs"
 say "outcome (phase 2, consolidate)"
 PYTHONPATH="$REPO/dags" python -m tributary.outcome "$report" || rc=1

@@ -31,22 +31,22 @@ def test_package_folder_is_not_scanned_for_dags(dagbag):
 def test_task_ids_and_dependencies(dagbag):
     dag = dagbag.dags["tributary_consolidate"]
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
-    assert set(up) == {"select_tables", "targets", "resolve_args", "resolve", "copy.plan", "copy.copy",
-                       "target.plan", "target.checksum_target", "target.verify", "target.gx_gate", "outcome",
+    assert set(up) == {"select_tables", "copy_args", "targets", "resolve_args", "resolve", "copy.copy",
+                       "target.checksum_target", "target.verify", "target.gx_gate", "outcome",
                        "report", "schema_pre_data_args", "schema_pre_data", "schema_post_data_args", "schema_post_data"}
     assert "select_tables" in up["schema_pre_data_args"] and "schema_pre_data_args" in up["schema_pre_data"]
-    assert "schema_pre_data" in up["copy.plan"]  # tables exist (widened) before anything is copied
+    assert "schema_pre_data" in up["copy.copy"]  # tables exist (widened) before anything is copied
     assert {"copy.copy", "schema_post_data_args"} <= up["schema_post_data"]  # indexes and FKs after the data
     assert "schema_post_data" in up["outcome"]
     assert "select_tables" in up["targets"] and "select_tables" in up["resolve_args"]
     assert "resolve_args" in up["resolve"]
-    assert "resolve" in up["copy.plan"]  # keys are decided before anything is copied
-    assert "copy.plan" in up["copy.copy"]
-    assert "copy.copy" in up["target.plan"]  # a target table is verified once all its sources are in
-    assert "target.plan" in up["target.checksum_target"]
+    assert "resolve" in up["copy.copy"]  # keys are decided before anything is copied
+    assert "copy_args" in up["copy.copy"]  # mapped over what copy_args hands out (nothing on a dry run)
+    assert "targets" in up["target.checksum_target"]
+    assert "copy.copy" in up["target.checksum_target"]  # a target table is verified once all its sources are in
     assert "target.checksum_target" in up["target.verify"]
     assert "target.verify" in up["target.gx_gate"]
-    assert {"target.gx_gate", "resolve", "targets"} <= up["outcome"]
+    assert {"target.gx_gate", "resolve", "select_tables"} <= up["outcome"]
     assert up["report"] == {"outcome"}  # report.add_to: the run's HTML report, last
 
 
@@ -93,4 +93,4 @@ print(len(g['dag'].tasks))
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "16"  # incl. the report and the two schema phases (+ args)
+    assert out.stdout.strip().splitlines()[-1] == "15"  # incl. the report and the two schema phases (+ args)

@@ -46,6 +46,22 @@ def test_consolidate_copies_verifies_and_gates_then_reruns_as_noop(tmp_path, scr
     )
     env = airflow_env(tmp_path, TRIBUTARY_CONFIG=str(cfg), AIRFLOW_CONN_E2E_SRC=src, AIRFLOW_CONN_E2E_DST=dst)
 
+    # A dry run maps no copy at all: nothing lands, the ledger records no chunk, the outcome lists both tables.
+    rc, report, log = dags_test(env, tmp_path, "-c", '{"dry_run": true}')
+    assert rc == 0, f"dry run failed, see {log}"
+    assert {r["table"]: r["verified"] for r in report["tables"]} == {"app.users": "dry-run", "app.orders": "dry-run"}
+    with psycopg2.connect(dst) as c, c.cursor() as cur:
+        cur.execute("SELECT to_regclass('app.users'), to_regclass('app.orders'), to_regclass('tributary.chunks')")
+        users, orders, chunks = cur.fetchone()
+        for table in (users, orders):
+            if table is not None:  # schema pre-data may not create it either on a dry run; if it exists, empty
+                cur.execute(f"SELECT count(*) FROM {table}")
+                assert cur.fetchone()[0] == 0
+        if chunks is not None:
+            cur.execute("SELECT count(*) FROM tributary.chunks")
+            assert cur.fetchone()[0] == 0
+    assert "tributary copy " not in Path(log).read_text()  # the worker's copy never even started
+
     rc, report, log = dags_test(env, tmp_path)
     assert rc == 0, f"dags test failed, see {log}"
     assert report["all_verified"] is True

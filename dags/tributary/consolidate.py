@@ -2,8 +2,10 @@
 
 ``select_tables`` (the plan's application tables, else migration.yaml) -> ``schema_pre_data`` (worker: tables,
 types, sequences; widened where instances disagree) and ``resolve`` (worker: key offsets, duplicate natural
-keys, key map; many-to-one) -> per source table ``copy.plan`` -> ``copy.copy`` (worker, chunked, projecting
-remapped keys) -> ``schema_post_data`` (worker: indexes, keys, FKs validated, views, sequences) and per target table ``target.plan`` -> ``target.checksum_target`` (worker) ->
+keys, key map; many-to-one) -> ``copy_args`` / ``targets`` (what to map: nothing on a dry run) -> per source
+table ``copy.copy``
+(worker, chunked, projecting remapped keys) -> ``schema_post_data`` (worker: indexes, keys, FKs validated,
+views, sequences) and per target table ``target.checksum_target`` (worker) ->
 ``target.verify`` (the sources' checksums, summed mod 2^64, against the target's) -> ``target.gx_gate``
 -> ``outcome`` (one row per target table).
 """
@@ -22,8 +24,8 @@ from tributary import config, connections, gate, outcome as outcome_table, paths
 
 log = logging.getLogger(__name__)
 
-COPY_GROUP = "copy"  # mapped over source tables: copy.plan, copy.copy
-TARGET_GROUP = "target"  # mapped over target tables: target.plan, target.checksum_target, target.verify, target.gx_gate
+COPY_GROUP = "copy"  # mapped over source tables: copy.copy
+TARGET_GROUP = "target"  # mapped over target tables: target.checksum_target, target.verify, target.gx_gate
 REPORT_NAME = "consolidate-outcome.json"
 MASK64 = (1 << 64) - 1
 
@@ -103,30 +105,47 @@ def schema_argv(jobs: list[dict[str, Any]], phase: str) -> list[str]:
     return argv
 
 
-def plan(job: dict[str, Any]) -> dict[str, Any] | None:
-    """Worker argv for one source table; None on a dry run, which skips the copy."""
+def copy_argv(job: dict[str, Any], run_id: str, parallelism: int) -> list[str]:
+    """``tributary copy`` of one source table into its target table (keys projected as resolve decided)."""
     from tributary import worker
 
-    ctx = get_current_context()
-    if ctx["params"].get("dry_run"):
-        log.info("dry run: would copy %s.%s -> %s %s", job["source"], job["table"], job["target"], job["target_table"])
-        return None
-    return {"copy": [
+    return [
         "copy",
         "--config", worker.config_path_for_worker(),
         "--source", job["source"],
         "--table", job["table"],
         "--target", job["target"],
         "--target-table", job["target_table"],
-        "--run-id", ctx["run_id"],
-        "--parallelism", str(ctx["params"].get("parallelism") or config.load().default_parallelism),
-    ]}
+        "--run-id", run_id,
+        "--parallelism", str(parallelism),
+    ]
 
 
-def plan_target(target: dict[str, Any]) -> dict[str, Any] | None:
-    if get_current_context()["params"].get("dry_run"):
-        return None
-    return {"checksum": ["checksum", "--conn", target["target"], "--table", target["target_table"]]}
+def _dry_run() -> bool:
+    return bool(get_current_context()["params"].get("dry_run"))
+
+
+def copy_args(jobs: list[dict[str, Any]]) -> list[list[str]]:
+    """What ``copy`` is mapped over: one argv per source table, in ``jobs`` order (``targets`` refers to them by
+    that index). A dry run maps NO copies: zero mapped tasks cannot copy anything, whatever an executor does
+    with skips inside mapped groups (a short-circuit there did not skip its downstream tasks under a real
+    scheduler); ``outcome`` still lists every table."""
+    ctx = get_current_context()
+    if _dry_run():
+        for job in jobs:
+            log.info("dry run: would copy %s.%s -> %s %s", job["source"], job["table"], job["target"],
+                     job["target_table"])
+        return []
+    parallelism = int(ctx["params"].get("parallelism") or config.load().default_parallelism)
+    return [copy_argv(job, ctx["run_id"], parallelism) for job in jobs]
+
+
+def target_checks(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What ``target`` is mapped over: per target table its entry and the checksum argv (none on a dry run)."""
+    if _dry_run():
+        return []
+    return [{"entry": t, "argv": ["checksum", "--conn", t["target"], "--table", t["target_table"]]}
+            for t in targets(jobs)]
 
 
 def _pull_copies(ti, indexes: list[int]) -> list[dict[str, Any] | None]:
@@ -217,10 +236,10 @@ def summarize(target_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def finish(target_list: list[dict[str, Any]], resolved: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def finish(jobs: list[dict[str, Any]], resolved: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Log and write the outcome table; fail unless every target table verified (skip on a dry run)."""
     ctx = get_current_context()
-    rows = summarize(target_list)
+    rows = summarize(targets(jobs))
     log.info("outcome of %s:\n%s", ctx["run_id"], outcome_table.render(rows))
     merge = _merge_summary(resolved)
     if merge:

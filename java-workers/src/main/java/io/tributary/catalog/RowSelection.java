@@ -135,6 +135,11 @@ public final class RowSelection {
         return new RowSelection(shape, next, range, rangeColumn, predicate);
     }
 
+    /** The same rows with these output columns instead (e.g. reordered to the target's column order). */
+    public RowSelection withProjections(List<Projection> next) {
+        return new RowSelection(shape, next, range, rangeColumn, predicate);
+    }
+
     /** The same selection, also restricted by this SQL condition over the source row (ANDed). */
     public RowSelection withPredicate(String condition) {
         if (blankToNull(condition) == null) {

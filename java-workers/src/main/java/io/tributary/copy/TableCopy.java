@@ -377,6 +377,7 @@ public final class TableCopy {
             // A target built by `tributary schema` may have wider types than this source (many-to-one): cast on
             // the source side, so binary COPY sees the target's types and both checksums hash the same values.
             selection = castToTarget(selection, targetShape);
+            selection = alignToTarget(selection, targetShape);
             outputShape = new TableShape(plan.targetTable(), selection.columns(), outputShape.primaryKey());
             // The target checksum hashes the target's columns in the selection's order, so both sides agree.
             RowSelection landed = RowSelection.of(targetShape, outputShape.columnNames(), null,
@@ -456,6 +457,35 @@ public final class TableCopy {
             LOG.info("verified " + plan.label() + ": " + RunSummary.count(result.rows()) + " rows in "
                     + planned.size() + " chunks, checksum " + result.checksum());
             return result;
+        }
+
+        /**
+         * Every target column, in the target's order: a column this source lacks (another instance has it, so
+         * the unified table does) is selected as a typed NULL. Then each source's checksum covers whole target
+         * rows, and the sources' checksums add up to the target table's own (which hashes every column in
+         * ordinal order), whatever column order or column set each instance has.
+         */
+        private RowSelection alignToTarget(RowSelection selection, TableShape targetShape) {
+            List<RowSelection.Projection> byTarget = new ArrayList<>();
+            List<String> missing = new ArrayList<>();
+            for (ColumnShape t : targetShape.columns()) {
+                Optional<RowSelection.Projection> p = selection.projections().stream()
+                        .filter(x -> x.column().name().equals(t.name())).findFirst();
+                if (p.isPresent()) {
+                    byTarget.add(p.get());
+                } else if (t.notNull()) {
+                    throw JobFailure.badInput("target column " + plan.targetTable() + "." + t.name() + " is NOT NULL"
+                            + " and " + plan.source() + "." + plan.table() + " has no such column");
+                } else {
+                    byTarget.add(new RowSelection.Projection(t, "CAST(NULL AS " + t.type() + ")"));
+                    missing.add(t.name());
+                }
+            }
+            if (!missing.isEmpty()) {
+                LOG.info(plan.source() + "." + plan.table() + " lacks " + String.join(", ", missing)
+                        + " (present in the target): copied as NULL");
+            }
+            return selection.withProjections(byTarget);
         }
 
         private RowSelection castToTarget(RowSelection selection, TableShape targetShape) {

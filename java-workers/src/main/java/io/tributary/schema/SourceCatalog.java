@@ -53,7 +53,8 @@ final class SourceCatalog {
         }
     }
 
-    record View(TableRef ref, char kind, String definition, List<Index> indexes) {
+    /** A view or materialized view; {@code reads}: the tables and views its query reads. */
+    record View(TableRef ref, char kind, String definition, List<Index> indexes, List<TableRef> reads) {
     }
 
     SourceCatalog(String source) {
@@ -100,6 +101,12 @@ final class SourceCatalog {
         if (!schemas.isEmpty()) {
             cat.routines.addAll(routines(c, schemas));
             cat.views.addAll(views(c, schemas));
+        } else if (!onlyTables.isEmpty()) {
+            // Listed tables bring their schemas' functions (triggers and defaults call them) and views; a view
+            // reading a table that is not built here is left out by post-data, which says so.
+            List<String> own = onlyTables.stream().map(TableRef::schema).distinct().toList();
+            cat.routines.addAll(routines(c, own));
+            cat.views.addAll(views(c, own));
         }
         return cat;
     }
@@ -283,15 +290,38 @@ final class SourceCatalog {
                 while (rs.next()) {
                     oids.add(rs.getLong(1));
                     out.add(new View(new TableRef(rs.getString(2), rs.getString(3)), rs.getString(4).charAt(0),
-                            rs.getString(5), List.of()));
+                            rs.getString(5), List.of(), List.of()));
                 }
             }
         }
         List<View> withIndexes = new ArrayList<>();
         for (int i = 0; i < out.size(); i++) {
             View v = out.get(i);
-            withIndexes.add(new View(v.ref(), v.kind(), v.definition(), v.kind() == 'm' ? indexes(c, oids.get(i)) : List.of()));
+            withIndexes.add(new View(v.ref(), v.kind(), v.definition(),
+                    v.kind() == 'm' ? indexes(c, oids.get(i)) : List.of(), reads(c, oids.get(i))));
         }
         return withIndexes;
+    }
+
+    /** The relations a view's query reads (through its rewrite rule's dependencies). */
+    private static List<TableRef> reads(Connection c, long viewOid) throws SQLException {
+        List<TableRef> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT DISTINCT rn.nspname, rc.relname
+                  FROM pg_catalog.pg_rewrite r
+                  JOIN pg_catalog.pg_depend d ON d.objid = r.oid AND d.classid = 'pg_catalog.pg_rewrite'::regclass
+                       AND d.refclassid = 'pg_catalog.pg_class'::regclass
+                  JOIN pg_catalog.pg_class rc ON rc.oid = d.refobjid
+                  JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+                 WHERE r.ev_class = ? AND d.refobjid <> r.ev_class AND rc.relkind IN ('r', 'p', 'v', 'm', 'f')
+                 ORDER BY 1, 2""")) {
+            ps.setLong(1, viewOid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TableRef(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return out;
     }
 }

@@ -47,9 +47,10 @@ class WideningAcrossTwoSourcesTest {
                 "INSERT INTO app.accounts SELECT g, 'eu-' || g, g * 1.25, 'gold' FROM generate_series(1, 500) g");
         us.execute("CREATE SCHEMA app",
                 "CREATE TYPE app.tier AS ENUM ('basic', 'platinum')",
+                // region: only here, and not last (the unified table appends it after the EU columns)
                 "CREATE TABLE app.accounts (id bigint PRIMARY KEY, name varchar(50) NOT NULL,"
-                        + " balance numeric(12,4), tier app.tier NOT NULL, region text)",
-                "INSERT INTO app.accounts SELECT 10000000000 + g, 'us-' || g, g * 0.0625, 'platinum', 'us-east'"
+                        + " balance numeric(12,4), region text, tier app.tier NOT NULL)",
+                "INSERT INTO app.accounts SELECT 10000000000 + g, 'us-' || g, g * 0.0625, 'us-east', 'platinum'"
                         + " FROM generate_series(1, 300) g");
         config = dir.resolve("migration.yaml");
         Files.writeString(config, """
@@ -110,12 +111,21 @@ class WideningAcrossTwoSourcesTest {
         assertTrue(changes.containsAll(Set.of("id:type_widened", "name:type_widened", "balance:type_widened",
                 "region:column_added", ":enum_labels_merged")), changes.toString());
 
+        java.math.BigInteger sum = java.math.BigInteger.ZERO;
         for (String source : new String[] {"src_eu", "src_us"}) {
             CliRun copy = CliRun.run(env, "copy", "--config=" + config, "--source", source, "--table", "app.accounts");
             assertEquals(0, copy.exitCode(), copy.toString());
             assertEquals(copy.json().get("checksum").asText(), copy.json().get("target_checksum").asText());
+            sum = sum.add(new java.math.BigInteger(copy.json().get("checksum").asText(), 16));
         }
         assertEquals("800", target.query("SELECT count(*) FROM app.accounts"));
+        // Each source hashed whole target rows (region NULL for EU, columns in the target's order), so the
+        // sources' checksums add up to the target table's own: what the DAG's verify step compares.
+        CliRun whole = CliRun.run(env, "checksum", "--conn", "consolidated", "--table", "app.accounts");
+        assertEquals(0, whole.exitCode(), whole.toString());
+        assertEquals(String.format("%016x", sum.mod(java.math.BigInteger.ONE.shiftLeft(64))),
+                whole.json().get("checksum").asText());
+        assertEquals("500", target.query("SELECT count(*) FROM app.accounts WHERE region IS NULL"));
         assertEquals("300", target.query("SELECT count(*) FROM app.accounts WHERE region = 'us-east' AND tier = 'platinum'"));
         assertEquals("1.25", target.query("SELECT trim_scale(balance)::text FROM app.accounts WHERE id = 1"));
 
