@@ -66,7 +66,7 @@ def scratch_databases(admin_uri: str, *names: str, scheme: str | None = None) ->
         run(drops)
 
 
-def dags_test(dag_id: str, env: dict[str, str], tmp_path: Path, *args: str) -> tuple[int, str]:
+def dags_test(dag_id: str, env: dict[str, str], tmp_path: Path, *args: str, timeout: float = 2400) -> tuple[int, str]:
     """`airflow dags test DAG_ID [args]`; returns the exit code and the log file's path."""
     log = tmp_path / f"{dag_id}.log"
     with open(log, "a") as fh:
@@ -74,7 +74,7 @@ def dags_test(dag_id: str, env: dict[str, str], tmp_path: Path, *args: str) -> t
             subprocess.run([AIRFLOW, "db", "migrate"], env=env, cwd=tmp_path, stdout=fh, stderr=subprocess.STDOUT,
                            check=True)
         rc = subprocess.run([AIRFLOW, "dags", "test", dag_id, *args], env=env, cwd=tmp_path,
-                            stdout=fh, stderr=subprocess.STDOUT, timeout=2400).returncode
+                            stdout=fh, stderr=subprocess.STDOUT, timeout=timeout).returncode
     return rc, str(log)
 
 

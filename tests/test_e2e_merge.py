@@ -117,7 +117,9 @@ def test_plan_consolidation_of_every_application_table_checked_independently(tmp
         sources_of.setdefault(t["destination"]["table"], []).append(t["instance"])
     assert len(sources_of) >= 24 and {"public.payment", "public.positions", "public.agent_status"} <= set(sources_of)
 
-    rc, log = airflow_run.dags_test("tributary_consolidate", env, tmp_path, "-c", '{"tables_from": "plan"}')
+    # ~120 tasks (33 copies): on a loaded 2-core machine this one run took over 40 minutes
+    rc, log = airflow_run.dags_test("tributary_consolidate", env, tmp_path, "-c", '{"tables_from": "plan"}',
+                                    timeout=3600)
     report_file = Path(env["TRIBUTARY_STATE"]) / "reports" / "consolidate-outcome.json"
     assert rc == 0, f"consolidate failed, see {log}"
     report = json.loads(report_file.read_text())
