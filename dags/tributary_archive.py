@@ -39,7 +39,7 @@ with DAG(
 
     @task_group(group_id=archive.GROUP)
     def table(job):
-        argv = task.short_circuit(task_id="plan", ignore_downstream_trigger_rules=False)(archive.plan)(job)
+        argv = task(task_id="plan")(archive.plan)(job)
         archived = worker.worker_task(task_id="archive", argv=argv, connection_ids=CONNECTIONS,
                                       secret_env=archive.key_secret_env(CONFIG),
                                       max_active_tis_per_dagrun=CONFIG.default_parallelism)

@@ -192,6 +192,14 @@ def test_what_resolve_did_is_on_the_page(state):
     assert "src_us +100000" in section
 
 
+def test_a_dry_run_outcome_without_numbers_still_renders(state):
+    row = {**_outcome_row("src_eu", "public.tmp_import_2019", "-", None, None, "dry-run")}
+    (state / "reports" / "archive-outcome.json").write_text(json.dumps(
+        {"dag_id": "tributary_archive", "run_id": "manual__dry", "all_verified": False, "tables": [row]}))
+    html = report.build(state, NO_DB).read_text()
+    assert "public.tmp_import_2019" in html
+
+
 # ------------------------------------------------------------------------------------------ safety
 
 

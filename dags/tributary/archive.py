@@ -117,10 +117,9 @@ def read_plan() -> dict[str, Any] | None:
     return json.loads(path.read_text())
 
 
-def select_tables() -> list[dict[str, Any]]:
+def chosen_tables() -> list[dict[str, Any]]:
     """This run's tables (plan + config), narrowed by the ``table_filter`` Param."""
     from airflow.sdk import get_current_context
-    from airflow.sdk.exceptions import AirflowSkipException
 
     params = get_current_context()["params"]
     cfg = config.load()
@@ -128,12 +127,28 @@ def select_tables() -> list[dict[str, Any]]:
     if plan is None:
         log.warning("no discovery plan at %s: archiving only what migration.yaml archive.tables names",
                     paths.state_dir() / "plan" / "plan.json")
-    jobs = [j for j in candidates(cfg, plan)
+    return [j for j in candidates(cfg, plan)
             if config.matches(f"{j['source']}.{j['table']}", params.get("table_filter"))]
+
+
+def select_tables() -> list[dict[str, Any]]:
+    """The tables the per-table group is mapped over. A dry run maps none (a short-circuit inside a mapped
+    group does not reliably skip its downstream tasks under a scheduler), so it cannot archive or drop
+    anything; ``finish`` still reports what it would have done."""
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    params = get_current_context()["params"]
+    jobs = chosen_tables()
     if not jobs:
         # Nothing unknown or unused is a good outcome, not a failure.
         raise AirflowSkipException(f"no table to archive (table_filter {params.get('table_filter')!r})")
-    log.info("tables to archive: %s", ", ".join(f"{j['source']}.{j['table']}" for j in jobs))
+    names = ", ".join(f"{j['source']}.{j['table']}" for j in jobs)
+    if params.get("dry_run"):
+        log.info("dry run: would archive %s%s", names,
+                 "; then drop each source once the hold has passed" if params.get("drop_source") else "")
+        return []
+    log.info("tables to archive: %s", names)
     return jobs
 
 
@@ -150,17 +165,12 @@ def archive_argv(job: dict[str, Any], run_id: str, drop_source: bool) -> list[st
     return argv
 
 
-def plan(job: dict[str, Any]) -> list[str] | None:
-    """Worker argv for this table; None on a dry run, which skips the rest of the table."""
+def plan(job: dict[str, Any]) -> list[str]:
+    """Worker argv for this table (a dry run maps no table, see ``select_tables``)."""
     from airflow.sdk import get_current_context
 
     ctx = get_current_context()
-    params = ctx["params"]
-    if params.get("dry_run"):
-        log.info("dry run: would archive %s.%s (%s)%s", job["source"], job["table"], job.get("class"),
-                 "; then drop the source once the hold has passed" if params.get("drop_source") else "")
-        return None
-    return archive_argv(job, ctx["run_id"], bool(params.get("drop_source")))
+    return archive_argv(job, ctx["run_id"], bool(ctx["params"].get("drop_source")))
 
 
 def verify(job: dict[str, Any], archived: dict[str, Any]) -> dict[str, Any]:
@@ -200,6 +210,8 @@ def finish(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     ctx = get_current_context()
     ti, dry_run = ctx["ti"], bool(ctx["params"].get("dry_run"))
+    if dry_run:
+        jobs = chosen_tables()  # nothing was mapped: report the tables the run would have archived
     rows = []
     for i, job in enumerate(jobs):
         verified = ti.xcom_pull(task_ids=f"{GROUP}.verify", map_indexes=i, default=None)
@@ -208,7 +220,7 @@ def finish(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         archived = ti.xcom_pull(task_ids=f"{GROUP}.archive", map_indexes=i, default=None) or {}
         row = outcome_row(job, archived) if archived else {
-            "table": job["table"], "source": job["source"], "rows": "-", "source_checksum": None,
+            "table": job["table"], "source": job["source"], "rows": None, "source_checksum": None,
             "target_checksum": None}
         row["verified"] = "dry-run" if dry_run else False
         rows.append(row)

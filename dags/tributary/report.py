@@ -753,6 +753,15 @@ def state_bar_svg(by_state: dict[str, int], *, width: int = 1264) -> Markup:
 # --------------------------------------------------------------------------------------------- render
 
 
+def _fmt_num(n: Any) -> str:
+    """A count for people; anything that is not a number (an outcome's "-" of a dry run) as it is."""
+    if n is None:
+        return "—"
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        return str(n)
+    return f"{n:,}" if isinstance(n, int) else f"{n:,.0f}"
+
+
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -764,7 +773,7 @@ def _environment():
         lstrip_blocks=True,
     )
     env.filters.update(plural=lambda n, word: f"{n} {word}" + ("" if n == 1 else "s"),
-                       num=lambda n: "—" if n is None else (f"{n:,}" if isinstance(n, int) else f"{n:,.0f}"),
+                       num=_fmt_num,
                        hnum=human_number, bytes=human_bytes, secs=human_seconds,
                        state_colour=lambda s: STATE_COLOURS.get(s, "#9e9e9e"),
                        dest_colour=lambda d: DESTINATION_COLOURS.get(d, "#9e9e9e"),
