@@ -47,7 +47,9 @@ final class SourceCatalog {
     }
 
     /** A function, procedure or aggregate, with its CREATE statement. */
-    record Routine(String schema, String name, String argumentTypes, char kind, String definition) {
+    /** A function, procedure or aggregate; {@code rowTypes}: the tables and views whose row type its signature uses. */
+    record Routine(String schema, String name, String argumentTypes, char kind, String definition,
+                   List<TableRef> rowTypes) {
         String signature() {
             return Identifiers.qualified(schema, name) + "(" + argumentTypes + ")";
         }
@@ -258,7 +260,15 @@ final class SourceCatalog {
                             || CASE WHEN a.aggcombinefn <> 0 THEN ', COMBINEFUNC = ' || a.aggcombinefn::regproc::text ELSE '' END
                             || CASE WHEN a.agginitval IS NOT NULL THEN ', INITCOND = ' || pg_catalog.quote_literal(a.agginitval) ELSE '' END
                             || ')'
-                       ELSE pg_catalog.pg_get_functiondef(p.oid) END
+                       ELSE pg_catalog.pg_get_functiondef(p.oid) END,
+                       ARRAY(SELECT ARRAY[rn.nspname::text, rc.relname::text]
+                               FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_type t ON t.oid = d.refobjid
+                               LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem
+                               JOIN pg_catalog.pg_class rc ON rc.oid = COALESCE(NULLIF(t.typrelid, 0), e.typrelid)
+                               JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+                              WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                                AND d.refclassid = 'pg_catalog.pg_type'::regclass
+                              ORDER BY 1)
                   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
                   LEFT JOIN pg_catalog.pg_aggregate a ON a.aggfnoid = p.oid
                  WHERE n.nspname = ANY (?) AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = p.oid
@@ -267,8 +277,12 @@ final class SourceCatalog {
             ps.setArray(1, c.createArrayOf("text", schemas.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    List<TableRef> rowTypes = new ArrayList<>();
+                    for (Object pair : (Object[]) rs.getArray(6).getArray()) { // text[][]: {schema, name} pairs
+                        rowTypes.add(new TableRef(((String[]) pair)[0], ((String[]) pair)[1]));
+                    }
                     out.add(new Routine(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4).charAt(0),
-                            rs.getString(5)));
+                            rs.getString(5), rowTypes));
                 }
             }
         }
