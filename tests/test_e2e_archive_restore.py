@@ -12,7 +12,7 @@ import os
 import subprocess
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -38,6 +38,23 @@ def _checksum(conn_id: str, uri: str, table: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _objects(s3_uri: str, bucket: str) -> list[str]:
+    """The keys in a bucket of the stack's S3 (none if the bucket does not exist)."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    u = urlsplit(s3_uri)
+    s3 = boto3.client("s3", endpoint_url=f"http://{u.hostname}:{u.port}", aws_access_key_id=unquote(u.username),
+                      aws_secret_access_key=unquote(u.password), region_name="us-east-1")
+    try:
+        return [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+                for o in page.get("Contents", [])]
+    except ClientError as e:
+        if e.response["Error"]["Code"] in ("NoSuchBucket", "404"):
+            return []
+        raise
+
+
 def test_archive_dag_then_stack_restart_then_restore_dag(tmp_path, databases):
     import psycopg2
 
@@ -60,6 +77,26 @@ def test_archive_dag_then_stack_restart_then_restore_dag(tmp_path, databases):
     env = airflow_env(tmp_path, TRIBUTARY_CONFIG=str(cfg), AIRFLOW_CONN_E2E_SRC=src, AIRFLOW_CONN_E2E_CTL=ctl,
                       AIRFLOW_CONN_E2E_RESTORED=restored)
     assert env.get("AIRFLOW_CONN_S3"), "the stack's S3 connection (.stack/env)"
+
+    # A dry run, even asking to drop the sources, maps no archive task: the outcome names both tables as
+    # "dry-run", no worker archive ran, no object and no catalog entry exist, the sources are untouched.
+    (tmp_path / "dry").mkdir()
+    rc, log = airflow_run.dags_test("tributary_archive", env, tmp_path / "dry", "-c",
+                                    '{"dry_run": true, "drop_source": true}')
+    assert rc == 0, f"archive dry run failed, see {log}"
+    report = json.loads((Path(env["TRIBUTARY_STATE"]) / "reports" / "archive-outcome.json").read_text())
+    assert {r["table"]: r["verified"] for r in report["tables"]} == {
+        "public.legacy_coupons": "dry-run", "public.tmp_export_2020": "dry-run"}
+    assert "tributary archive " not in Path(log).read_text()
+    assert _objects(os.environ["TRIBUTARY_CONN_S3"], bucket) == []
+    with psycopg2.connect(ctl) as c, c.cursor() as cur:
+        cur.execute("SELECT to_regclass('tributary.archive_catalog')")
+        if cur.fetchone()[0] is not None:
+            cur.execute("SELECT count(*) FROM tributary.archive_catalog")
+            assert cur.fetchone()[0] == 0
+    with psycopg2.connect(src) as c, c.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM public.legacy_coupons), (SELECT count(*) FROM public.tmp_export_2020)")
+        assert cur.fetchone() == (1500, 40)
 
     rc, log = airflow_run.dags_test("tributary_archive", env, tmp_path)
     assert rc == 0, f"archive DAG failed, see {log}"
