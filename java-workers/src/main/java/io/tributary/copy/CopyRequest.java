@@ -31,6 +31,14 @@ public record CopyRequest(
         SelectionShaper IDENTITY = selection -> selection;
 
         RowSelection shape(RowSelection plain);
+
+        /**
+         * A predicate on the target table naming the rows this source landed there (a merge's origin column), so
+         * that {@code --truncate} can replace one source's rows of a table several sources fill; null if none.
+         */
+        default String ownRowsInTarget() {
+            return null;
+        }
     }
 
     public CopyRequest {

@@ -176,11 +176,12 @@ public final class TableCopy {
             RowSelection selection = request.shaper().shape(RowSelection.of(shape, null));
             TableShape outputShape = outputShape(shape, selection);
             prepareTarget(outputShape);
-            Optional<CopyResult> skipped = skipOrMakeRoom();
+            String fingerprint = fingerprint(selection);
+            Optional<CopyResult> skipped = skipOrMakeRoom(fingerprint);
             if (skipped.isPresent()) {
                 return skipped.get();
             }
-            long tableId = markStarted();
+            long tableId = markStarted(fingerprint);
             try {
                 CopyResult result = copyAndVerify(shape, selection, outputShape, tableId);
                 endSourceSnapshot();
@@ -258,10 +259,16 @@ public final class TableCopy {
             }
         }
 
-        /** Skip (already copied), refuse (unaccounted rows), or TRUNCATE (--truncate); else carry on. */
-        private Optional<CopyResult> skipOrMakeRoom() {
+        /**
+         * Skip (already copied, same selection), refuse (unaccounted rows, or rows copied with another selection),
+         * or make room (--truncate); else carry on.
+         */
+        private Optional<CopyResult> skipOrMakeRoom(String fingerprint) {
             try {
                 Optional<Entry> previous = tables.find(ledger, plan.key());
+                if (previous.isPresent() && !request.truncate()) {
+                    refuseChangedSelection(previous.get(), fingerprint);
+                }
                 boolean exists = TargetTable.exists(target, plan.targetTable());
                 long targetRows = exists ? TargetTable.rowCount(target, plan.targetTable()) : 0;
                 long accounted = tables.copiedRowsInto(ledger, plan.target(), plan.targetTable().toString());
@@ -279,13 +286,88 @@ public final class TableCopy {
                                     + "; pass --truncate to copy it again");
                 }
                 if (request.truncate()) {
-                    refuseTruncatingOtherSources();
-                    truncate(previous, exists, targetRows);
+                    String ownRows = request.shaper().ownRowsInTarget();
+                    if (ownRows != null && exists && !otherSourcesCopied().isEmpty()) {
+                        removeOwnRows(previous, ownRows);
+                    } else {
+                        refuseTruncatingOtherSources();
+                        truncate(previous, exists, targetRows);
+                    }
                 }
                 return Optional.empty();
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.target());
             }
+        }
+
+        /**
+         * Rows copied (all or some chunks) with another selection than this run's: {@code tributary resolve}
+         * decided differently since (new duplicates, another strategy or offset), or the source table's columns
+         * changed. Copying on, or skipping, would leave two resolutions side by side in one target table.
+         */
+        private void refuseChangedSelection(Entry previous, String fingerprint) throws SQLException {
+            String earlier = previous.selectionFingerprint();
+            if (earlier == null || earlier.equals(fingerprint)) {
+                return; // same selection, or copied before fingerprints were recorded
+            }
+            long landedChunks = chunks.chunks(ledger, previous.tableId()).stream()
+                    .filter(c -> TableLedger.COPIED.equals(c.status())).count();
+            if (!TableLedger.COPIED.equals(previous.status()) && landedChunks == 0) {
+                return; // nothing of the earlier selection landed
+            }
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("source_table", plan.table().toString());
+            details.put("target_table", plan.targetTable().toString());
+            details.put("copied_by_run", previous.runId());
+            details.put("copied_fingerprint", earlier);
+            details.put("fingerprint", fingerprint);
+            throw JobFailure.badInput("the rows selected from " + plan.source() + " " + plan.table() + " for "
+                    + plan.target() + " " + plan.targetTable() + " changed since run " + previous.runId()
+                    + " copied them (tributary resolve decided differently, e.g. new duplicate natural keys or another"
+                    + " strategy, or the source table's columns changed): copying now would mix two resolutions in "
+                    + plan.targetTable() + "; nothing was changed. Re-run this copy with --truncate to replace "
+                    + plan.source() + "'s rows there, and re-run the copies of the tables that reference it", details);
+        }
+
+        /** Other movements into the same target table that copied rows. */
+        private List<Entry> otherSourcesCopied() throws SQLException {
+            List<Entry> others = new ArrayList<>();
+            for (Entry e : tables.list(ledger, null)) {
+                boolean sameTarget = e.key().target().equals(plan.target())
+                        && e.key().targetTable().equals(plan.targetTable().toString());
+                if (sameTarget && !e.key().equals(plan.key()) && TableLedger.COPIED.equals(e.status())) {
+                    others.add(e);
+                }
+            }
+            return others;
+        }
+
+        /**
+         * --truncate of one source of a table several sources fill: delete only the rows its origin column names
+         * (and forget its chunk plan) together when the ledger lives in the target; the other sources' rows stay.
+         */
+        private void removeOwnRows(Optional<Entry> previous, String ownRows) throws SQLException {
+            long removed;
+            target.setAutoCommit(false);
+            try {
+                try (Statement st = target.createStatement()) {
+                    removed = st.executeUpdate("DELETE FROM " + plan.targetTable().quoted() + " WHERE " + ownRows);
+                }
+                if (previous.isPresent() && plan.ledgerInTarget()) {
+                    chunks.reset(target, previous.get().tableId());
+                }
+                target.commit();
+            } catch (SQLException | RuntimeException e) {
+                target.rollback();
+                throw e;
+            } finally {
+                target.setAutoCommit(true);
+            }
+            if (previous.isPresent() && !plan.ledgerInTarget()) {
+                chunks.reset(ledger, previous.get().tableId());
+            }
+            LOG.info("removed " + RunSummary.count(removed) + " rows of " + plan.source() + " from " + plan.targetTable()
+                    + " (" + ownRows + "); the other sources' rows stay");
         }
 
         /** TRUNCATE and forget the chunk plan together when the ledger lives in the target. */
@@ -337,21 +419,19 @@ public final class TableCopy {
 
         /** TRUNCATE would also drop what other sources copied into a shared target table. */
         private void refuseTruncatingOtherSources() throws SQLException {
-            for (Entry e : tables.list(ledger, null)) {
-                boolean sameTarget = e.key().target().equals(plan.target())
-                        && e.key().targetTable().equals(plan.targetTable().toString());
-                if (sameTarget && !e.key().equals(plan.key()) && TableLedger.COPIED.equals(e.status())) {
-                    throw JobFailure.badInput("--truncate would also remove rows copied into " + plan.targetTable()
-                            + " from " + e.key().source() + " " + e.key().sourceTable());
-                }
+            List<Entry> others = otherSourcesCopied();
+            if (!others.isEmpty()) {
+                Entry e = others.get(0);
+                throw JobFailure.badInput("--truncate would also remove rows copied into " + plan.targetTable()
+                        + " from " + e.key().source() + " " + e.key().sourceTable());
             }
         }
 
         /** Committed at once (own connection), so status shows the copy in flight and counts attempts. */
-        private long markStarted() {
+        private long markStarted(String fingerprint) {
             try {
                 new RunLedger(plan.controlSchema()).touch(ledger, request.run());
-                return tables.begin(ledger, plan.key(), request.run().runId());
+                return tables.begin(ledger, plan.key(), request.run().runId(), fingerprint);
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.control());
             }
@@ -838,6 +918,21 @@ public final class TableCopy {
 
         private double seconds() {
             return Math.round((System.nanoTime() - startedNanos) / 1e6) / 1e3;
+        }
+    }
+
+    /**
+     * What a copy selects from its source, as a hash of the SELECT it streams: columns and their types, key
+     * offsets, remapped references (key_map inlined, sorted), losing duplicates left out. Before the casts to the
+     * target's types, which change no value.
+     */
+    static String fingerprint(RowSelection selection) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(selection.selectSql().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
         }
     }
 

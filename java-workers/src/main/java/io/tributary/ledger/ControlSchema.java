@@ -34,7 +34,8 @@ public final class ControlSchema {
             new Migration("copy", 1, "001-progress.sql"),
             new Migration("merge", 1, "001-key-remapping.sql"),
             new Migration("archive", 1, "001-archive-catalog.sql"),
-            new Migration("warehouse", 1, "001-partitions.sql"));
+            new Migration("warehouse", 1, "001-partitions.sql"),
+            new Migration("copy", 2, "002-selection-fingerprint.sql"));
 
     record Migration(String module, int version, String file) {
         String sql(String quotedSchema) {

@@ -45,7 +45,8 @@ public final class TableLedger {
             String runId,
             String error,
             OffsetDateTime updatedAt,
-            Progress progress) {
+            Progress progress,
+            String selectionFingerprint) {
 
         /** Copied and both databases computed the same checksum. */
         public boolean verified() {
@@ -68,7 +69,7 @@ public final class TableLedger {
     private static final String COLUMNS = "table_id, source, source_table, target, target_table, status, rows,"
             + " source_checksum, target_checksum, bytes, attempts, started_at, finished_at, run_id, error, updated_at,"
             + " chunk_key, parallelism, chunks_total, chunks_done, expected_rows, progress_rows, rows_per_second,"
-            + " eta_seconds";
+            + " eta_seconds, selection_fingerprint";
 
     public Optional<Entry> find(Connection connection, Key key) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("SELECT " + COLUMNS + " FROM "
@@ -96,18 +97,24 @@ public final class TableLedger {
         }
     }
 
-    /** Marks a copy as started (status copying, one more attempt); returns the table id. */
-    public long begin(Connection connection, Key key, String runId) throws SQLException {
+    /**
+     * Marks a copy as started (status copying, one more attempt) with the fingerprint of what it selects from the
+     * source; returns the table id.
+     */
+    public long begin(Connection connection, Key key, String runId, String selectionFingerprint) throws SQLException {
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO " + schema.table("table_status")
-                + " AS t (source, source_table, target, target_table, status, attempts, started_at, run_id)"
-                + " VALUES (?, ?, ?, ?, 'copying', 1, clock_timestamp(), ?)"
+                + " AS t (source, source_table, target, target_table, status, attempts, started_at, run_id,"
+                + " selection_fingerprint)"
+                + " VALUES (?, ?, ?, ?, 'copying', 1, clock_timestamp(), ?, ?)"
                 + " ON CONFLICT (source, source_table, target, target_table) DO UPDATE SET"
                 + " status = 'copying', attempts = t.attempts + 1, started_at = clock_timestamp(), finished_at = NULL,"
                 + " rows = NULL, source_checksum = NULL, target_checksum = NULL, bytes = NULL, error = NULL,"
-                + " run_id = excluded.run_id, updated_at = clock_timestamp()"
+                + " run_id = excluded.run_id, selection_fingerprint = excluded.selection_fingerprint,"
+                + " updated_at = clock_timestamp()"
                 + " RETURNING table_id")) {
             bindKey(ps, 1, key);
             ps.setString(5, runId);
+            ps.setString(6, selectionFingerprint);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -240,6 +247,7 @@ public final class TableLedger {
                 rs.getObject("chunks_total") == null ? null : new Progress(rs.getString("chunk_key"),
                         rs.getInt("parallelism"), rs.getInt("chunks_total"), rs.getInt("chunks_done"),
                         rs.getLong("expected_rows"), rs.getLong("progress_rows"), rs.getLong("rows_per_second"),
-                        (Double) rs.getObject("eta_seconds")));
+                        (Double) rs.getObject("eta_seconds")),
+                rs.getString("selection_fingerprint"));
     }
 }

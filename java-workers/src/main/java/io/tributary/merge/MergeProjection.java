@@ -105,4 +105,10 @@ public final class MergeProjection implements CopyRequest.SelectionShaper {
         return shaped;
     }
 
+    @Override
+    public String ownRowsInTarget() {
+        return prepared.originColumn() == null ? null
+                : io.tributary.catalog.Identifiers.quote(prepared.originColumn()) + " = " + prepared.originLiteral();
+    }
+
 }

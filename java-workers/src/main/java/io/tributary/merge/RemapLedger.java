@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,7 +87,8 @@ public final class RemapLedger {
     /** old key (source's own text) → new key (target's text) for one source of one target table. */
     public Map<String, String> keyMap(Connection c, String target, TableRef targetTable, String source)
             throws SQLException {
-        Map<String, String> out = new HashMap<>();
+        // Sorted: the map is inlined into the copy's SELECT, whose fingerprint must not depend on row order.
+        Map<String, String> out = new java.util.TreeMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT old_key, new_key FROM " + schema.table("key_map")
                 + " WHERE target = ? AND target_table = ? AND source = ?")) {
             ps.setString(1, target);
@@ -117,7 +117,7 @@ public final class RemapLedger {
 
     /** The source's own keys (text) of rows that do not land: losers of a duplicate natural key. */
     public Set<String> excluded(Connection c, String target, TableRef targetTable, String source) throws SQLException {
-        Set<String> out = new HashSet<>();
+        Set<String> out = new java.util.TreeSet<>(); // sorted, like keyMap
         try (PreparedStatement ps = c.prepareStatement("SELECT loser_key FROM " + schema.table("conflict_queue")
                 + " WHERE target = ? AND target_table = ? AND loser_source = ?")) {
             ps.setString(1, target);

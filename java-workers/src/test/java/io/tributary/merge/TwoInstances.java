@@ -94,8 +94,11 @@ final class TwoInstances implements AutoCloseable {
         return CliRun.run(env, args.toArray(String[]::new));
     }
 
-    CliRun copy(String source, String table) {
-        return CliRun.run(env, "copy", "--config=" + config, "--source", source, "--table", table, "--run-id", "junit");
+    CliRun copy(String source, String table, String... extra) {
+        List<String> args = new ArrayList<>(List.of("copy", "--config=" + config, "--source", source, "--table", table,
+                "--run-id", "junit"));
+        args.addAll(List.of(extra));
+        return CliRun.run(env, args.toArray(String[]::new));
     }
 
     /** resolve, then copy all six source tables; fails loudly on any non-zero exit. */
