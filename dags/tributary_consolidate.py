@@ -37,6 +37,11 @@ with DAG(
             CONFIG.default_parallelism, type="integer", minimum=1, maximum=64,
             description="Chunk workers per table copy, and index builds at once in schema post-data.",
         ),
+        "truncate": Param(
+            False, type="boolean",
+            description="Replace what earlier runs copied into the selected tables (copy --truncate; several sources"
+                        " in one table: each replaces only its own rows). Needed after the resolution changed.",
+        ),
         "tables_from": Param("plan", enum=["plan", "config"],
                              description="plan: the plan's application tables (if a plan exists); config: migration.yaml."),
     },

@@ -55,6 +55,7 @@ def test_params_outlet_schedule_and_safety_settings(dagbag):
     params = dag.params.dump() if hasattr(dag.params, "dump") else dict(dag.params)
     assert params["dry_run"] is False and params["table_filter"] == "*" and params["parallelism"] == 2
     assert params["tables_from"] == "plan"
+    assert params["truncate"] is False  # replacing copied rows is always asked for explicitly
     assert dag.max_active_runs == 1
     assert "tributary://plan" in str(dag.timetable.asset_condition)  # runs when discover publishes a plan
     outcome = dag.get_task("outcome")
@@ -76,6 +77,16 @@ def test_checksums_of_sources_add_up_mod_2_64():
     by = {t["target_table"]: t for t in targets(jobs)}
     assert by["public.users"]["copy_indexes"] == [0, 2] and len(by["public.users"]["sources"]) == 2
     assert by["public.film"]["copy_indexes"] == [1]
+
+
+def test_copy_truncates_only_when_asked():
+    import sys
+    sys.path.insert(0, str(DAGS))
+    from tributary.consolidate import copy_argv
+
+    job = {"source": "src_eu", "table": "public.users", "target": "consolidated", "target_table": "public.users"}
+    assert "--truncate" not in copy_argv(job, "r1", 2)
+    assert copy_argv(job, "r1", 2, truncate=True)[-1] == "--truncate"
 
 
 def test_parsing_touches_no_database_and_starts_no_process():

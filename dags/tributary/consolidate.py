@@ -105,11 +105,12 @@ def schema_argv(jobs: list[dict[str, Any]], phase: str) -> list[str]:
     return argv
 
 
-def copy_argv(job: dict[str, Any], run_id: str, parallelism: int) -> list[str]:
-    """``tributary copy`` of one source table into its target table (keys projected as resolve decided)."""
+def copy_argv(job: dict[str, Any], run_id: str, parallelism: int, truncate: bool = False) -> list[str]:
+    """``tributary copy`` of one source table into its target table (keys projected as resolve decided).
+    ``truncate``: replace what earlier runs copied (one source's rows only, where several sources fill a table)."""
     from tributary import worker
 
-    return [
+    argv = [
         "copy",
         "--config", worker.config_path_for_worker(),
         "--source", job["source"],
@@ -119,6 +120,7 @@ def copy_argv(job: dict[str, Any], run_id: str, parallelism: int) -> list[str]:
         "--run-id", run_id,
         "--parallelism", str(parallelism),
     ]
+    return argv + ["--truncate"] if truncate else argv
 
 
 def _dry_run() -> bool:
@@ -137,7 +139,8 @@ def copy_args(jobs: list[dict[str, Any]]) -> list[list[str]]:
                      job["target_table"])
         return []
     parallelism = int(ctx["params"].get("parallelism") or config.load().default_parallelism)
-    return [copy_argv(job, ctx["run_id"], parallelism) for job in jobs]
+    truncate = bool(ctx["params"].get("truncate"))
+    return [copy_argv(job, ctx["run_id"], parallelism, truncate) for job in jobs]
 
 
 def target_checks(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:

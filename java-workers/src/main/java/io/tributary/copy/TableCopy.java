@@ -325,8 +325,9 @@ public final class TableCopy {
                     + plan.target() + " " + plan.targetTable() + " changed since run " + previous.runId()
                     + " copied them (tributary resolve decided differently, e.g. new duplicate natural keys or another"
                     + " strategy, or the source table's columns changed): copying now would mix two resolutions in "
-                    + plan.targetTable() + "; nothing was changed. Re-run this copy with --truncate to replace "
-                    + plan.source() + "'s rows there, and re-run the copies of the tables that reference it", details);
+                    + plan.targetTable() + "; nothing was changed. Re-run this copy with --truncate (DAG"
+                    + " tributary_consolidate: Param truncate) to replace " + plan.source() + "'s rows there, and so"
+                    + " the copies of the tables that reference it", details);
         }
 
         /** Other movements into the same target table that copied rows. */
