@@ -30,7 +30,9 @@ import picocli.CommandLine.ParentCommand;
             "exactly the rows it landed, the source's checksum of the range in the snapshot, ledger, commit.",
             "A mismatch rolls the chunk back and exits 3 naming the key range. Chunk checksums add up to the",
             "table checksum. A re-run after a crash (even kill -9) reuses the plan and copies only the chunks",
-            "not yet committed. A table the ledger already has as copied is skipped (status \"skipped\").",
+            "not yet committed. A table the ledger already has as copied is skipped (status \"skipped\") if",
+            "this run would select the same rows the same way (a fingerprint of the SELECT is kept in the",
+            "ledger); if not (tributary resolve decided differently since), it is refused with exit 2.",
             "A target holding rows the ledger does not account for is refused unless --truncate."
         })
 final class CopyCommand implements Callable<Integer> {
@@ -50,7 +52,8 @@ final class CopyCommand implements Callable<Integer> {
                     + " target_schema, else the source name).")
     String targetTable;
 
-    @Option(names = "--truncate", description = "Replace rows already in the target table (TRUNCATE in the copy's transaction).")
+    @Option(names = "--truncate", description = "Replace rows already in the target table (TRUNCATE in the copy's transaction; where"
+                    + " several sources fill the table, DELETE of this source's rows only, by the origin column).")
     boolean truncate;
 
     @Option(names = "--run-id", paramLabel = "ID",
