@@ -2,7 +2,9 @@
 
 Environment: BENCH_ROWS (default 5,000,000), BENCH_REPEAT (default 3), BENCH_RSS_ROWS (the smaller
 size for the worker's peak RSS, default 1,000,000), BENCH_RESULTS (output folder, default
-bench/results), BENCH_PUBLISH (1: write the table into README.md; default 1).
+bench/results), BENCH_PUBLISH (1: write the table into README.md; default 1), BENCH_CASES (comma-separated
+subset to run, e.g. `raw_copy,tributary_copy_verified`: copy ids from COPIES, plus `diff`, `stage`, `rss`;
+default all; a subset never rewrites README.md).
 """
 from __future__ import annotations
 
@@ -98,6 +100,16 @@ def main() -> int:
     if rows < 1000 or repeat < 1:
         print("bench: BENCH_ROWS must be >= 1000 and BENCH_REPEAT >= 1", file=sys.stderr)
         return 2
+    known = [key for key, _, _ in COPIES] + ["diff", "stage", "rss"]
+    cases = [c.strip() for c in os.environ.get("BENCH_CASES", "").split(",") if c.strip()] or known
+    unknown = sorted(set(cases) - set(known))
+    if unknown:
+        print(f"bench: unknown BENCH_CASES {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
+        return 2
+    if set(cases) != set(known) and publish:
+        log(f"BENCH_CASES selects {', '.join(cases)}: README.md is left alone (a subset is not the table)")
+        publish = False
+    copies = [c for c in COPIES if c[0] in cases]
 
     stack = Stack.from_environment()
     started = time.monotonic()
@@ -114,8 +126,8 @@ def main() -> int:
         log(f"worker commands: {', '.join(sorted(worker.commands))}")
 
         # 1-5: copies, each into an empty database, alternating order per repetition.
-        for n in range(repeat):
-            for key, label, fn in rotated(COPIES, n):
+        for n in range(repeat if copies else 0):
+            for key, label, fn in rotated(copies, n):
                 target = stack.fresh_target()
 
                 def attempt(fn=fn, target=target, n=n, key=key):
@@ -135,18 +147,21 @@ def main() -> int:
         stack.drop_target()
 
         # diff: the same two tables, identical, then with 10 planted differences.
-        run_diffs(stack, source, worker, results, rows, repeat)
+        if "diff" in cases:
+            run_diffs(stack, source, worker, results, rows, repeat)
 
         # stage: Parquet to S3 against COPY | zstd to a local file, alternating like the copies.
-        run_stages(stack, source, worker, results, rows, repeat, workdir)
+        if "stage" in cases:
+            run_stages(stack, source, worker, results, rows, repeat, workdir)
 
         # peak RSS of the worker at the smaller size (the BENCH_ROWS size comes from the copies above).
-        measure_rss(stack, source, worker, results, rows, min(rss_rows, rows))
+        if "rss" in cases:
+            measure_rss(stack, source, worker, results, rows, min(rss_rows, rows))
 
     results.not_available("cdc_apply", "CDC apply (tributary follow)", "cdc", "n/a (not built yet)")
 
     meta = {
-        "rows": rows, "repeat": repeat, "generated_seconds": round(generated, 1),
+        "rows": rows, "cases": cases, "repeat": repeat, "generated_seconds": round(generated, 1),
         "finished_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "total_seconds": round(time.monotonic() - started, 1),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),

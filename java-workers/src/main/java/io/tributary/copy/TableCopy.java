@@ -25,6 +25,7 @@ import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
 import io.tributary.verify.Checksum;
 import io.tributary.verify.TableChecksum;
+import io.tributary.verify.TransactionChecksums;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -59,10 +60,16 @@ import java.util.logging.Logger;
  *       the source computes for them, see one consistent state of the table.</li>
  *   <li>The table is cut into key ranges ({@link ChunkPlanner}); the plan is stored in the chunk ledger, so a
  *       re-run reuses it and skips the chunks already copied.</li>
- *   <li>Each chunk is one target transaction: binary COPY of the range, the target database's checksum of
- *       exactly the rows this transaction landed ({@code xmin} = its own transaction id), the source's checksum
- *       of the same range in the snapshot, the chunk's ledger row, commit. A kill -9 loses at most the chunks
- *       in flight, whose transactions never commit.</li>
+ *   <li>Each chunk is one target transaction: binary COPY of the range (meanwhile the source checksums the same
+ *       range in the snapshot, on a second connection), the chunk's ledger row ("landed", with the source's
+ *       checksum and this transaction's id), commit. A kill -9 loses at most the chunks in flight, whose
+ *       transactions never commit.</li>
+ *   <li>Once every chunk has landed, the target database checksums each landed chunk from exactly the rows its
+ *       transaction wrote ({@code xmin} = that transaction's id), all chunks in one grouped read of the table
+ *       ({@link TransactionChecksums}, split into page ranges over the workers' connections): one read instead of
+ *       one per chunk (which made the cost quadratic in the number of chunks). A chunk whose checksum matches the
+ *       source's becomes "copied" (verified); a mismatching chunk's rows are deleted and the copy fails naming its
+ *       key range. A resumed copy verifies the chunks that landed but were never verified.</li>
  *   <li>Chunk checksums add up (mod 2^64) to the table's checksum. A finished table is skipped on re-run; a
  *       target holding rows the ledger does not account for is refused unless {@code --truncate}.</li>
  * </ol>
@@ -482,12 +489,16 @@ public final class TableCopy {
             if (!binary) {
                 LOG.info("using text COPY: a column's binary form would carry database-local type OIDs");
             }
-            List<Chunk> todo = planned.stream().filter(c -> !TableLedger.COPIED.equals(c.status())).toList();
-            List<Chunk> done = planned.stream().filter(c -> TableLedger.COPIED.equals(c.status())).toList();
+            // Landed (committed, not yet verified) chunks are not copied again; they are verified with the rest.
+            List<Chunk> todo = planned.stream().filter(c -> !TableLedger.COPIED.equals(c.status())
+                    && !TableLedger.LANDED.equals(c.status())).toList();
+            List<Chunk> done = planned.stream().filter(c -> !todo.contains(c)).toList();
             long doneRows = done.stream().mapToLong(c -> c.rows() == null ? 0 : c.rows()).sum();
             if (!done.isEmpty()) {
+                long unverified = done.stream().filter(c -> TableLedger.LANDED.equals(c.status())).count();
                 LOG.info("resuming: " + done.size() + " of " + planned.size() + " chunks already copied ("
-                        + RunSummary.count(doneRows) + " rows), " + todo.size() + " to go");
+                        + RunSummary.count(doneRows) + " rows" + (unverified > 0 ? ", " + unverified
+                        + " of them still to verify" : "") + "), " + todo.size() + " to go");
             }
             String key = planned.get(0).range() == null ? null : planned.get(0).range().column();
             int parallelism = Math.min(request.chunking().parallelism(), Math.max(1, todo.size()));
@@ -499,23 +510,29 @@ public final class TableCopy {
                 outcomes = runChunks(todo, selection, landed, binary, parallelism, progress, tableId, key);
                 step.rows(outcomes.stream().mapToLong(o -> o.rows).sum());
             }
+            verifyLandedChunks(tableId, landed, request.chunking().parallelism());
 
             Checksum sourceSum = Checksum.EMPTY;
             Checksum targetSum = Checksum.EMPTY;
             long bytes = 0;
-            for (Chunk c : done) {
+            List<Chunk> verified;
+            try {
+                verified = chunks.chunks(ledger, tableId);
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+            for (Chunk c : verified) {
+                if (!TableLedger.COPIED.equals(c.status())) {
+                    throw JobFailure.failed("chunk " + c.chunkNo() + " of " + plan.label() + " is " + c.status()
+                            + " after verification", null);
+                }
                 sourceSum = sourceSum.plus(new Checksum(c.rows(), c.sourceChecksum()));
                 targetSum = targetSum.plus(new Checksum(c.rows(), c.targetChecksum()));
                 bytes += c.bytes() == null ? 0 : c.bytes();
             }
-            for (ChunkOutcome o : outcomes) {
-                sourceSum = sourceSum.plus(o.source);
-                targetSum = targetSum.plus(o.target);
-                bytes += o.bytes;
-            }
             if (!sourceSum.equals(targetSum)) {
                 // Every chunk matched, so only a ledger edited by hand can get here.
-                throw mismatch(sourceSum, targetSum, null);
+                throw mismatch(sourceSum, targetSum, null, null);
             }
 
             addPrimaryKeyIfMissing(outputShape, targetShape);
@@ -702,8 +719,118 @@ public final class TableCopy {
             }
         }
 
-        /** What one chunk landed. */
-        private record ChunkOutcome(long rows, long bytes, Checksum source, Checksum target) {
+        /** What one chunk landed (its target checksum comes later, from {@link #verifyLandedChunks}). */
+        private record ChunkOutcome(long rows, long bytes, Checksum source) {
+        }
+
+        /**
+         * The target database checksums every landed chunk of the table from the rows its transaction wrote, in
+         * one grouped read (split into page ranges, one per connection); matches become "copied", a mismatching
+         * chunk's rows are deleted (so a re-run copies it again) and the copy fails naming its key range.
+         */
+        private void verifyLandedChunks(long tableId, RowSelection landed, int parallelism) {
+            List<Chunk> toVerify;
+            try {
+                toVerify = chunks.chunks(ledger, tableId).stream()
+                        .filter(c -> TableLedger.LANDED.equals(c.status())).toList();
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+            if (toVerify.isEmpty()) {
+                return;
+            }
+            TransactionChecksums checksums = new TransactionChecksums(landed);
+            List<Long> xids = toVerify.stream().map(c -> TransactionChecksums.xid32(c.targetXid())).toList();
+            Map<Long, Checksum> byXid = new java.util.HashMap<>();
+            try (RunSummary.Step step = summary.begin("verify (" + toVerify.size() + " chunks, one target read)")) {
+                long pages = TargetTable.pages(target, plan.targetTable());
+                int parts = (int) Math.max(1, Math.min(parallelism, pages / 64)); // tiny tables: one query
+                long width = (pages + parts - 1) / parts;
+                ExecutorService pool = parts > 1 ? Executors.newFixedThreadPool(parts - 1, r -> {
+                    Thread t = new Thread(r, "verify");
+                    t.setDaemon(true);
+                    return t;
+                }) : null;
+                try {
+                    List<Future<Map<Long, Checksum>>> others = new ArrayList<>();
+                    for (int i = 1; i < parts; i++) {
+                        long from = i * width;
+                        Long to = i == parts - 1 ? null : (i + 1) * width; // the last range is open above
+                        others.add(pool.submit(() -> {
+                            Connection c = connections.open(plan.target());
+                            try {
+                                return checksums.compute(c, xids, from, to);
+                            } finally {
+                                ConnectionFactory.closeQuietly(c);
+                            }
+                        }));
+                    }
+                    TransactionChecksums.merge(byXid, checksums.compute(target, xids, null, parts > 1 ? width : null));
+                    for (Future<Map<Long, Checksum>> f : others) {
+                        TransactionChecksums.merge(byXid, f.get());
+                    }
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof SQLException sql) {
+                        throw DatabaseFault.classify(sql, plan.target());
+                    }
+                    throw cause instanceof RuntimeException re ? re : JobFailure.failed(cause.toString(), cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw JobFailure.failed("interrupted", e);
+                } finally {
+                    if (pool != null) {
+                        pool.shutdownNow();
+                    }
+                }
+                step.rows(byXid.values().stream().mapToLong(Checksum::rows).sum());
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.target());
+            }
+            JobFailure first = null;
+            try {
+                for (Chunk c : toVerify) {
+                    Checksum source = new Checksum(c.rows(), c.sourceChecksum());
+                    Checksum stored = byXid.getOrDefault(TransactionChecksums.xid32(c.targetXid()), Checksum.EMPTY);
+                    if (stored.equals(source)) {
+                        chunks.record(ledger, c.with(TableLedger.COPIED, stored.hex()), request.run().runId(), null,
+                                false);
+                        continue;
+                    }
+                    JobFailure failure = mismatch(source, stored, c.range(), "the chunk's rows were removed");
+                    removeChunk(c.with(TableLedger.MISMATCH, stored.hex()), failure.getMessage());
+                    LOG.warning(failure.getMessage());
+                    if (first == null) {
+                        first = failure;
+                    }
+                }
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+            if (first != null) {
+                throw first;
+            }
+        }
+
+        /** Deletes the rows a mismatching chunk landed and records the mismatch (atomically if the ledger is here). */
+        private void removeChunk(Chunk mismatched, String error) throws SQLException {
+            try {
+                target.setAutoCommit(false);
+                execute(target, "DELETE FROM " + plan.targetTable().quoted() + " WHERE \"xmin\" = '"
+                        + TransactionChecksums.xid32(mismatched.targetXid()) + "'::xid");
+                if (plan.ledgerInTarget()) {
+                    chunks.record(target, mismatched, request.run().runId(), error, false);
+                }
+                target.commit();
+            } catch (SQLException e) {
+                rollbackQuietly(target);
+                throw DatabaseFault.classify(e, plan.target());
+            } finally {
+                target.setAutoCommit(true);
+            }
+            if (!plan.ledgerInTarget()) {
+                chunks.record(ledger, mismatched, request.run().runId(), error, false);
+            }
         }
 
         /** One worker thread: its own connections, chunks taken from the shared queue until none is left. */
@@ -712,7 +839,7 @@ public final class TableCopy {
             private final RowSelection landed;
             private final boolean binary;
             private final CopyProgress progress;
-            /** Runs this worker's source checksums while its own thread runs the target's. */
+            /** Runs this worker's source checksums (on their own connection) while its own thread runs the COPY. */
             private final ExecutorService sourceChecksums = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "source-checksum");
                 t.setDaemon(true);
@@ -728,36 +855,47 @@ public final class TableCopy {
 
             void drain(ConcurrentLinkedQueue<Chunk> queue, AtomicBoolean stop, List<ChunkOutcome> outcomes) {
                 Connection src = null;
+                Connection sum = null;
                 Connection dst = null;
                 Connection book = null;
                 try {
-                    src = connections.open(plan.source());
-                    try {
-                        src.setAutoCommit(false);
-                        execute(src, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                        execute(src, "SET TRANSACTION SNAPSHOT " + Identifiers.literal(snapshotId));
-                    } catch (SQLException e) {
-                        throw DatabaseFault.classify(e, plan.source());
-                    }
+                    src = inSnapshot(connections.open(plan.source()));
+                    sum = inSnapshot(connections.open(plan.source()));
                     dst = connections.open(plan.target());
                     dst.setAutoCommit(false);
                     book = connections.open(plan.control());
                     Chunk chunk;
                     while (!stop.get() && (chunk = queue.poll()) != null) {
-                        outcomes.add(copyChunk(chunk, src, dst, book));
+                        outcomes.add(copyChunk(chunk, src, sum, dst, book));
                     }
                     src.commit();
+                    sum.commit();
                 } catch (SQLException e) {
                     throw DatabaseFault.classify(e, plan.target());
                 } finally {
                     sourceChecksums.shutdownNow();
                     ConnectionFactory.closeQuietly(src);
+                    ConnectionFactory.closeQuietly(sum);
                     ConnectionFactory.closeQuietly(dst);
                     ConnectionFactory.closeQuietly(book);
                 }
             }
 
-            private ChunkOutcome copyChunk(Chunk chunk, Connection src, Connection dst, Connection book) {
+            /** A source connection in the copy's exported snapshot. */
+            private Connection inSnapshot(Connection c) {
+                try {
+                    c.setAutoCommit(false);
+                    execute(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                    execute(c, "SET TRANSACTION SNAPSHOT " + Identifiers.literal(snapshotId));
+                    return c;
+                } catch (SQLException e) {
+                    ConnectionFactory.closeQuietly(c);
+                    throw DatabaseFault.classify(e, plan.source());
+                }
+            }
+
+            private ChunkOutcome copyChunk(Chunk chunk, Connection src, Connection sum, Connection dst,
+                    Connection book) {
                 KeyRange range = chunk.range();
                 String where = range == null ? "whole table" : "key range " + range;
                 RowSelection part = selection.withRange(range);
@@ -767,24 +905,27 @@ public final class TableCopy {
                 } catch (SQLException e) {
                     throw DatabaseFault.classify(e, plan.control());
                 }
+                // The source checksums the range in the snapshot (helper thread, own connection) while it streams.
+                Future<Checksum> sourceFuture = sourceChecksums.submit(() -> new TableChecksum(part).compute(sum));
                 String options = binary ? " (FORMAT binary)" : "";
-                CopyStream.Streamed streamed = CopyStream.pump(
-                        src, plan.source(), "COPY (" + part.selectSql() + ") TO STDOUT" + options,
-                        dst, plan.target(),
-                        "COPY " + plan.targetTable().quoted() + " (" + landed.columnList() + ") FROM STDIN" + options,
-                        progress, binary);
-                // The two databases checksum the chunk at the same time: the source in the snapshot (on this
-                // worker's helper thread, which alone uses src meanwhile), the target what this transaction wrote.
-                Future<Checksum> sourceFuture = sourceChecksums.submit(() -> new TableChecksum(part).compute(src));
-                Checksum targetChecksum;
+                CopyStream.Streamed streamed;
+                long xid;
                 try {
-                    // Exactly the rows this transaction wrote, whatever else the table holds.
-                    targetChecksum = new TableChecksum(landed.withPredicate(
-                            "\"xmin\" = pg_catalog.pg_current_xact_id()::xid")).compute(dst);
+                    streamed = CopyStream.pump(
+                            src, plan.source(), "COPY (" + part.selectSql() + ") TO STDOUT" + options,
+                            dst, plan.target(),
+                            "COPY " + plan.targetTable().quoted() + " (" + landed.columnList() + ") FROM STDIN"
+                                    + options,
+                            progress, binary);
+                    xid = currentTransaction(dst);
                 } catch (SQLException e) {
-                    awaitQuietly(sourceFuture); // src must be idle before the worker touches it again
+                    awaitQuietly(sourceFuture); // sum must be idle before the worker touches it again
                     rollbackQuietly(dst);
                     throw DatabaseFault.classify(e, plan.target());
+                } catch (RuntimeException e) {
+                    awaitQuietly(sourceFuture);
+                    rollbackQuietly(dst);
+                    throw e;
                 }
                 Checksum sourceChecksum;
                 try {
@@ -802,10 +943,19 @@ public final class TableCopy {
                     rollbackQuietly(dst);
                     throw JobFailure.failed("interrupted", e);
                 }
-                if (!targetChecksum.equals(sourceChecksum) || streamed.rows() != sourceChecksum.rows()) {
+                if (streamed.rows() != sourceChecksum.rows()) {
+                    // Rare: checksum what this transaction wrote, for the report, before rolling it back.
+                    Checksum targetChecksum;
+                    try {
+                        targetChecksum = new TableChecksum(landed.withPredicate(
+                                "\"xmin\" = pg_catalog.pg_current_xact_id()::xid")).compute(dst);
+                    } catch (SQLException e) {
+                        rollbackQuietly(dst);
+                        throw DatabaseFault.classify(e, plan.target());
+                    }
                     rollbackQuietly(dst);
                     progress.discard(streamed.rows(), streamed.bytes());
-                    JobFailure failure = mismatch(sourceChecksum, targetChecksum, range);
+                    JobFailure failure = mismatch(sourceChecksum, targetChecksum, range, "chunk rolled back");
                     try {
                         chunks.record(book, new Chunk(chunk.tableId(), chunk.chunkNo(), range, TableLedger.MISMATCH,
                                 sourceChecksum.rows(), sourceChecksum.hex(), targetChecksum.hex(), streamed.bytes(), 0),
@@ -815,16 +965,16 @@ public final class TableCopy {
                     }
                     throw failure;
                 }
-                Chunk copied = new Chunk(chunk.tableId(), chunk.chunkNo(), range, TableLedger.COPIED,
-                        sourceChecksum.rows(), sourceChecksum.hex(), targetChecksum.hex(), streamed.bytes(), 0);
+                Chunk landedChunk = new Chunk(chunk.tableId(), chunk.chunkNo(), range, TableLedger.LANDED,
+                        sourceChecksum.rows(), sourceChecksum.hex(), null, streamed.bytes(), 0, xid);
                 try {
                     if (plan.ledgerInTarget()) {
-                        // The chunk's ledger row commits with its rows: "copied" can never run ahead of the data.
-                        chunks.record(dst, copied, request.run().runId(), null, false);
+                        // The chunk's ledger row commits with its rows: "landed" can never run ahead of the data.
+                        chunks.record(dst, landedChunk, request.run().runId(), null, false);
                         dst.commit();
                     } else {
                         dst.commit();
-                        chunks.record(book, copied, request.run().runId(), null, false);
+                        chunks.record(book, landedChunk, request.run().runId(), null, false);
                     }
                 } catch (SQLException e) {
                     rollbackQuietly(dst);
@@ -832,12 +982,21 @@ public final class TableCopy {
                 }
                 progress.chunkDone();
                 LOG.fine("chunk " + chunk.chunkNo() + " (" + where + "): " + RunSummary.count(streamed.rows())
-                        + " rows, checksum " + sourceChecksum.hex());
-                return new ChunkOutcome(streamed.rows(), streamed.bytes(), sourceChecksum, targetChecksum);
+                        + " rows landed, source checksum " + sourceChecksum.hex());
+                return new ChunkOutcome(streamed.rows(), streamed.bytes(), sourceChecksum);
             }
         }
 
-        private JobFailure mismatch(Checksum source, Checksum target, KeyRange range) {
+        /** The 64-bit id of the connection's current transaction (assigned: it has written rows). */
+        private long currentTransaction(Connection c) throws SQLException {
+            try (Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_current_xact_id()::text")) {
+                rs.next();
+                return Long.parseLong(rs.getString(1));
+            }
+        }
+
+        private JobFailure mismatch(Checksum source, Checksum target, KeyRange range, String outcome) {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("table", plan.table().toString());
             details.put("rows", source.rows());
@@ -848,7 +1007,8 @@ public final class TableCopy {
             String where = range == null ? "" : " in key range " + describe(range);
             return JobFailure.verificationFailed("verification failed for " + plan.label() + where + ": source "
                     + RunSummary.count(source.rows()) + " rows / " + source.hex() + ", target "
-                    + RunSummary.count(target.rows()) + " rows / " + target.hex() + " (chunk rolled back)", details);
+                    + RunSummary.count(target.rows()) + " rows / " + target.hex()
+                    + (outcome == null ? "" : " (" + outcome + ")"), details);
         }
 
         private String describe(KeyRange range) {

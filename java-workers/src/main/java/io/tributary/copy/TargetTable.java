@@ -60,6 +60,23 @@ public final class TargetTable {
     }
 
     /**
+     * Pages of the table now (of its largest partition if partitioned: ctid ranges apply per partition), for
+     * splitting one read into page ranges.
+     */
+    static long pages(Connection connection, TableRef table) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT greatest(pg_catalog.pg_relation_size(?::regclass),"
+                + " (SELECT coalesce(max(pg_catalog.pg_relation_size(p.relid)), 0)"
+                + " FROM pg_catalog.pg_partition_tree(?::regclass) p)) / current_setting('block_size')::bigint")) {
+            ps.setString(1, table.quoted());
+            ps.setString(2, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /**
      * Creates the target schema and the enums/domains the columns use, when absent. Runs in its own
      * committed transaction under an advisory lock: parallel workers share schemas and types, and two
      * concurrent CREATE TYPE of the same name would fail.

@@ -11,8 +11,9 @@ import java.util.List;
 
 /**
  * The chunk ledger: per key range of a table, its status, rows, both checksums and attempts. A resumed
- * copy asks it which chunks are not done yet and reuses the same plan; a chunk's row is updated in the
- * same target transaction that lands its rows, so "copied" here means committed there.
+ * copy asks it which chunks are not done yet and reuses the same plan. A chunk's row becomes "landed" in the
+ * same target transaction that lands its rows (when the ledger lives in the target), with that transaction's id;
+ * "copied" means landed and verified: the target's checksum of exactly those rows matched the source's.
  */
 public final class ChunkLedger {
     private final ControlSchema schema;
@@ -23,7 +24,17 @@ public final class ChunkLedger {
 
     /** One chunk's state; {@code range} null means the whole table. */
     public record Chunk(long tableId, int chunkNo, KeyRange range, String status, Long rows, String sourceChecksum,
-            String targetChecksum, Long bytes, int attempts) {
+            String targetChecksum, Long bytes, int attempts, Long targetXid) {
+        public Chunk(long tableId, int chunkNo, KeyRange range, String status, Long rows, String sourceChecksum,
+                String targetChecksum, Long bytes, int attempts) {
+            this(tableId, chunkNo, range, status, rows, sourceChecksum, targetChecksum, bytes, attempts, null);
+        }
+
+        /** The same chunk in another state (the landing transaction's id is kept). */
+        public Chunk with(String nextStatus, String nextTargetChecksum) {
+            return new Chunk(tableId, chunkNo, range, nextStatus, rows, sourceChecksum, nextTargetChecksum, bytes,
+                    attempts, targetXid);
+        }
     }
 
     /** Records (insert or update) a chunk's state. */
@@ -32,16 +43,19 @@ public final class ChunkLedger {
         KeyRange range = chunk.range();
         try (PreparedStatement ps = connection.prepareStatement("INSERT INTO " + schema.table("chunks")
                 + " AS c (table_id, chunk_no, key_column, key_lo, key_hi, status, rows, source_checksum,"
-                + " target_checksum, bytes, attempts, started_at, finished_at, run_id, error)"
+                + " target_checksum, bytes, attempts, started_at, finished_at, run_id, error, target_xid)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, clock_timestamp(),"
-                + " CASE WHEN ? IN ('copied', 'failed', 'mismatch') THEN clock_timestamp() END, ?, ?)"
+                + " CASE WHEN ? IN ('landed', 'copied', 'failed', 'mismatch') THEN clock_timestamp() END, ?, ?, ?)"
                 + " ON CONFLICT (table_id, chunk_no) DO UPDATE SET"
                 + " key_column = excluded.key_column, key_lo = excluded.key_lo, key_hi = excluded.key_hi,"
                 + " status = excluded.status, rows = excluded.rows, source_checksum = excluded.source_checksum,"
                 + " target_checksum = excluded.target_checksum, bytes = excluded.bytes,"
                 + " attempts = c.attempts + CASE WHEN ? THEN 1 ELSE 0 END,"
                 + " started_at = CASE WHEN ? THEN clock_timestamp() ELSE c.started_at END,"
-                + " finished_at = excluded.finished_at, run_id = excluded.run_id, error = excluded.error,"
+                // verifying a landed chunk keeps when it landed (the copy's end); updated_at says when it was verified
+                + " finished_at = CASE WHEN c.status = 'landed' AND excluded.status = 'copied' THEN c.finished_at"
+                + " ELSE excluded.finished_at END, run_id = excluded.run_id, error = excluded.error,"
+                + " target_xid = excluded.target_xid,"
                 + " updated_at = clock_timestamp()")) {
             int i = 1;
             ps.setLong(i++, chunk.tableId());
@@ -57,6 +71,7 @@ public final class ChunkLedger {
             ps.setString(i++, chunk.status());
             ps.setString(i++, runId);
             ps.setString(i++, error);
+            setLong(ps, i++, chunk.targetXid());
             ps.setBoolean(i++, newAttempt);
             ps.setBoolean(i, newAttempt);
             ps.execute();
@@ -94,7 +109,7 @@ public final class ChunkLedger {
     public List<Chunk> chunks(Connection connection, long tableId) throws SQLException {
         List<Chunk> chunks = new ArrayList<>();
         try (PreparedStatement ps = connection.prepareStatement("SELECT table_id, chunk_no, key_column, key_lo,"
-                + " key_hi, status, rows, source_checksum, target_checksum, bytes, attempts FROM "
+                + " key_hi, status, rows, source_checksum, target_checksum, bytes, attempts, target_xid FROM "
                 + schema.table("chunks") + " WHERE table_id = ? ORDER BY chunk_no")) {
             ps.setLong(1, tableId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -103,7 +118,8 @@ public final class ChunkLedger {
                     chunks.add(new Chunk(rs.getLong("table_id"), rs.getInt("chunk_no"),
                             column == null ? null : new KeyRange(column, rs.getString("key_lo"), rs.getString("key_hi")),
                             rs.getString("status"), (Long) rs.getObject("rows"), rs.getString("source_checksum"),
-                            rs.getString("target_checksum"), (Long) rs.getObject("bytes"), rs.getInt("attempts")));
+                            rs.getString("target_checksum"), (Long) rs.getObject("bytes"), rs.getInt("attempts"),
+                            (Long) rs.getObject("target_xid")));
                 }
             }
         }

@@ -18,6 +18,8 @@ import java.util.Optional;
 public final class TableLedger {
     public static final String COPYING = "copying";
     public static final String COPIED = "copied";
+    /** A chunk whose rows committed in the target but whose target checksum is not computed yet. */
+    public static final String LANDED = "landed";
     public static final String FAILED = "failed";
     public static final String MISMATCH = "mismatch";
 
@@ -84,10 +86,11 @@ public final class TableLedger {
 
     /** Rows the ledger says were copied into a target table, from every source (many-to-one consolidation). */
     public long copiedRowsInto(Connection connection, String target, String targetTable) throws SQLException {
-        // Chunks commit one by one, so a half-copied table accounts for the rows of its committed chunks.
+        // Chunks commit one by one, so a half-copied table accounts for the rows of its committed chunks
+        // (verified or only landed: both are in the target).
         try (PreparedStatement ps = connection.prepareStatement("SELECT coalesce(sum(c.rows), 0) FROM "
                 + schema.table("chunks") + " c JOIN " + schema.table("table_status") + " t USING (table_id)"
-                + " WHERE t.target = ? AND t.target_table = ? AND c.status = 'copied'")) {
+                + " WHERE t.target = ? AND t.target_table = ? AND c.status IN ('copied', 'landed')")) {
             ps.setString(1, target);
             ps.setString(2, targetTable);
             try (ResultSet rs = ps.executeQuery()) {

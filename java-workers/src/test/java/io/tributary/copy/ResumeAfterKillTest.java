@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real worker process killed with SIGKILL in the middle of a chunked copy keeps the chunks it committed
- * and none of the chunk it was writing; the re-run reuses the stored plan, copies only the missing chunks and
- * ends with exact counts and the source's checksum.
+ * and none of the chunk it was writing; the re-run reuses the stored plan, copies only the missing chunks, verifies
+ * the chunks that landed before the kill (they were never verified) and ends with exact counts and the source's
+ * checksum.
  */
 @RequiresPostgres
 class ResumeAfterKillTest {
@@ -88,7 +89,8 @@ class ResumeAfterKillTest {
             Thread.sleep(50);
         }
         long committed = copiedChunks();
-        long committedRows = db.target.count("SELECT coalesce(sum(rows), 0) FROM tributary.chunks WHERE status = 'copied'");
+        long committedRows = db.target.count("SELECT coalesce(sum(rows), 0) FROM tributary.chunks"
+                + " WHERE status IN ('landed', 'copied')");
         long chunksTotal = db.target.count("SELECT count(*) FROM tributary.chunks");
         assertTrue(committed >= 3 && committed < chunksTotal, committed + " of " + chunksTotal + " chunks committed");
         assertEquals(committedRows, db.target.count("SELECT count(*) FROM public.fills"),
@@ -99,7 +101,8 @@ class ResumeAfterKillTest {
         assertTrue(status.stderr().contains("/" + chunksTotal + " chunks"), status.toString());
         String committedChunks = "SELECT string_agg(chunk_no || '@' || finished_at || '#' || attempts, ','"
                 + " ORDER BY chunk_no) FROM tributary.chunks WHERE chunk_no IN (" + db.target.query(
-                "SELECT string_agg(chunk_no::text, ',') FROM tributary.chunks WHERE status = 'copied'") + ")";
+                "SELECT string_agg(chunk_no::text, ',') FROM tributary.chunks WHERE status IN ('landed', 'copied')")
+                + ")";
         String committedBefore = db.target.query(committedChunks);
         String before = db.target.query("SELECT string_agg(chunk_no || ':' || key_lo || ':' || key_hi, ','"
                 + " ORDER BY chunk_no) FROM tributary.chunks WHERE key_lo IS NOT NULL");
@@ -123,12 +126,15 @@ class ResumeAfterKillTest {
         assertEquals(committedBefore, db.target.query(committedChunks),
                 "chunks committed before the kill were not copied again");
         assertEquals("copied|2", db.target.query("SELECT status || '|' || attempts FROM tributary.table_status"));
+        assertEquals(chunksTotal, db.target.count("SELECT count(*) FROM tributary.chunks WHERE status = 'copied'"
+                + " AND target_checksum = source_checksum"), "every chunk, landed before the kill or after, verified");
     }
 
     private static long copiedChunks() {
         if (db.target.query("SELECT to_regclass('tributary.chunks')") == null) {
             return 0;
         }
-        return db.target.count("SELECT count(*) FROM tributary.chunks WHERE status = 'copied'");
+        // Committed chunks are "landed" until the copy's verification pass makes them "copied".
+        return db.target.count("SELECT count(*) FROM tributary.chunks WHERE status IN ('landed', 'copied')");
     }
 }
