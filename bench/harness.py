@@ -4,7 +4,8 @@ Environment: BENCH_ROWS (default 5,000,000), BENCH_REPEAT (default 3), BENCH_RSS
 size for the worker's peak RSS, default 1,000,000), BENCH_RESULTS (output folder, default
 bench/results), BENCH_PUBLISH (1: write the table into README.md; default 1), BENCH_CASES (comma-separated
 subset to run, e.g. `raw_copy,tributary_copy_verified`: copy ids from COPIES, plus `diff`, `stage`, `rss`;
-default all; a subset never rewrites README.md).
+default all; a subset never rewrites README.md), BENCH_CHUNK_ROWS (the worker's --chunk-rows; default: the
+config's 250,000).
 """
 from __future__ import annotations
 
@@ -161,7 +162,7 @@ def main() -> int:
     results.not_available("cdc_apply", "CDC apply (tributary follow)", "cdc", "n/a (not built yet)")
 
     meta = {
-        "rows": rows, "cases": cases, "repeat": repeat, "generated_seconds": round(generated, 1),
+        "rows": rows, "cases": cases, "chunk_rows": os.environ.get("BENCH_CHUNK_ROWS") or None, "repeat": repeat, "generated_seconds": round(generated, 1),
         "finished_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "total_seconds": round(time.monotonic() - started, 1),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),

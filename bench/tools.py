@@ -172,6 +172,8 @@ def _config_yaml(with_s3: bool) -> str:
 
 def _copy_args(worker: Worker, run_id: str, table: str) -> tuple[list[str], str]:
     args = ["copy", "--source", "bench_src", "--table", table, "--run-id", run_id, "--progress-every", "60"]
+    if os.environ.get("BENCH_CHUNK_ROWS"):  # e.g. the 5 M-row chunk count (20) at 1 M rows: 50000
+        args += ["--chunk-rows", os.environ["BENCH_CHUNK_ROWS"]]
     if "--parallelism" in worker.copy_options:
         return args + ["--parallelism", "2"], "copy --parallelism 2"
     return args, "copy"

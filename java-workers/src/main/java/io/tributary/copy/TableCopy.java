@@ -739,6 +739,12 @@ public final class TableCopy {
             if (toVerify.isEmpty()) {
                 return;
             }
+            for (Chunk c : toVerify) {
+                if (c.targetXid() == null) { // only a ledger edited by hand lacks it
+                    throw JobFailure.failed("chunk " + c.chunkNo() + " of " + plan.label() + " is landed without"
+                            + " the id of the transaction that wrote it; re-run with --truncate", null);
+                }
+            }
             TransactionChecksums checksums = new TransactionChecksums(landed);
             List<Long> xids = toVerify.stream().map(c -> TransactionChecksums.xid32(c.targetXid())).toList();
             Map<Long, Checksum> byXid = new java.util.HashMap<>();
