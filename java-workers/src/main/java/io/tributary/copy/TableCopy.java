@@ -318,7 +318,8 @@ public final class TableCopy {
                 return; // same selection, or copied before fingerprints were recorded
             }
             long landedChunks = chunks.chunks(ledger, previous.tableId()).stream()
-                    .filter(c -> TableLedger.COPIED.equals(c.status())).count();
+                    .filter(c -> TableLedger.COPIED.equals(c.status()) || TableLedger.LANDED.equals(c.status()))
+                    .count();
             if (!TableLedger.COPIED.equals(previous.status()) && landedChunks == 0) {
                 return; // nothing of the earlier selection landed
             }
