@@ -4,17 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tributary.s3.ObjectStore;
-import io.tributary.s3.S3Location;
 import io.tributary.testing.CliRun;
 import io.tributary.testing.RequiresPostgres;
-import io.tributary.testing.ScratchDatabase;
-import io.tributary.testing.TestPostgres;
-import io.tributary.testing.TestS3;
-import java.nio.file.Files;
+import io.tributary.testing.WarehouseFixture;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,22 +26,18 @@ import org.junit.jupiter.api.io.TempDir;
 class IncrementalLoadSinceTheWatermarkTest {
     @TempDir
     static Path dir;
-    static ScratchDatabase source;
-    static ScratchDatabase warehouse;
-    static ObjectStore store;
-    static String bucket;
-    static Path config;
-    static final Map<String, String> env = new HashMap<>();
+    static WarehouseFixture fx;
     static final String ROWS = "md5(string_agg(vendor || symbol || ts::text || px::text || received_at::text, ','"
             + " ORDER BY vendor, symbol, ts))";
 
     @BeforeAll
     static void setUp() throws Exception {
-        source = TestPostgres.createDatabase("whi_src");
-        warehouse = TestPostgres.createDatabase("whi_dst");
-        store = TestS3.open();
-        bucket = TestS3.bucket("incremental");
-        source.execute("CREATE SCHEMA market", """
+        fx = new WarehouseFixture("whi", dir, """
+                - {source: src_eu, table: market.quotes, key: [vendor, symbol, ts], partition_column: ts,
+                   watermark_column: received_at}
+                - {source: src_eu, table: market.plain, partition_column: ts}
+                """);
+        fx.source.execute("CREATE SCHEMA market", """
                 CREATE TABLE market.quotes (vendor text, symbol text, ts timestamptz, px numeric(18,6) NOT NULL,
                   received_at timestamptz NOT NULL, PRIMARY KEY (vendor, symbol, ts))""", """
                 INSERT INTO market.quotes
@@ -56,70 +45,37 @@ class IncrementalLoadSinceTheWatermarkTest {
                        '2026-06-01 00:00:00+00'::timestamptz + i * interval '113 seconds', 100 + i * 0.01,
                        '2026-06-01 00:00:00.5+00'::timestamptz + i * interval '113 seconds'
                 FROM generate_series(0, 2199) i""");
-        config = dir.resolve("migration.yaml");
-        Files.writeString(config, """
-                version: 1
-                control: {connection: consolidated, schema: tributary}
-                sources: [{id: src_eu}]
-                targets:
-                  consolidated: {connection: consolidated}
-                  warehouse:
-                    connection: warehouse
-                    dialect: postgres
-                    schema: market
-                    staging_connection: s3
-                    staging_bucket: %s
-                    staging_prefix: wh
-                    slices: 2
-                    multipart_part_mb: 5
-                    tables:
-                      - {source: src_eu, table: market.quotes, key: [vendor, symbol, ts], partition_column: ts,
-                         watermark_column: received_at}
-                      - {source: src_eu, table: market.plain, partition_column: ts}
-                """.formatted(bucket));
-        source.execute("CREATE TABLE market.plain (id int PRIMARY KEY, ts timestamptz)");
-        env.putAll(TestS3.env());
-        env.put("TRIBUTARY_CONN_SRC_EU", source.uri());
-        env.put("TRIBUTARY_CONN_WAREHOUSE", warehouse.uri());
-        env.put("TRIBUTARY_CONN_CONSOLIDATED", warehouse.uri());
-        env.put("TRIBUTARY_ACTOR", "junit");
+        fx.source.execute("CREATE TABLE market.plain (id int PRIMARY KEY, ts timestamptz)");
     }
 
     @AfterAll
     static void tearDown() {
-        if (store != null) {
-            store.list(new S3Location(bucket, "")).forEach(o -> store.delete(new S3Location(bucket, o.key())));
-            store.close();
-        }
-        if (source != null) {
-            source.close();
-        }
-        if (warehouse != null) {
-            warehouse.close();
+        if (fx != null) {
+            fx.close();
         }
     }
 
     static CliRun stage() {
-        return CliRun.run(env, "stage", "--config", config.toString(), "--source", "src_eu", "--table",
+        return CliRun.run(fx.env(), "stage", "--config", fx.config.toString(), "--source", "src_eu", "--table",
                 "market.quotes", "--incremental", "--run-id", "junit-inc");
     }
 
     static CliRun load(JsonNode staged) {
-        return CliRun.run(env, "load", "--config", config.toString(), "--source", "src_eu", "--table",
+        return CliRun.run(fx.env(), "load", "--config", fx.config.toString(), "--source", "src_eu", "--table",
                 "market.quotes", "--manifest", staged.get("manifest").asText(), "--incremental", "--run-id",
                 "junit-inc");
     }
 
     static String watermark() {
-        return warehouse.query("SELECT watermark FROM tributary.warehouse_watermarks WHERE source_table = 'market.quotes'");
+        return fx.warehouse.query("SELECT watermark FROM tributary.warehouse_watermarks WHERE source_table = 'market.quotes'");
     }
 
     static void assertWarehouseEqualsSource() {
-        assertEquals(source.count("SELECT count(*) FROM market.quotes"),
-                warehouse.count("SELECT count(*) FROM market.quotes"));
-        assertEquals(source.query("SELECT " + ROWS + " FROM market.quotes"),
-                warehouse.query("SELECT " + ROWS + " FROM market.quotes"));
-        assertEquals(0, warehouse.count("SELECT count(*) FROM (SELECT 1 FROM market.quotes GROUP BY vendor, symbol, ts"
+        assertEquals(fx.source.count("SELECT count(*) FROM market.quotes"),
+                fx.warehouse.count("SELECT count(*) FROM market.quotes"));
+        assertEquals(fx.source.query("SELECT " + ROWS + " FROM market.quotes"),
+                fx.warehouse.query("SELECT " + ROWS + " FROM market.quotes"));
+        assertEquals(0, fx.warehouse.count("SELECT count(*) FROM (SELECT 1 FROM market.quotes GROUP BY vendor, symbol, ts"
                 + " HAVING count(*) > 1) d"), "no key twice");
     }
 
@@ -139,14 +95,14 @@ class IncrementalLoadSinceTheWatermarkTest {
         assertEquals(s.get("checksum").asText(), l.get("checksum").asText());
         assertEquals(l.get("touched").get("source_checksum").asText(), l.get("touched").get("checksum").asText());
         assertWarehouseEqualsSource();
-        assertEquals(source.query("SELECT max(received_at)::text FROM market.quotes"), watermark());
+        assertEquals(fx.source.query("SELECT max(received_at)::text FROM market.quotes"), watermark());
     }
 
     @Test
     @Order(2)
     void updatesLateRowsAndNewRowsAreUpsertedAndOnlyTheyAreStaged() {
         String before = watermark();
-        source.execute(
+        fx.source.execute(
                 // two updates (a re-sent quote), a late row inside the first day, a new row
                 "UPDATE market.quotes SET px = px + 1, received_at = '2026-06-05 09:00+00' WHERE ts IN"
                         + " (SELECT ts FROM market.quotes ORDER BY ts LIMIT 2)",
@@ -163,7 +119,7 @@ class IncrementalLoadSinceTheWatermarkTest {
         JsonNode l = loaded.json();
         assertEquals(4, l.get("rows").asLong());
         assertEquals(2, l.get("deleted_rows").asLong(), "the two updated rows replaced, not duplicated");
-        assertEquals(source.count("SELECT count(*) FROM market.quotes WHERE ts >= '2026-06-01' AND ts <= '2026-06-04 10:00+00'"),
+        assertEquals(fx.source.count("SELECT count(*) FROM market.quotes WHERE ts >= '2026-06-01' AND ts <= '2026-06-04 10:00+00'"),
                 l.get("touched").get("rows").asLong(), "the touched range spans the delta's first to last ts");
         assertWarehouseEqualsSource();
         assertEquals("2026-06-05 09:00:02+00", watermark());
@@ -185,24 +141,24 @@ class IncrementalLoadSinceTheWatermarkTest {
     @Order(4)
     void aWarehouseThatDriftedInTheTouchedRangeFailsAndNothingMoves() {
         // a row changed in the warehouse between the two new rows' times (inside the range the delta touches)
-        warehouse.execute("UPDATE market.quotes SET px = 0 WHERE ts > '2026-06-01 11:00+00' AND ts < '2026-06-01 13:00+00'");
-        source.execute("INSERT INTO market.quotes VALUES ('bbg', 'NVDA', '2026-06-01 11:00+00', 900, '2026-06-06 09:00+00'),"
+        fx.warehouse.execute("UPDATE market.quotes SET px = 0 WHERE ts > '2026-06-01 11:00+00' AND ts < '2026-06-01 13:00+00'");
+        fx.source.execute("INSERT INTO market.quotes VALUES ('bbg', 'NVDA', '2026-06-01 11:00+00', 900, '2026-06-06 09:00+00'),"
                 + " ('bbg', 'NVDA', '2026-06-01 13:00+00', 901, '2026-06-06 09:00:01+00')");
         CliRun loaded = load(stage().json());
         assertEquals(3, loaded.exitCode(), loaded.toString());
         assertTrue(loaded.json().get("error").asText().contains("the range it touched"), loaded.toString());
-        assertEquals(0, warehouse.count("SELECT count(*) FROM market.quotes WHERE symbol = 'NVDA'"), "rolled back");
+        assertEquals(0, fx.warehouse.count("SELECT count(*) FROM market.quotes WHERE symbol = 'NVDA'"), "rolled back");
         assertEquals("2026-06-05 09:00:02+00", watermark(), "the watermark stays until a load verifies");
     }
 
     @Test
     @Order(5)
     void incrementalNeedsAWatermarkColumnAndAMatchingManifest() {
-        CliRun plain = CliRun.run(env, "stage", "--config", config.toString(), "--source", "src_eu", "--table",
+        CliRun plain = CliRun.run(fx.env(), "stage", "--config", fx.config.toString(), "--source", "src_eu", "--table",
                 "market.plain", "--incremental");
         assertEquals(2, plain.exitCode(), plain.toString());
         assertTrue(plain.json().get("error").asText().contains("needs watermark_column"), plain.toString());
-        CliRun partition = CliRun.run(env, "stage", "--config", config.toString(), "--source", "src_eu", "--table",
+        CliRun partition = CliRun.run(fx.env(), "stage", "--config", fx.config.toString(), "--source", "src_eu", "--table",
                 "market.quotes", "--from", "2026-06-01T00:00:00+00:00", "--to", "2026-06-02T00:00:00+00:00");
         assertEquals(0, partition.exitCode(), partition.toString());
         CliRun mixed = load(partition.json());

@@ -8,20 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.s3.ObjectOptions;
-import io.tributary.s3.ObjectStore;
 import io.tributary.s3.S3Location;
 import io.tributary.testing.CliRun;
 import io.tributary.testing.RequiresPostgres;
-import io.tributary.testing.ScratchDatabase;
-import io.tributary.testing.TestPostgres;
-import io.tributary.testing.TestS3;
+import io.tributary.testing.WarehouseFixture;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,20 +40,15 @@ class StageAndLoadAPartitionTest {
 
     @TempDir
     static Path dir;
-    static ScratchDatabase source;
-    static ScratchDatabase warehouse;
-    static ObjectStore store;
-    static String bucket;
-    static Path config;
-    static final Map<String, String> env = new HashMap<>();
+    static WarehouseFixture fx;
 
     @BeforeAll
     static void setUp() throws Exception {
-        source = TestPostgres.createDatabase("wh_src");
-        warehouse = TestPostgres.createDatabase("wh_dst");
-        store = TestS3.open();
-        bucket = TestS3.bucket("stage");
-        source.execute("CREATE SCHEMA market", """
+        fx = new WarehouseFixture("wh", dir, """
+                - {source: src_eu, table: market.fills, key: [exec_id], partition_column: ts, watermark_column: ts}
+                - {source: src_eu, table: market.prices, partition_column: ts}
+                """);
+        fx.source.execute("CREATE SCHEMA market", """
                 CREATE TABLE market.fills (
                   exec_id text PRIMARY KEY, symbol text NOT NULL, side char(1) NOT NULL, qty numeric(18,4) NOT NULL,
                   price numeric(18,6) NOT NULL, ts timestamptz NOT NULL, settle_date date NOT NULL,
@@ -72,64 +61,27 @@ class StageAndLoadAPartitionTest {
                 FROM generate_series(0, 3499) i""",
                 "CREATE TABLE market.prices (id int, px numeric, ts timestamptz)",
                 "INSERT INTO market.prices VALUES (1, 1.5, '2026-06-01 12:00+00')");
-        config = dir.resolve("migration.yaml");
-        Files.writeString(config, """
-                version: 1
-                project: test
-                control:
-                  connection: consolidated
-                  schema: tributary
-                sources:
-                  - id: src_eu
-                targets:
-                  consolidated:
-                    connection: consolidated
-                  warehouse:
-                    connection: warehouse
-                    dialect: postgres
-                    schema: market
-                    staging_connection: s3
-                    staging_bucket: %s
-                    staging_prefix: wh
-                    slices: 2
-                    multipart_part_mb: 5
-                    tables:
-                      - {source: src_eu, table: market.fills, key: [exec_id], partition_column: ts, watermark_column: ts}
-                      - {source: src_eu, table: market.prices, partition_column: ts}
-                """.formatted(bucket));
-        env.putAll(TestS3.env());
-        env.put("TRIBUTARY_CONN_SRC_EU", source.uri());
-        env.put("TRIBUTARY_CONN_WAREHOUSE", warehouse.uri());
-        env.put("TRIBUTARY_CONN_CONSOLIDATED", warehouse.uri()); // control schema beside the warehouse tables
-        env.put("TRIBUTARY_ACTOR", "junit");
     }
 
     @AfterAll
     static void tearDown() {
-        if (store != null) {
-            store.list(new S3Location(bucket, "")).forEach(o -> store.delete(new S3Location(bucket, o.key())));
-            store.close();
-        }
-        if (source != null) {
-            source.close();
-        }
-        if (warehouse != null) {
-            warehouse.close();
+        if (fx != null) {
+            fx.close();
         }
     }
 
     static CliRun stage(String from, String to, String... extra) {
-        List<String> args = new ArrayList<>(List.of("stage", "--config", config.toString(), "--source", "src_eu",
+        List<String> args = new ArrayList<>(List.of("stage", "--config", fx.config.toString(), "--source", "src_eu",
                 "--table", "market.fills", "--run-id", "junit-run"));
         if (from != null) {
             args.addAll(List.of("--from", from, "--to", to));
         }
         args.addAll(List.of(extra));
-        return CliRun.run(env, args.toArray(String[]::new));
+        return CliRun.run(fx.env(), args.toArray(String[]::new));
     }
 
     static CliRun load(JsonNode staged, String from, String to, String... extra) {
-        List<String> args = new ArrayList<>(List.of("load", "--config", config.toString(), "--source", "src_eu",
+        List<String> args = new ArrayList<>(List.of("load", "--config", fx.config.toString(), "--source", "src_eu",
                 "--table", "market.fills", "--manifest", staged.get("manifest").asText(), "--run-id", "junit-run"));
         if (from != null) {
             args.addAll(List.of("--from", from, "--to", to));
@@ -137,15 +89,15 @@ class StageAndLoadAPartitionTest {
             args.add("--full-reload");
         }
         args.addAll(List.of(extra));
-        return CliRun.run(env, args.toArray(String[]::new));
+        return CliRun.run(fx.env(), args.toArray(String[]::new));
     }
 
     static long sourceRows(String from, String to) {
-        return source.count("SELECT count(*) FROM market.fills WHERE ts >= '" + from + "' AND ts < '" + to + "'");
+        return fx.source.count("SELECT count(*) FROM market.fills WHERE ts >= '" + from + "' AND ts < '" + to + "'");
     }
 
     static long warehouseRows(String from, String to) {
-        return warehouse.count("SELECT count(*) FROM market.fills WHERE ts >= '" + from + "' AND ts < '" + to + "'");
+        return fx.warehouse.count("SELECT count(*) FROM market.fills WHERE ts >= '" + from + "' AND ts < '" + to + "'");
     }
 
     @Test
@@ -166,22 +118,22 @@ class StageAndLoadAPartitionTest {
             listed.add(f.get("url").asText());
         }
         assertEquals(r.get("rows").asLong(), rows);
-        JsonNode manifest = JSON.readTree(store.getBytes(S3Location.parse(r.get("manifest").asText(), "m")));
+        JsonNode manifest = JSON.readTree(fx.store.getBytes(S3Location.parse(r.get("manifest").asText(), "m")));
         TreeSet<String> inManifest = new TreeSet<>();
         for (JsonNode e : manifest.get("entries")) {
             inManifest.add(e.get("url").asText());
             assertTrue(e.get("mandatory").asBoolean());
-            assertEquals(store.head(S3Location.parse(e.get("url").asText(), "f")).orElseThrow().contentLength(),
+            assertEquals(fx.store.head(S3Location.parse(e.get("url").asText(), "f")).orElseThrow().contentLength(),
                     e.get("meta").get("content_length").asLong());
         }
         assertEquals(listed, inManifest);
         TreeSet<String> stored = new TreeSet<>();
         String prefix = S3Location.parse(r.get("manifest").asText(), "m").key().replace("manifest", "");
-        store.list(new S3Location(bucket, prefix)).forEach(o -> stored.add("s3://" + bucket + "/" + o.key()));
+        fx.store.list(new S3Location(fx.bucket, prefix)).forEach(o -> stored.add("s3://" + fx.bucket + "/" + o.key()));
         stored.remove(r.get("manifest").asText());
         stored.remove(r.get("receipt").asText());
         assertEquals(inManifest, stored, "nothing else under the prefix");
-        assertEquals("staged", warehouse.query("SELECT status FROM tributary.warehouse_partitions"));
+        assertEquals("staged", fx.warehouse.query("SELECT status FROM tributary.warehouse_partitions"));
     }
 
     @Test
@@ -196,9 +148,9 @@ class StageAndLoadAPartitionTest {
         assertEquals(staged.get("checksum").asText(), r.get("checksum").asText());
         assertEquals(sourceRows(DAY1_FROM, DAY1_TO), warehouseRows(DAY1_FROM, DAY1_TO));
         // the warehouse holds the same values: compared by the databases' own text, row by row
-        assertEquals(source.query("SELECT md5(string_agg(exec_id || price::text || qty::text || ts::text || coalesce("
+        assertEquals(fx.source.query("SELECT md5(string_agg(exec_id || price::text || qty::text || ts::text || coalesce("
                 + "attrs::text, '-'), ',' ORDER BY exec_id)) FROM market.fills WHERE ts < '" + DAY1_TO + "'"),
-                warehouse.query("SELECT md5(string_agg(exec_id || price::text || qty::text || ts::text || coalesce("
+                fx.warehouse.query("SELECT md5(string_agg(exec_id || price::text || qty::text || ts::text || coalesce("
                         + "attrs::text, '-'), ',' ORDER BY exec_id)) FROM market.fills"));
 
         CliRun again = load(stage(DAY1_FROM, DAY1_TO).json(), DAY1_FROM, DAY1_TO);
@@ -206,10 +158,10 @@ class StageAndLoadAPartitionTest {
         assertEquals(r.get("checksum").asText(), again.json().get("checksum").asText());
         assertEquals(r.get("rows").asLong(), again.json().get("deleted_rows").asLong(), "replaced, not appended");
         assertEquals(sourceRows(DAY1_FROM, DAY1_TO), warehouseRows(DAY1_FROM, DAY1_TO));
-        assertEquals("loaded|2", warehouse.query("SELECT status || '|' || loads FROM tributary.warehouse_partitions"));
+        assertEquals("loaded|2", fx.warehouse.query("SELECT status || '|' || loads FROM tributary.warehouse_partitions"));
         // A daily partition by ts says nothing exact about the watermark column: only incremental loads and
         // whole-table reloads set it (see aFullReloadReplacesTheWholeTable).
-        assertEquals(0, warehouse.count("SELECT count(*) FROM tributary.warehouse_watermarks"));
+        assertEquals(0, fx.warehouse.count("SELECT count(*) FROM tributary.warehouse_watermarks"));
     }
 
     @Test
@@ -220,17 +172,17 @@ class StageAndLoadAPartitionTest {
         long day2Rows = warehouseRows(DAY2_FROM, DAY2_TO);
         assertEquals(sourceRows(DAY2_FROM, DAY2_TO), day2Rows);
 
-        source.execute("INSERT INTO market.fills VALUES ('LATE-1', 'AAPL', 'B', 1, 190.5, '2026-06-01 10:00:00.123456+00',"
+        fx.source.execute("INSERT INTO market.fills VALUES ('LATE-1', 'AAPL', 'B', 1, 190.5, '2026-06-01 10:00:00.123456+00',"
                 + " '2026-06-03', '{\"late\": true}', NULL)",
                 "UPDATE market.fills SET price = price + 1 WHERE exec_id = 'E10'");
-        String before = warehouse.query("SELECT price::text FROM market.fills WHERE exec_id = 'E10'");
+        String before = fx.warehouse.query("SELECT price::text FROM market.fills WHERE exec_id = 'E10'");
         CliRun reload = load(stage(DAY1_FROM, DAY1_TO).json(), DAY1_FROM, DAY1_TO);
         assertEquals(0, reload.exitCode(), reload.toString());
         assertEquals(sourceRows(DAY1_FROM, DAY1_TO), warehouseRows(DAY1_FROM, DAY1_TO));
-        assertEquals(1, warehouse.count("SELECT count(*) FROM market.fills WHERE exec_id = 'LATE-1'"));
-        assertNotEquals(before, warehouse.query("SELECT price::text FROM market.fills WHERE exec_id = 'E10'"));
+        assertEquals(1, fx.warehouse.count("SELECT count(*) FROM market.fills WHERE exec_id = 'LATE-1'"));
+        assertNotEquals(before, fx.warehouse.query("SELECT price::text FROM market.fills WHERE exec_id = 'E10'"));
         assertEquals(day2Rows, warehouseRows(DAY2_FROM, DAY2_TO), "the other partition is untouched");
-        assertEquals(0, warehouse.count("SELECT count(*) FROM (SELECT exec_id FROM market.fills GROUP BY exec_id"
+        assertEquals(0, fx.warehouse.count("SELECT count(*) FROM (SELECT exec_id FROM market.fills GROUP BY exec_id"
                 + " HAVING count(*) > 1) d"), "no duplicates");
     }
 
@@ -239,19 +191,19 @@ class StageAndLoadAPartitionTest {
     void aMismatchIsExitThreeAndRollsTheLoadBack() throws Exception {
         JsonNode staged = stage(DAY1_FROM, DAY1_TO).json();
         S3Location receipt = S3Location.parse(staged.get("receipt").asText(), "r");
-        String json = new String(store.getBytes(receipt), StandardCharsets.UTF_8);
+        String json = new String(fx.store.getBytes(receipt), StandardCharsets.UTF_8);
         String tampered = json.replace(staged.get("checksum").asText(), "0000000000000001");
         assertNotEquals(json, tampered);
-        store.put(receipt, tampered.getBytes(StandardCharsets.UTF_8), "application/json", ObjectOptions.NONE);
+        fx.store.put(receipt, tampered.getBytes(StandardCharsets.UTF_8), "application/json", ObjectOptions.NONE);
         long before = warehouseRows(DAY1_FROM, DAY1_TO);
-        String sumBefore = warehouse.query("SELECT md5(string_agg(exec_id, ',' ORDER BY exec_id)) FROM market.fills");
+        String sumBefore = fx.warehouse.query("SELECT md5(string_agg(exec_id, ',' ORDER BY exec_id)) FROM market.fills");
 
         CliRun run = load(staged, DAY1_FROM, DAY1_TO);
         assertEquals(3, run.exitCode(), run.toString());
         assertEquals("0000000000000001", run.json().get("source_checksum").asText());
         assertEquals(before, warehouseRows(DAY1_FROM, DAY1_TO));
-        assertEquals(sumBefore, warehouse.query("SELECT md5(string_agg(exec_id, ',' ORDER BY exec_id)) FROM market.fills"));
-        assertEquals("mismatch", warehouse.query("SELECT status FROM tributary.warehouse_partitions"
+        assertEquals(sumBefore, fx.warehouse.query("SELECT md5(string_agg(exec_id, ',' ORDER BY exec_id)) FROM market.fills"));
+        assertEquals("mismatch", fx.warehouse.query("SELECT status FROM tributary.warehouse_partitions"
                 + " WHERE partition_label LIKE '2026-06-01T%'"));
     }
 
@@ -267,11 +219,11 @@ class StageAndLoadAPartitionTest {
     @Test
     @Order(6)
     void anUnboundedNumericIsRefusedAndNothingIsStaged() {
-        CliRun run = CliRun.run(env, "stage", "--config", config.toString(), "--source", "src_eu", "--table",
+        CliRun run = CliRun.run(fx.env(), "stage", "--config", fx.config.toString(), "--source", "src_eu", "--table",
                 "market.prices", "--from", DAY1_FROM, "--to", DAY1_TO);
         assertEquals(2, run.exitCode(), run.toString());
         assertTrue(run.json().get("error").asText().contains("market.prices.px is an unbounded numeric"), run.toString());
-        assertTrue(store.list(new S3Location(bucket, "wh/src_eu/market.prices/")).isEmpty());
+        assertTrue(fx.store.list(new S3Location(fx.bucket, "wh/src_eu/market.prices/")).isEmpty());
         assertFalse(run.stderr().contains("\tat "), "no stack trace for bad input");
     }
 
@@ -282,10 +234,10 @@ class StageAndLoadAPartitionTest {
         assertEquals(0, staged.exitCode(), staged.toString());
         CliRun run = load(staged.json(), null, null);
         assertEquals(0, run.exitCode(), run.toString());
-        assertEquals(source.count("SELECT count(*) FROM market.fills"),
-                warehouse.count("SELECT count(*) FROM market.fills"));
+        assertEquals(fx.source.count("SELECT count(*) FROM market.fills"),
+                fx.warehouse.count("SELECT count(*) FROM market.fills"));
         assertEquals(staged.json().get("checksum").asText(), run.json().get("checksum").asText());
-        assertEquals(source.query("SELECT max(ts)::text FROM market.fills"), warehouse.query(
+        assertEquals(fx.source.query("SELECT max(ts)::text FROM market.fills"), fx.warehouse.query(
                 "SELECT watermark FROM tributary.warehouse_watermarks WHERE source_table = 'market.fills'"));
     }
 }
