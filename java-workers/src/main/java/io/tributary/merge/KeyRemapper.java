@@ -98,7 +98,22 @@ public final class KeyRemapper {
             out.put(key.name(), mapped(key, own.get().offset(), Map.of()));
         }
         for (SourceKeys.ForeignKey fk : foreignKeys) {
-            reference(shape, fk.column(), source, fk.parent(), fk.parentColumn()).ifPresent(e -> out.put(fk.column(), e));
+            // The deepest remapped key on the path decides, as it decided the parent's own copy of that column.
+            Optional<String> e = Optional.empty();
+            SourceKeys.Hop from = null;
+            for (int i = fk.path().size() - 1; i >= 0 && e.isEmpty(); i--) {
+                from = fk.path().get(i);
+                e = reference(shape, fk.column(), source, from.table(), from.column());
+            }
+            if (e.isPresent()) {
+                String earlier = out.put(fk.column(), e.get());
+                if (earlier != null && !earlier.equals(e.get()) && !fk.column().equals(own.map(
+                        RemapLedger.Offset::keyColumn).orElse(null))) {
+                    throw JobFailure.badInput("column " + fk.column() + " of " + source + "." + shape.table()
+                            + " is in foreign keys to differently remapped tables (one is " + from.table()
+                            + "): it cannot follow both");
+                }
+            }
         }
         for (MergeRules.Reference ref : rules.references(source, shape.table())) {
             if (shape.column(ref.column()).isEmpty()) {

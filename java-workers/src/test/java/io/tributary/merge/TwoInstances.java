@@ -82,10 +82,13 @@ final class TwoInstances implements AutoCloseable {
 
     static final List<String> TABLES = List.of("public.users", "public.strategies", "public.trades");
 
+    /** What resolve and consolidate take; a test that adds tables to both instances appends them (parents first). */
+    final List<String> tables = new ArrayList<>(TABLES);
+
     CliRun resolve(String... extra) {
         List<String> args = new ArrayList<>(List.of("resolve", "--config=" + config, "--run-id", "junit"));
         for (String source : List.of("src_eu", "src_us")) {
-            for (String t : TABLES) {
+            for (String t : tables) {
                 args.add("--table");
                 args.add(source + ":" + t);
             }
@@ -108,7 +111,7 @@ final class TwoInstances implements AutoCloseable {
             throw new AssertionError("resolve failed: " + resolved);
         }
         for (String source : List.of("src_us", "src_eu")) { // the order of copies must not matter
-            for (String t : TABLES) {
+            for (String t : tables) {
                 CliRun c = copy(source, t);
                 if (c.exitCode() != 0) {
                     throw new AssertionError("copy " + source + " " + t + " failed: " + c);
