@@ -356,11 +356,32 @@ public final class TableCopy {
          * (and forget its chunk plan) together when the ledger lives in the target; the other sources' rows stay.
          */
         private void removeOwnRows(Optional<Entry> previous, String ownRows) throws SQLException {
-            long removed;
+            long removed = clearAndForgetPlan("DELETE FROM " + plan.targetTable().quoted() + " WHERE " + ownRows,
+                    previous);
+            LOG.info("removed " + RunSummary.count(removed) + " rows of " + plan.source() + " from " + plan.targetTable()
+                    + " (" + ownRows + "); the other sources' rows stay");
+        }
+
+        /** TRUNCATE and forget the chunk plan together when the ledger lives in the target. */
+        private void truncate(Optional<Entry> previous, boolean exists, long targetRows) throws SQLException {
+            clearAndForgetPlan(exists ? "TRUNCATE " + plan.targetTable().quoted() : null, previous);
+            if (exists) {
+                LOG.info("truncated " + plan.targetTable() + " (" + RunSummary.count(targetRows) + " rows)");
+            }
+        }
+
+        /**
+         * Clears rows of the target table ({@code sql}, if any) and forgets the earlier chunk plan: in one
+         * transaction when the ledger lives in the target, else the plan right after. Returns the update count.
+         */
+        private long clearAndForgetPlan(String sql, Optional<Entry> previous) throws SQLException {
+            long affected = 0;
             target.setAutoCommit(false);
             try {
-                try (Statement st = target.createStatement()) {
-                    removed = st.executeUpdate("DELETE FROM " + plan.targetTable().quoted() + " WHERE " + ownRows);
+                if (sql != null) {
+                    try (Statement st = target.createStatement()) {
+                        affected = st.executeUpdate(sql);
+                    }
                 }
                 if (previous.isPresent() && plan.ledgerInTarget()) {
                     chunks.reset(target, previous.get().tableId());
@@ -375,39 +396,7 @@ public final class TableCopy {
             if (previous.isPresent() && !plan.ledgerInTarget()) {
                 chunks.reset(ledger, previous.get().tableId());
             }
-            LOG.info("removed " + RunSummary.count(removed) + " rows of " + plan.source() + " from " + plan.targetTable()
-                    + " (" + ownRows + "); the other sources' rows stay");
-        }
-
-        /** TRUNCATE and forget the chunk plan together when the ledger lives in the target. */
-        private void truncate(Optional<Entry> previous, boolean exists, long targetRows) throws SQLException {
-            if (plan.ledgerInTarget()) {
-                target.setAutoCommit(false);
-                try {
-                    if (exists) {
-                        execute(target, "TRUNCATE " + plan.targetTable().quoted());
-                    }
-                    if (previous.isPresent()) {
-                        chunks.reset(target, previous.get().tableId());
-                    }
-                    target.commit();
-                } catch (SQLException | RuntimeException e) {
-                    target.rollback();
-                    throw e;
-                } finally {
-                    target.setAutoCommit(true);
-                }
-            } else {
-                if (exists) {
-                    execute(target, "TRUNCATE " + plan.targetTable().quoted());
-                }
-                if (previous.isPresent()) {
-                    chunks.reset(ledger, previous.get().tableId());
-                }
-            }
-            if (exists) {
-                LOG.info("truncated " + plan.targetTable() + " (" + RunSummary.count(targetRows) + " rows)");
-            }
+            return affected;
         }
 
         private CopyResult skip(Entry entry) {
