@@ -11,7 +11,7 @@ import shlex
 import socket
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pytest
 
@@ -43,6 +43,15 @@ def _load_stack_env() -> None:
         if len(parts) == 2 and parts[0] == "export" and "=" in parts[1]:
             key, value = parts[1].split("=", 1)
             os.environ.setdefault(key, value)
+
+
+def s3_client(uri: str):
+    """A boto3 S3 client for a worker-style S3 URI (s3://KEY:SECRET@HOST:PORT?region=...&scheme=http)."""
+    import boto3
+
+    u = urlsplit(uri)
+    return boto3.client("s3", endpoint_url=f"http://{u.hostname}:{u.port}", aws_access_key_id=unquote(u.username),
+                        aws_secret_access_key=unquote(u.password), region_name="us-east-1")
 
 
 def _reachable(uri: str) -> bool:

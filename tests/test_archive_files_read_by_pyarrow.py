@@ -12,12 +12,11 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from airflow_run import scratch_databases
-from conftest import REPO, WORKER
+from conftest import REPO, WORKER, s3_client
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker]
 
@@ -45,14 +44,6 @@ def s3_uri():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def _boto(uri: str):
-    import boto3
-
-    u = urlsplit(uri)
-    return boto3.client("s3", endpoint_url=f"http://{u.hostname}:{u.port}", aws_access_key_id=unquote(u.username),
-                        aws_secret_access_key=unquote(u.password), region_name="us-east-1")
 
 
 @pytest.fixture
@@ -87,7 +78,7 @@ def test_pyarrow_reads_the_archive_with_the_source_values(tmp_path, databases, s
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["verified"] is True and result["rows"] == 3000 and result["files"] == 3
 
-    s3 = _boto(s3_uri)
+    s3 = s3_client(s3_uri)
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="cold/")["Contents"])
     folder = "cold/src_old/public/stale_orders/pyarrow/"
     assert keys == [folder + "catalog.json"] + [folder + f"part-0000{i}.parquet" for i in range(3)]
@@ -145,7 +136,7 @@ def test_a_client_side_encrypted_archive_is_not_parquet_without_its_key(tmp_path
     assert result["verified"] is True and result["rows"] == 2000
     assert result["client_side_encryption"] == "raw-aes (master key from $TRIBUTARY_TEST_ARCHIVE_KEY)"
 
-    s3 = _boto(s3_uri)
+    s3 = s3_client(s3_uri)
     folder = "cold/src_old/public/stale_notes/cse/"
     stored = s3.get_object(Bucket=bucket, Key=folder + "part-00000.parquet")
     assert stored["Metadata"]["x-amz-cek-alg"] == "AES/GCM/NoPadding" and "x-amz-key-v2" in stored["Metadata"]

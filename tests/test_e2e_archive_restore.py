@@ -12,13 +12,13 @@ import os
 import subprocess
 import uuid
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
 import airflow_run
 from airflow_run import airflow_env, scratch_databases
-from conftest import REPO, STATE, WORKER
+from conftest import REPO, STATE, WORKER, s3_client
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]
 
@@ -40,12 +40,9 @@ def _checksum(conn_id: str, uri: str, table: str) -> dict:
 
 def _objects(s3_uri: str, bucket: str) -> list[str]:
     """The keys in a bucket of the stack's S3 (none if the bucket does not exist)."""
-    import boto3
     from botocore.exceptions import ClientError
 
-    u = urlsplit(s3_uri)
-    s3 = boto3.client("s3", endpoint_url=f"http://{u.hostname}:{u.port}", aws_access_key_id=unquote(u.username),
-                      aws_secret_access_key=unquote(u.password), region_name="us-east-1")
+    s3 = s3_client(s3_uri)
     try:
         return [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
                 for o in page.get("Contents", [])]
