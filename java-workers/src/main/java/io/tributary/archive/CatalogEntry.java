@@ -4,8 +4,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.result.JobFailure;
 import io.tributary.result.ResultWriter;
 import io.tributary.s3.ClientSideEncryption;
+import io.tributary.verify.ChecksumDialect;
 import java.util.List;
 import java.util.Map;
 
@@ -73,6 +75,18 @@ public record CatalogEntry(
      * PostgreSQL over the rows read back from the objects. {@code verified} only when both agree.
      */
     public record Checksums(String algorithm, Figures source, Figures archive, Boolean verified) {
+        static final String V1 = "tributary-checksum-v1";
+
+        /** The hash these figures were computed with, to compare like with like (v1: before typed values). */
+        public ChecksumDialect dialect() {
+            if (algorithm != null && algorithm.startsWith(V1 + ":")) {
+                return ChecksumDialect.POSTGRES_TEXT_V1;
+            }
+            if (TableArchive.CHECKSUM_ALGORITHM.equals(algorithm)) {
+                return ChecksumDialect.POSTGRES;
+            }
+            throw JobFailure.badInput("the catalog entry's checksum algorithm is unknown to this worker: " + algorithm);
+        }
     }
 
     /**

@@ -66,7 +66,7 @@ final class SourceDrop {
             }
             TableShape shape = new CatalogReader().read(src, request.table()).orElseThrow(() -> JobFailure.badInput(
                     "table " + request.table() + " does not exist in " + source));
-            Checksum now = new TableChecksum(RowSelection.of(shape, null)).compute(src);
+            Checksum now = new TableChecksum(RowSelection.of(shape, null), entry.checksum().dialect()).compute(src);
             CatalogEntry.Figures archived = entry.checksum().source();
             if (now.rows() != archived.rows() || !now.hex().equals(archived.checksum())) {
                 src.rollback();

@@ -51,8 +51,8 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 public final class TableArchive {
     private static final Logger LOG = Logger.getLogger(TableArchive.class.getName());
     static final int PART_BYTES = 8 * 1024 * 1024;
-    public static final String CHECKSUM_ALGORITHM = "tributary-checksum-v1: count(*) and"
-            + " sum(hashtextextended(ROW(canonical columns)::text, 0)) mod 2^64";
+    public static final String CHECKSUM_ALGORITHM = "tributary-checksum-v2: count(*) and"
+            + " sum(hash_record_extended(ROW(typed or canonical columns), 0)) mod 2^64";
 
     private final ConnectionFactory connections;
     private final Map<String, String> env;
@@ -155,7 +155,8 @@ public final class TableArchive {
             }
             Checksum now;
             try (RunSummary.Step step = summary.begin("compare with " + latest.get().archiveId())) {
-                now = new TableChecksum(RowSelection.of(shape.get(), null)).compute(src);
+                now = new TableChecksum(RowSelection.of(shape.get(), null), latest.get().checksum().dialect())
+                        .compute(src);
                 step.rows(now.rows());
             }
             src.commit();

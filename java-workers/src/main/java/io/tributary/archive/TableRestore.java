@@ -15,6 +15,7 @@ import io.tributary.result.RunSummary;
 import io.tributary.s3.ObjectStore;
 import io.tributary.s3.S3Location;
 import io.tributary.verify.Checksum;
+import io.tributary.verify.ChecksumDialect;
 import io.tributary.verify.TableChecksum;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -110,7 +111,7 @@ public final class TableRestore {
         Connection tc = connections.open(r.target());
         try {
             tc.setAutoCommit(false);
-            Checksum existing = existing(tc, target);
+            Checksum existing = existing(tc, target, entry.checksum().dialect());
             if (existing != null) {
                 tc.rollback();
                 if (existing.rows() != expected.rows() || !existing.hex().equals(expected.checksum())) {
@@ -226,12 +227,12 @@ public final class TableRestore {
     }
 
     /** The target's count and checksum when the table exists, else null. */
-    private static Checksum existing(Connection tc, TableRef target) throws SQLException {
+    private static Checksum existing(Connection tc, TableRef target, ChecksumDialect hash) throws SQLException {
         var shape = new CatalogReader().read(tc, target);
         if (shape.isEmpty()) {
             return null;
         }
-        return new TableChecksum(RowSelection.of(shape.get(), null)).compute(tc);
+        return new TableChecksum(RowSelection.of(shape.get(), null), hash).compute(tc);
     }
 
     private Checksum load(Connection tc, CatalogEntry entry, ObjectStore store, TableRef archivedAs, TableRef target,
@@ -270,7 +271,8 @@ public final class TableRestore {
         }
         TableShape shape = new CatalogReader().read(tc, target).orElseThrow();
         try (RunSummary.Step step = summary.begin("target checksum")) {
-            Checksum figures = new TableChecksum(RowSelection.of(shape, null)).compute(tc);
+            Checksum figures = new TableChecksum(RowSelection.of(shape, null), entry.checksum().dialect())
+                    .compute(tc);
             step.rows(figures.rows());
             return figures;
         }

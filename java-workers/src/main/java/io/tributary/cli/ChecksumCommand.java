@@ -19,8 +19,9 @@ import picocli.CommandLine.ParentCommand;
         optionListHeading = "%nOptions:%n",
         description = {
             "Count the rows of a table (or of a key range) and compute their order-independent 64-bit",
-            "checksum in the database itself: sum(hashtextextended(<canonical row text>, 0)) mod 2^64,",
-            "as 16 hex digits. Chunk checksums add up (mod 2^64) to the table checksum.",
+            "checksum in the database itself: sum(hash_record_extended(ROW(<typed or canonical",
+            "columns>), 0)) mod 2^64, as 16 hex digits. Chunk checksums add up (mod 2^64) to the table",
+            "checksum.",
             "",
             "--hash portable sums the first 15 hex digits of md5(<portable row text>) instead: the form",
             "Redshift can compute too (--dialect redshift), so a PostgreSQL source and a Redshift table",
@@ -51,7 +52,7 @@ final class ChecksumCommand implements Callable<Integer> {
     String dialect;
 
     @Option(names = "--hash", paramLabel = "FORM",
-            description = "native (hashtextextended, PostgreSQL only; the default for postgres) or portable"
+            description = "native (hash_record_extended, PostgreSQL only; the default for postgres) or portable"
                     + " (md5-based; the default and only form for redshift).")
     String hash;
 

@@ -10,8 +10,9 @@ import java.util.stream.Collectors;
  * How one database spells the row hash that a checksum sums. Two hashes exist:
  *
  * <ul>
- *   <li><b>native</b> ({@link #POSTGRES}): {@code hashtextextended(ROW(...)::text, 0)}, signed 64 bits. The fast
- *       form, for PostgreSQL on both sides (source vs consolidated target).</li>
+ *   <li><b>native</b> ({@link #POSTGRES}): {@code hash_record_extended(ROW(...), 0)} over typed or canonical
+ *       values ({@link TableChecksum#rowHash}), signed 64 bits. The fast form, for PostgreSQL on both sides (source
+ *       vs consolidated target, archive read-back).</li>
  *   <li><b>portable</b> ({@link #POSTGRES_PORTABLE}, {@link #REDSHIFT}): the first 15 hex digits of
  *       {@code md5(<portable row text>)} as a non-negative 60-bit integer (data-diff's hash). Redshift has no
  *       {@code hashtextextended} and no ROW-to-text cast, so both sides build the row text by concatenation from
@@ -20,6 +21,10 @@ import java.util.stream.Collectors;
  *       checksummed with {@code POSTGRES_PORTABLE} and a Redshift table with {@code REDSHIFT} yield comparable
  *       figures. About twice as slow as native (FIELD-NOTES: 9.0 s vs 4.7 s for 5 M rows).</li>
  * </ul>
+ *
+ * <p>{@link #POSTGRES_TEXT_V1} is the native hash before typed values: {@code hashtextextended(ROW(...)::text, 0)}
+ * of the canonical row text, twice as costly. It stays only to check archives cataloged with it
+ * ({@code tributary-checksum-v1}), which may be restored years later.
  *
  * <p>Whatever the hash, the table checksum is the sum of row hashes mod 2^64 ({@link Checksum#fromSum}), so chunk
  * and partition sums combine with {@link Checksum#plus} in every dialect. Figures of different hashes are never
@@ -32,6 +37,8 @@ import java.util.stream.Collectors;
 public enum ChecksumDialect {
     /** PostgreSQL, native hash: what copy, verify and diff use between PostgreSQL databases. */
     POSTGRES("postgres", "native"),
+    /** PostgreSQL, the v1 native hash over the canonical row text: for archives cataloged with it. */
+    POSTGRES_TEXT_V1("postgres", "text-v1"),
     /** PostgreSQL computing the portable hash: the source side of a PostgreSQL-vs-Redshift comparison. */
     POSTGRES_PORTABLE("postgres", "portable"),
     /** Amazon Redshift: the portable hash in Redshift SQL. */
@@ -86,7 +93,8 @@ public enum ChecksumDialect {
     /** The hash of one row, over a relation aliased {@code r}. */
     public String rowHash(List<ColumnShape> columns) {
         return switch (this) {
-            case POSTGRES -> "pg_catalog.hashtextextended(" + TableChecksum.rowText(columns) + ", 0)";
+            case POSTGRES -> TableChecksum.rowHash(columns);
+            case POSTGRES_TEXT_V1 -> "pg_catalog.hashtextextended(" + TableChecksum.rowText(columns) + ", 0)";
             case POSTGRES_PORTABLE -> "('x' || substr(md5(" + portableRowText(columns) + "), 1, 15))::bit(60)::bigint";
             case REDSHIFT -> "STRTOL(SUBSTRING(MD5(" + portableRowText(columns) + "), 1, 15), 16)";
         };
@@ -98,7 +106,7 @@ public enum ChecksumDialect {
      */
     public String hashSum(List<ColumnShape> columns) {
         return switch (this) {
-            case POSTGRES -> "sum(" + rowHash(columns) + "::numeric)";
+            case POSTGRES, POSTGRES_TEXT_V1 -> "sum(" + rowHash(columns) + "::numeric)";
             case POSTGRES_PORTABLE, REDSHIFT -> "SUM(CAST(" + rowHash(columns) + " AS DECIMAL(38,0)))";
         };
     }

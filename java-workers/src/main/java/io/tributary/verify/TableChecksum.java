@@ -8,22 +8,45 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The one checksum function. The database itself counts the rows of a {@link RowSelection} and sums
- * {@code hashtextextended(<canonical row text>, 0)} over them (or, in another {@link ChecksumDialect}, the
- * portable md5-based hash); nothing is hashed in Java. Partition and chunk results combine with
- * {@link Checksum#plus} / {@link Checksum#combine}.
+ * The one checksum function. The database itself counts the rows of a {@link RowSelection} and sums a 64-bit hash
+ * of each row over them (the native hash below, or in another {@link ChecksumDialect} the portable md5-based hash);
+ * nothing is hashed in Java. Partition and chunk results combine with {@link Checksum#plus} /
+ * {@link Checksum#combine}.
  *
- * <p>The row text is {@code ROW(c1, c2, ...)::text} over canonical column expressions in target-shape
- * order: ROW text quotes empty strings ({@code ""}) and leaves NULLs empty, so the two never collide.
- * Canonical rendering relies on the session settings every factory connection has (TimeZone=UTC,
- * DateStyle=ISO, IntervalStyle=postgres, extra_float_digits=1, bytea_output=hex) plus per-type
- * expressions from {@link #canonical}.
+ * <p>The native row hash is {@code hash_record_extended(ROW(v1, v2, ...), 0)}: PostgreSQL's own hash of each
+ * value's type, combined in target-shape order (NULL contributes 0, an empty string does not). A value is hashed
+ * typed where that hash depends only on the value and agrees across the widenings a copy makes ({@link #hashed}):
+ * integers and numerics as numeric (so 1.50 in numeric(10,2), 1.5000 in numeric(12,4) and a widened integer hash
+ * alike), floats as double precision, character types as text, json as jsonb, timestamps as their instant.
+ * Everything else is hashed as its canonical text ({@link #canonical}): enums (whose hash is their OID, different
+ * in every database), arrays, intervals, money, domains over those, ... Hashing typed values skips rendering every
+ * value as text, which was most of the cost of verification (hashtextextended of the row text, kept as
+ * {@link ChecksumDialect#POSTGRES_TEXT_V1} for archives cataloged with it). Canonical text relies on the session
+ * settings every factory connection has (TimeZone=UTC, DateStyle=ISO, IntervalStyle=postgres,
+ * extra_float_digits=1, bytea_output=hex).
  */
 public final class TableChecksum {
     private static final String ALIAS = "r";
+    /** "numeric(12,4)" → "numeric", "timestamp(3) with time zone" → "timestamp with time zone". */
+    private static final Pattern TYPE_MODIFIER = Pattern.compile("\\(\\d+(,\\d+)?\\)");
+    /**
+     * Types hashed as themselves, by the type the hash is computed in. Integers hash as numeric so a column an
+     * integer in one database and numeric in another (a widening) hashes alike; bpchar becomes text without its
+     * padding, as in its canonical text.
+     */
+    private static final Map<String, String> HASHED_AS = Map.ofEntries(
+            Map.entry("smallint", "numeric"), Map.entry("integer", "numeric"), Map.entry("bigint", "numeric"),
+            Map.entry("real", "double precision"), Map.entry("double precision", "double precision"),
+            Map.entry("boolean", "boolean"), Map.entry("text", "text"), Map.entry("character varying", "text"),
+            Map.entry("character", "text"), Map.entry("date", "date"),
+            Map.entry("timestamp without time zone", "timestamp without time zone"),
+            Map.entry("timestamp with time zone", "timestamp with time zone"), Map.entry("uuid", "uuid"),
+            Map.entry("bytea", "bytea"), Map.entry("jsonb", "jsonb"));
 
     private final RowSelection selection;
     private final ChecksumDialect dialect;
@@ -57,7 +80,25 @@ public final class TableChecksum {
         };
     }
 
-    /** {@code ROW(...)::text} of the canonical column expressions. */
+    /**
+     * The value one column contributes to the native row hash, over a relation aliased {@code r}: typed (cast to
+     * the base type the hash is computed in) where PostgreSQL's hash of the type depends only on the value,
+     * else the canonical text.
+     */
+    public static String hashed(ColumnShape column) {
+        String ref = ALIAS + "." + column.quotedName();
+        return switch (column.canonical()) {
+            case NUMERIC -> ref + "::numeric";
+            case JSON -> ref + "::jsonb";
+            case MONEY, NUMERIC_ARRAY -> canonical(column);
+            case TEXT -> {
+                String hashedAs = HASHED_AS.get(TYPE_MODIFIER.matcher(column.type()).replaceAll(""));
+                yield hashedAs == null ? canonical(column) : ref + "::" + hashedAs;
+            }
+        };
+    }
+
+    /** {@code ROW(...)::text} of the canonical column expressions (the v1 text hash). */
     public String rowText() {
         return rowText(selection.columns());
     }
@@ -70,9 +111,10 @@ public final class TableChecksum {
         return "ROW(" + columns.stream().map(TableChecksum::canonical).collect(Collectors.joining(", ")) + ")::text";
     }
 
-    /** The signed 64-bit hash of one row: what the checksum sums. Over a relation aliased {@code r}. */
+    /** The signed 64-bit native hash of one row: what the checksum sums. Over a relation aliased {@code r}. */
     public static String rowHash(List<ColumnShape> columns) {
-        return "pg_catalog.hashtextextended(" + rowText(columns) + ", 0)";
+        return "pg_catalog.hash_record_extended(ROW("
+                + columns.stream().map(TableChecksum::hashed).collect(Collectors.joining(", ")) + "), 0)";
     }
 
     /** The alias every checksum query gives the relation it hashes. */

@@ -2,17 +2,25 @@ package io.tributary.archive;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tributary.catalog.CatalogReader;
+import io.tributary.catalog.RowSelection;
+import io.tributary.catalog.TableRef;
+import io.tributary.catalog.TableShape;
 import io.tributary.s3.ObjectStore;
 import io.tributary.s3.S3Location;
 import io.tributary.testing.ArchiveFixture;
 import io.tributary.testing.CliRun;
 import io.tributary.testing.RequiresPostgres;
+import io.tributary.verify.ChecksumDialect;
+import io.tributary.verify.TableChecksum;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -224,4 +232,35 @@ class ArchiveThenRestoreReproducesTheChecksumTest {
         assertEquals(2, run.exitCode(), run.toString());
         assertTrue(run.json().get("error").asText().contains("tributary catalog search"), run.toString());
     }
+
+    @Test
+    @Order(7)
+    void anArchiveCatalogedWithTheV1TextHashStillRestoresVerified() throws Exception {
+        // An archive made before typed row hashes: its catalog holds v1 figures, which restore must check with v1.
+        String v1;
+        try (Connection src = db.source.connect()) {
+            TableShape shape = new CatalogReader().read(src, new TableRef("public", "legacy_promo_codes")).orElseThrow();
+            v1 = new TableChecksum(RowSelection.of(shape, null), ChecksumDialect.POSTGRES_TEXT_V1).compute(src).hex();
+        }
+        assertNotEquals(archived.get("checksum").asText(), v1);
+        db.control.execute("UPDATE tributary.archive_catalog SET entry = jsonb_set(jsonb_set(entry,"
+                + " '{checksum,algorithm}', to_jsonb('tributary-checksum-v1: count(*) and"
+                + " sum(hashtextextended(ROW(canonical columns)::text, 0)) mod 2^64'::text)),"
+                + " '{checksum,source,checksum}', to_jsonb('" + v1 + "'::text))");
+        CliRun run = db.run("restore", "--entry", archived.get("archive_id").asText(), "--target", "restored",
+                "--target-table", "back.promo_codes_v1");
+        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals("restored", run.json().get("status").asText());
+        assertEquals(v1, run.json().get("checksum").asText());
+        assertTrue(run.json().get("verified").asBoolean());
+
+        db.control.execute("UPDATE tributary.archive_catalog SET entry = jsonb_set(entry, '{checksum,algorithm}',"
+                + " to_jsonb('tributary-checksum-v9: from the future'::text))");
+        CliRun unknown = db.run("restore", "--entry", archived.get("archive_id").asText(), "--target", "restored",
+                "--target-table", "back.promo_codes_v9");
+        assertEquals(2, unknown.exitCode(), unknown.toString());
+        assertTrue(unknown.json().get("error").asText().contains("tributary-checksum-v9"), unknown.toString());
+        assertEquals("", db.restored.query("SELECT coalesce(to_regclass('back.promo_codes_v9')::text, '')"));
+    }
 }
+

@@ -22,14 +22,35 @@ class ChecksumSqlIsCanonicalTest {
             ColumnShape.of("Name", "text", CanonicalForm.TEXT)), null);
 
     @Test
-    void rowTextUsesCanonicalExpressionsInTargetShapeOrder() {
-        TableChecksum checksum = new TableChecksum(RowSelection.of(SHAPE, List.of("Name", "price", "doc", "fee", "id"),
-                null, "test"));
+    void rowHashUsesTypedOrCanonicalValuesInTargetShapeOrder() {
+        RowSelection selection = RowSelection.of(SHAPE, List.of("Name", "price", "doc", "fee", "id"), null, "test");
+        TableChecksum checksum = new TableChecksum(selection);
         assertEquals("ROW(r.\"Name\"::text, pg_catalog.trim_scale(r.\"price\")::text, r.\"doc\"::jsonb::text,"
                 + " pg_catalog.trim_scale(r.\"fee\"::numeric)::text, r.\"id\"::text)::text", checksum.rowText());
+        assertEquals("SELECT count(*) AS row_count, sum(pg_catalog.hash_record_extended(ROW(r.\"Name\"::text,"
+                + " r.\"price\"::numeric, r.\"doc\"::jsonb, pg_catalog.trim_scale(r.\"fee\"::numeric)::text,"
+                + " r.\"id\"::numeric), 0)::numeric) AS hash_sum FROM (SELECT \"Name\", \"price\", \"doc\", \"fee\","
+                + " \"id\" FROM \"app\".\"We\"\"ird Table\") AS r", checksum.sql());
         assertEquals("SELECT count(*) AS row_count, sum(pg_catalog.hashtextextended(" + checksum.rowText()
                 + ", 0)::numeric) AS hash_sum FROM (SELECT \"Name\", \"price\", \"doc\", \"fee\", \"id\""
-                + " FROM \"app\".\"We\"\"ird Table\") AS r", checksum.sql());
+                + " FROM \"app\".\"We\"\"ird Table\") AS r",
+                new TableChecksum(selection, ChecksumDialect.POSTGRES_TEXT_V1).sql());
+    }
+
+    @Test
+    void valuesAreHashedTypedOnlyWhereTheHashDependsOnTheValueAlone() {
+        assertEquals("r.\"q\"::numeric", TableChecksum.hashed(ColumnShape.of("q", "integer", CanonicalForm.TEXT)));
+        assertEquals("r.\"c\"::text",
+                TableChecksum.hashed(ColumnShape.of("c", "character(3)", CanonicalForm.TEXT)));
+        assertEquals("r.\"t\"::timestamp without time zone",
+                TableChecksum.hashed(ColumnShape.of("t", "timestamp(3) without time zone", CanonicalForm.TEXT)));
+        assertEquals("r.\"f\"::double precision",
+                TableChecksum.hashed(ColumnShape.of("f", "real", CanonicalForm.TEXT)));
+        // an enum hashes by its OID, which differs between databases; an interval hashes '1 day' as '24:00:00'
+        assertEquals("r.\"rating\"::text",
+                TableChecksum.hashed(ColumnShape.of("rating", "public.mpaa_rating", CanonicalForm.TEXT)));
+        assertEquals("r.\"span\"::text", TableChecksum.hashed(ColumnShape.of("span", "interval", CanonicalForm.TEXT)));
+        assertEquals("r.\"ids\"::text", TableChecksum.hashed(ColumnShape.of("ids", "bigint[]", CanonicalForm.TEXT)));
     }
 
     @Test

@@ -76,9 +76,9 @@ class RedshiftChecksumSqlMatchesGoldenTest {
     void nativeFormIsUnchangedByDialects() {
         RowSelection source = RowSelection.of(SOURCE_FILLS, List.of("fill_id", "tags"), null, "test");
         assertEquals(new TableChecksum(source).sql(), new TableChecksum(source, ChecksumDialect.POSTGRES).sql());
-        assertEquals("SELECT count(*) AS row_count, sum(pg_catalog.hashtextextended(ROW(r.\"fill_id\"::text,"
+        assertEquals("SELECT count(*) AS row_count, sum(pg_catalog.hash_record_extended(ROW(r.\"fill_id\"::numeric,"
                 + " pg_catalog.regexp_replace(pg_catalog.regexp_replace(r.\"tags\"::text, '\\.0+(?=[,}])', '', 'g'),"
-                + " '(\\.[0-9]*[1-9])0+(?=[,}])', '\\1', 'g'))::text, 0)::numeric) AS hash_sum"
+                + " '(\\.[0-9]*[1-9])0+(?=[,}])', '\\1', 'g')), 0)::numeric) AS hash_sum"
                 + " FROM (SELECT \"fill_id\", \"tags\" FROM \"public\".\"fills\") AS r",
                 new TableChecksum(source).sql());
     }
