@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * How one database spells the row hash that a checksum sums. Two hashes exist:
+ * How one database spells the row hash that a checksum sums. Two hashes are in use:
  *
  * <ul>
  *   <li><b>native</b> ({@link #POSTGRES}): {@code hash_record_extended(ROW(...), 0)} over typed or canonical
@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
  *       functions both databases have ({@code md5}, {@code to_char}, {@code replace}, {@code rtrim}); only the
  *       hex-to-integer step differs ({@code ::bit(60)::bigint} vs {@code STRTOL(.., 16)}). A PostgreSQL source
  *       checksummed with {@code POSTGRES_PORTABLE} and a Redshift table with {@code REDSHIFT} yield comparable
- *       figures. About twice as slow as native (FIELD-NOTES: 9.0 s vs 4.7 s for 5 M rows).</li>
+ *       figures. About twice as slow as the v1 text hash (FIELD-NOTES: 9.0 s vs 4.7 s for 5 M rows), four times
+ *       the native one.</li>
  * </ul>
  *
  * <p>{@link #POSTGRES_TEXT_V1} is the native hash before typed values: {@code hashtextextended(ROW(...)::text, 0)}
