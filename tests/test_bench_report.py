@@ -48,3 +48,14 @@ def test_markdown_shows_the_note_next_to_the_verdict():
     rows = [_row("raw_copy", "copy", [2.0]), _row("pgcopydb", "copy", [3.0]), _row("tributary_copy", "copy", [3.0])]
     table = report.markdown(report.build({r["id"]: r for r in rows}, META))
     assert "| not met (unreachable here: the raw COPY pipe itself is 0.67 × pgcopydb) |" in table
+
+
+def test_only_load_before_the_first_run_marks_the_machine_as_shared():
+    rows = [_row("raw_copy", "copy", [2.0])]
+    own_load = dict(META, machine=dict(META["machine"], load_1m_at_start=0.6, load_1m_max=5.2))
+    table = report.markdown(report.build({r["id"]: r for r in rows}, own_load))
+    assert "load average 0.6 before the first run (up to 5.2 during the runs, mostly their own)" in table
+    assert "was shared" not in table
+    busy = dict(META, machine=dict(META["machine"], load_1m_at_start=3.1, load_1m_max=6.0))
+    assert "**The machine was shared** (1-minute load average 3.1" in report.markdown(
+        report.build({r["id"]: r for r in rows}, busy))
