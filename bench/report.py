@@ -98,17 +98,16 @@ def _cell(text: str) -> str:
 
 def markdown(doc: dict) -> str:
     m = doc["meta"]
-    lines = [
-        f"`trades`: {m['rows']:,} rows ({m['source_table_bytes'] / 1e6:,.0f} MB), median of {m['repeat']} "
-        f"alternating run(s), {m['finished_at']}, {m['machine']['cpus']} CPUs, PostgreSQL "
-        f"{m['machine']['postgresql']}, pgcopydb {m['machine']['pgcopydb']}, load average "
-        f"{m['machine'].get('load_1m_at_start', m['machine']['load_1m']):.1f} before the first run"
-        f" (up to {m['machine'].get('load_1m_max', m['machine']['load_1m']):.1f} during the runs, mostly their own).",
-    ]
     machine = m["machine"]
     # The load *during* the runs is mostly the benchmark's own (two servers, pgcopydb's jobs, parallel
     # workers); only the load before the first run says whether something else shared the machine.
-    before = machine.get("load_1m_at_start", 0)
+    before = machine.get("load_1m_at_start", machine["load_1m"])
+    lines = [
+        f"`trades`: {m['rows']:,} rows ({m['source_table_bytes'] / 1e6:,.0f} MB), median of {m['repeat']} "
+        f"alternating run(s), {m['finished_at']}, {machine['cpus']} CPUs, PostgreSQL "
+        f"{machine['postgresql']}, pgcopydb {machine['pgcopydb']}, load average {before:.1f} before the first run"
+        f" (up to {machine.get('load_1m_max', machine['load_1m']):.1f} during the runs, mostly their own).",
+    ]
     if before > machine["cpus"] * 0.75:
         lines += ["", f"**The machine was shared** (1-minute load average {before:.1f} on {machine['cpus']} CPUs before"
                       " the first run): every number is slower and noisier than on an idle machine; compare ratios,"
