@@ -184,3 +184,20 @@ def test_config_tables_carry_the_watermark_column_incremental_mode_needs():
     assert warehouse.incremental(quotes, {"mode": "incremental"})
     assert not warehouse.incremental(quotes, {"mode": "partition"})
     assert not warehouse.incremental(jobs[("src_eu", "market.ticks")], {"mode": "incremental"})  # no watermark
+
+
+def test_a_table_that_failed_to_verify_keeps_its_source_checksum_in_the_outcome(monkeypatch):
+    """The outcome row of a table whose load did not verify still shows both sides' figures (the source's
+    checksum was lost to a comment that swallowed it)."""
+    xcoms = {"stage": {"rows": 1087, "checksum": "1a2b", "files": ["a.parquet"], "manifest": "m.json"},
+             "load": {"rows": 1087, "checksum": "ffff"}, "verify": None, "gx_gate": None}
+
+    class TaskInstance:
+        def xcom_pull(self, task_ids, map_indexes, default=None):
+            return xcoms[task_ids.split(".")[-1]]
+
+    monkeypatch.setattr(warehouse, "get_current_context", lambda: {"ti": TaskInstance(), "params": {}})
+    job = {"table": "market.ticks", "source": "src_eu", "target_table": "market.ticks"}
+    [row] = warehouse.summarize([job], {"partition": "2026-10-27"})
+    assert row["source_checksum"] == "1a2b" and row["target_checksum"] == "ffff"
+    assert row["rows"] == 1087 and row["verified"] is False

@@ -353,7 +353,8 @@ def summarize(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str
         if passed:
             rows.append({**base, **verified, "gx": "passed"})
             continue
-        rows.append({**base, "rows": staged.get("rows"),  # None (not "-"): the report formats numbers "source_checksum": staged.get("checksum"),
+        # rows stay None (not "-") when nothing was staged: the report formats numbers.
+        rows.append({**base, "rows": staged.get("rows"), "source_checksum": staged.get("checksum"),
                      "target_checksum": loaded.get("checksum"), "verified": state})
     return rows
 
