@@ -30,6 +30,25 @@ public record ColumnShape(
         return Identifiers.quote(name);
     }
 
+    /**
+     * SQL for the canonical text of several expressions (one as its text, several as a ROW's text): equal
+     * values give equal text whatever the instance's declared type or locale. The one rendering of keys that
+     * discovery's conflict detection and resolve's key map both use, so they count the same duplicates.
+     */
+    public static String canonicalText(java.util.List<String> expressions, java.util.List<ColumnShape> columns) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (int i = 0; i < expressions.size(); i++) {
+            String e = expressions.get(i);
+            parts.add(switch (columns.get(i).canonical()) {
+                case NUMERIC -> "CAST(pg_catalog.trim_scale(" + e + ") AS text)";
+                case MONEY -> "CAST(pg_catalog.trim_scale(CAST(" + e + " AS numeric)) AS text)";
+                case JSON -> "CAST(CAST(" + e + " AS jsonb) AS text)";
+                case TEXT, NUMERIC_ARRAY -> "CAST(" + e + " AS text)"; // array keys: rare, compared as typed
+            });
+        }
+        return parts.size() == 1 ? parts.get(0) : "CAST(ROW(" + String.join(", ", parts) + ") AS text)";
+    }
+
     /** How a value is turned into text before hashing, so equal data hashes equally on any server. */
     public enum CanonicalForm {
         /** The type's own text output (with the session settings fixed by the connection factory). */
@@ -44,6 +63,24 @@ public record ColumnShape(
          * numeric[] (any dimensions, any depth): the array text with trailing fractional zeros stripped from
          * each element, so {1.50,2.00} in numeric(10,2)[] equals {1.5,2} in numeric[].
          */
-        NUMERIC_ARRAY
+        NUMERIC_ARRAY;
+
+        /**
+         * The form for a type known only by its {@code format_type} name (discovery's inventory), for the
+         * built-in types; the catalog reader decides by type OID, which also sees through domains.
+         */
+        public static CanonicalForm ofTypeName(String type) {
+            if (type == null) {
+                return TEXT;
+            }
+            String t = type.strip();
+            boolean array = t.endsWith("[]");
+            String base = array ? t.substring(0, t.indexOf('[')) : t;
+            boolean numeric = base.equals("numeric") || base.startsWith("numeric(");
+            if (array) {
+                return numeric ? NUMERIC_ARRAY : TEXT;
+            }
+            return numeric ? NUMERIC : base.equals("money") ? MONEY : base.equals("json") ? JSON : TEXT;
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.tributary.conflicts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.catalog.ColumnShape;
 import io.tributary.catalog.Identifiers;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.discover.InventoryJson;
@@ -407,23 +408,14 @@ final class KeyConflicts {
     }
 
     /**
-     * The canonical text of a key, equal for equal values whatever the instance's declared type: numerics
-     * without trailing zeros (numeric(18,4) 1.5000 = numeric(20,8) 1.50000000), json as jsonb.
+     * The canonical text of a key, equal for equal values whatever the instance's declared type or locale
+     * (numeric(18,4) 1.5000 = numeric(20,8) 1.50000000; money as a number, not lc_monetary's text): the
+     * rendering resolve uses, so discovery and resolve count the same duplicates.
      */
-    private static String keyText(JsonNode t, List<String> key) {
-        List<String> parts = new ArrayList<>();
-        for (String col : key) {
-            String ref = "r." + Identifiers.quote(col);
-            String type = type(t, col);
-            if (type != null && type.startsWith("numeric")) {
-                parts.add("pg_catalog.trim_scale(" + ref + ")::text");
-            } else if ("json".equals(type)) {
-                parts.add(ref + "::jsonb::text");
-            } else {
-                parts.add(ref + "::text");
-            }
-        }
-        return parts.size() == 1 ? parts.get(0) : "ROW(" + String.join(", ", parts) + ")::text";
+    static String keyText(JsonNode t, List<String> key) {
+        return ColumnShape.canonicalText(
+                key.stream().map(col -> "r." + Identifiers.quote(col)).toList(),
+                key.stream().map(col -> ColumnShape.of(col, type(t, col), ColumnShape.CanonicalForm.ofTypeName(type(t, col)))).toList());
     }
 
     private static String notNull(List<String> key) {

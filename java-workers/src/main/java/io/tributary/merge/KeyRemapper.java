@@ -189,19 +189,9 @@ public final class KeyRemapper {
                 cols.stream().map(c -> column(shape, c)).toList());
     }
 
-    /** Canonical text of several expressions: one as {@code ::text}, several as a ROW's text. */
+    /** Canonical text of several expressions: see {@link ColumnShape#canonicalText}. */
     static String text(List<String> expressions, List<ColumnShape> columns) {
-        List<String> parts = new java.util.ArrayList<>();
-        for (int i = 0; i < expressions.size(); i++) {
-            String e = expressions.get(i);
-            parts.add(switch (columns.get(i).canonical()) {
-                case NUMERIC -> "CAST(pg_catalog.trim_scale(" + e + ") AS text)";
-                case MONEY -> "CAST(pg_catalog.trim_scale(CAST(" + e + " AS numeric)) AS text)";
-                case JSON -> "CAST(CAST(" + e + " AS jsonb) AS text)";
-                case TEXT, NUMERIC_ARRAY -> "CAST(" + e + " AS text)"; // array keys: rare, compared as typed
-            });
-        }
-        return parts.size() == 1 ? parts.get(0) : "CAST(ROW(" + String.join(", ", parts) + ") AS text)";
+        return ColumnShape.canonicalText(expressions, columns);
     }
 
     static ColumnShape column(TableShape shape, String name) {
