@@ -149,3 +149,14 @@ def test_load_reports_yaml_syntax_errors_with_a_line(tmp_path):
 def test_table_filter_globs_schema_table_or_source_schema_table(pattern, expected):
     jobs = config.load(REPO / "config" / "migration.yaml").consolidate_tables()
     assert len(config.select(jobs, pattern)) == expected
+
+
+def test_globs_match_as_the_worker_matches_them():
+    """config/glob-cases.json is also run by the worker's TableGlobMatchesLikeFnmatchTest: one meaning of a glob."""
+    import fnmatch
+    import json
+
+    cases = json.loads((REPO / "config" / "glob-cases.json").read_text())["cases"]
+    assert len(cases) >= 20
+    for case in cases:
+        assert fnmatch.fnmatchcase(case["name"], case["glob"]) is case["match"], case

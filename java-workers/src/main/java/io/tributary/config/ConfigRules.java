@@ -52,8 +52,7 @@ final class ConfigRules {
             JsonNode match = entry.path("match");
             if (match.isTextual()) {
                 String instance = match.asText().split("\\.", -1)[0];
-                boolean glob = instance.contains("*") || instance.contains("?") || instance.contains("[");
-                if (!glob && !sourcePaths.containsKey(instance)) {
+                if (!TableGlob.isGlob(instance) && !sourcePaths.containsKey(instance)) {
                     problems.add(new ConfigProblem(path + ".match", "instance '" + instance
                             + "' is not a declared source id (declared: " + declared + ")"));
                 }

@@ -3,8 +3,8 @@ package io.tributary.conflicts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.config.MigrationConfig;
+import io.tributary.config.TableGlob;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Which strategy resolves duplicate rows of a table, by precedence: a {@code tables[]} entry of
@@ -34,7 +34,7 @@ public final class ConflictStrategies {
                 continue;
             }
             for (String instance : instances) {
-                if (glob(t.path("match").asText()).matcher(instance + "." + table).matches()) {
+                if (TableGlob.matches(t.path("match").asText(), instance + "." + table)) {
                     return i;
                 }
             }
@@ -88,16 +88,4 @@ public final class ConflictStrategies {
         return r;
     }
 
-    /** migration.yaml globs: * any run of characters, ? one character (as fnmatch, which the DAGs use). */
-    public static Pattern glob(String glob) {
-        StringBuilder re = new StringBuilder();
-        for (char ch : glob.toCharArray()) {
-            switch (ch) {
-                case '*' -> re.append(".*");
-                case '?' -> re.append('.');
-                default -> re.append(Pattern.quote(String.valueOf(ch)));
-            }
-        }
-        return Pattern.compile(re.toString());
-    }
 }
