@@ -34,8 +34,9 @@ with DAG(
         "dry_run": Param(False, type="boolean", description="Select and resolve (recording nothing); copy nothing."),
         "table_filter": Param("*", type="string", description="Glob on schema.table (or source.schema.table)."),
         "parallelism": Param(
-            CONFIG.default_parallelism, type="integer", minimum=1, maximum=64,
-            description="Chunk workers per table copy, and index builds at once in schema post-data.",
+            None, type=["null", "integer"], minimum=1, maximum=64,
+            description="Chunk workers per table copy, and index builds at once in schema post-data (empty: each"
+                        " table's tables[].parallelism, else defaults.parallelism of migration.yaml).",
         ),
         "truncate": Param(
             False, type="boolean",

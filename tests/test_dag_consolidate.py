@@ -53,7 +53,7 @@ def test_task_ids_and_dependencies(dagbag):
 def test_params_outlet_schedule_and_safety_settings(dagbag):
     dag = dagbag.dags["tributary_consolidate"]
     params = dag.params.dump() if hasattr(dag.params, "dump") else dict(dag.params)
-    assert params["dry_run"] is False and params["table_filter"] == "*" and params["parallelism"] == 2
+    assert params["dry_run"] is False and params["table_filter"] == "*" and params["parallelism"] is None
     assert params["tables_from"] == "plan"
     assert params["truncate"] is False  # replacing copied rows is always asked for explicitly
     assert dag.max_active_runs == 1
@@ -105,3 +105,15 @@ print(len(g['dag'].tasks))
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "15"  # incl. the report and the two schema phases (+ args)
+
+
+def test_parallelism_is_passed_only_when_the_run_sets_it():
+    """Without the Param the worker takes each table's own parallelism from migration.yaml (tables[].parallelism)."""
+    import sys
+    sys.path.insert(0, str(DAGS))
+    from tributary.consolidate import copy_argv
+
+    job = {"source": "src_eu", "table": "public.users", "target": "consolidated", "target_table": "public.users"}
+    assert "--parallelism" not in copy_argv(job, "r1", None)
+    argv = copy_argv(job, "r1", 3)
+    assert argv[argv.index("--parallelism") + 1] == "3"

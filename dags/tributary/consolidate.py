@@ -105,8 +105,9 @@ def schema_argv(jobs: list[dict[str, Any]], phase: str) -> list[str]:
     return argv
 
 
-def copy_argv(job: dict[str, Any], run_id: str, parallelism: int, truncate: bool = False) -> list[str]:
+def copy_argv(job: dict[str, Any], run_id: str, parallelism: int | None, truncate: bool = False) -> list[str]:
     """``tributary copy`` of one source table into its target table (keys projected as resolve decided).
+    ``parallelism``: the DAG run's Param; None lets the worker take the table's own from migration.yaml.
     ``truncate``: replace what earlier runs copied (one source's rows only, where several sources fill a table)."""
     from tributary import worker
 
@@ -118,8 +119,9 @@ def copy_argv(job: dict[str, Any], run_id: str, parallelism: int, truncate: bool
         "--target", job["target"],
         "--target-table", job["target_table"],
         "--run-id", run_id,
-        "--parallelism", str(parallelism),
     ]
+    if parallelism:
+        argv += ["--parallelism", str(parallelism)]
     return argv + ["--truncate"] if truncate else argv
 
 
@@ -138,7 +140,7 @@ def copy_args(jobs: list[dict[str, Any]]) -> list[list[str]]:
             log.info("dry run: would copy %s.%s -> %s %s", job["source"], job["table"], job["target"],
                      job["target_table"])
         return []
-    parallelism = int(ctx["params"].get("parallelism") or config.load().default_parallelism)
+    parallelism = ctx["params"].get("parallelism")
     truncate = bool(ctx["params"].get("truncate"))
     return [copy_argv(job, ctx["run_id"], parallelism, truncate) for job in jobs]
 

@@ -26,11 +26,13 @@ import picocli.CommandLine.ParentCommand;
             "(constant memory, no temporary files). A big table is cut into key ranges (integer key:",
             "equal-width ranges; other keys: sampled quantiles; no usable key: ctid page ranges), planned",
             "once and stored in the chunk ledger, and copied by --parallelism workers that all read one",
-            "exported source snapshot. Each chunk is one target transaction: COPY, the target's checksum of",
-            "exactly the rows it landed, the source's checksum of the range in the snapshot, ledger, commit.",
-            "A mismatch rolls the chunk back and exits 3 naming the key range. Chunk checksums add up to the",
-            "table checksum. A re-run after a crash (even kill -9) reuses the plan and copies only the chunks",
-            "not yet committed. A table the ledger already has as copied is skipped (status \"skipped\") if",
+            "exported source snapshot. Each chunk is one target transaction: COPY and, beside it, the",
+            "source's checksum of the range in the snapshot; the ledger marks it landed (with its transaction",
+            "id) and commits. Then one grouped read of the target checksums every landed chunk (GROUP BY",
+            "xmin); a chunk is copied only when both sides agree. A mismatching chunk's rows are deleted and",
+            "the command exits 3 naming its key range. Chunk checksums add up to the table checksum. A re-run",
+            "after a crash (even kill -9) reuses the plan, verifies chunks that landed and copies only the",
+            "others. A table the ledger already has as copied is skipped (status \"skipped\") if",
             "this run would select the same rows the same way (a fingerprint of the SELECT is kept in the",
             "ledger); if not (tributary resolve decided differently since), it is refused with exit 2.",
             "A target holding rows the ledger does not account for is refused unless --truncate."
@@ -89,7 +91,7 @@ final class CopyCommand implements Callable<Integer> {
             }
             CopyRequest request = new CopyRequest(migration, subject.source, sourceTable, target, explicitTarget, truncate,
                     RunContext.fromEnvironment(context.env(), runId), progressSeconds, merge,
-                    chunks.chunking(migration));
+                    chunks.chunking(migration, subject.source, sourceTable));
             CopyResult result = new TableCopy(connections, summary).run(request);
             if (CopyResult.COPIED.equals(result.status())) {
                 metrics.rows(result.rows());

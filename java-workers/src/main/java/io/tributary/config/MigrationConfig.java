@@ -52,4 +52,26 @@ public record MigrationConfig(
     public String fileName() {
         return file.getFileName().toString();
     }
+
+    /** The {@code tables[]} entries whose glob matches {@code instance.schema.table}, in file order. */
+    public List<JsonNode> tableRules(String instance, TableRef table) {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (JsonNode t : raw().path("tables")) {
+            if (TableGlob.matches(t.path("match").asText(), instance + "." + table)) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    /** The value of {@code key} in the last matching {@code tables[]} entry that has it: later entries win. */
+    public Optional<JsonNode> tableRule(String instance, TableRef table, String key) {
+        JsonNode found = null;
+        for (JsonNode t : tableRules(instance, table)) {
+            if (t.has(key)) {
+                found = t.get(key);
+            }
+        }
+        return Optional.ofNullable(found);
+    }
 }

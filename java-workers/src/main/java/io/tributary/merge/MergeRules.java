@@ -39,25 +39,10 @@ public final class MergeRules {
         return c.isTextual() ? c.asText() : DEFAULT_ORIGIN_COLUMN;
     }
 
-    /** tables[] entries matching instance.schema.table, in file order (later entries win). */
-    private List<JsonNode> entries(String instance, TableRef table) {
-        List<JsonNode> out = new ArrayList<>();
-        for (JsonNode t : config.raw().path("tables")) {
-            if (ConflictStrategies.glob(t.path("match").asText()).matcher(instance + "." + table).matches()) {
-                out.add(t);
-            }
-        }
-        return out;
-    }
-
     private Optional<JsonNode> last(List<String> instances, TableRef table, String key) {
         JsonNode found = null;
         for (String instance : instances) {
-            for (JsonNode t : entries(instance, table)) {
-                if (t.has(key)) {
-                    found = t.get(key);
-                }
-            }
+            found = config.tableRule(instance, table, key).orElse(found);
         }
         return Optional.ofNullable(found);
     }
@@ -90,7 +75,7 @@ public final class MergeRules {
     /** References declared for this source table: tables[].references {column: instance.schema.table}. */
     public List<Reference> references(String instance, TableRef table) {
         Map<String, Reference> out = new LinkedHashMap<>();
-        for (JsonNode t : entries(instance, table)) {
+        for (JsonNode t : config.tableRules(instance, table)) {
             t.path("references").fields().forEachRemaining(f -> {
                 String[] parts = f.getValue().asText().split("\\.", 3);
                 if (parts.length == 3) {
