@@ -24,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
         optionListHeading = "%nOptions:%n",
         description = {
             "Load what `tributary stage` wrote (its manifest and stage.json) into the warehouse table, following",
-            "one load plan: create the target if absent (redshift: DISTSTYLE KEY on the instrument-like column,",
+            "one load plan: create the target if absent (redshift: DISTSTYLE KEY on the configured distkey,",
             "COMPOUND SORTKEY with the time column first, ENCODE AZ64/ZSTD), then in ONE transaction: temporary",
             "staging table, bulk ingest (redshift: COPY ... FROM '<manifest>' IAM_ROLE ... FORMAT AS PARQUET",
             "MANIFEST; postgres: each staged file streamed from S3 with COPY FROM STDIN), DELETE of exactly the",

@@ -1,24 +1,19 @@
 package io.tributary.warehouse;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.connect.ConnectionFactory;
-import io.tributary.connect.ConnectionUri;
 import io.tributary.ledger.AuditLog;
 import io.tributary.ledger.ControlSchema;
 import io.tributary.ledger.RunContext;
 import io.tributary.ledger.RunLedger;
-import io.tributary.parquet.ParquetCopyIn;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
 import io.tributary.s3.ObjectStore;
 import io.tributary.s3.S3Location;
 import io.tributary.verify.Checksum;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -28,9 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
 
 /**
  * {@code tributary load}: one staged partition into the warehouse, following one {@link LoadPlan} in one
@@ -40,8 +33,6 @@ import java.util.regex.Pattern;
  */
 public final class PartitionLoad {
     private static final Logger LOG = Logger.getLogger(PartitionLoad.class.getName());
-    private static final Pattern INSTRUMENT = Pattern.compile(
-            "^(symbol|instrument|instrument_id|ticker|isin|security_id|figi|cusip|sedol)$");
 
     public record Request(MigrationConfig config, String source, TableRef table, TableRef targetTable,
             String manifest, String partitionColumn, String from, String to, boolean fullReload, String dialect,
@@ -75,12 +66,8 @@ public final class PartitionLoad {
 
     private Resolved resolve(Request request, StageReceipt receipt) {
         WarehouseSettings settings = WarehouseSettings.from(request.config());
-        String dialectName = request.dialect() != null ? request.dialect() : settings.dialect();
-        WarehouseDialect dialect = switch (dialectName) {
-            case "redshift" -> new RedshiftDialect();
-            case "postgres" -> new PostgresDialect();
-            default -> throw JobFailure.badInput("--dialect must be redshift or postgres, not " + dialectName);
-        };
+        WarehouseDialect dialect = WarehouseDialect.named(request.dialect() != null ? request.dialect()
+                : settings.dialect());
         var entry = settings.table(request.source(), request.table());
         String partitionColumn = request.partitionColumn() != null ? request.partitionColumn()
                 : entry.map(WarehouseSettings.TableEntry::partitionColumn).orElse(receipt.partitionColumn());
@@ -131,23 +118,26 @@ public final class PartitionLoad {
         if (target == null) {
             target = settings.schema() != null ? request.table().inSchema(settings.schema()) : request.table();
         }
-        List<String> names = receipt.columns().stream().map(StagedColumn::name).toList();
         List<String> key = entry.map(WarehouseSettings.TableEntry::key).orElse(List.of());
+        // DISTKEY and SORTKEY are the user's (warehouse.tables[] first, then tables[] rules), never guessed from
+        // column names: without one, DISTSTYLE EVEN; the sort key defaults to the time column, then the key.
+        MigrationConfig config = request.config();
+        String distKey = entry.map(WarehouseSettings.TableEntry::distkey)
+                .or(() -> config.tableRule(request.source(), request.table(), "distkey").map(JsonNode::asText))
+                .orElse(null);
         List<String> sortKey = new ArrayList<>();
-        if (partition.column() != null) {
-            sortKey.add(partition.column());
-        } else if (partitionColumn != null) {
-            sortKey.add(partitionColumn);
-        }
-        for (String k : key) {
-            if (!sortKey.contains(k)) {
-                sortKey.add(k);
+        config.tableRule(request.source(), request.table(), "sortkey").ifPresent(n -> n.forEach(c -> sortKey.add(c.asText())));
+        if (sortKey.isEmpty()) {
+            if (partition.column() != null) {
+                sortKey.add(partition.column());
+            } else if (partitionColumn != null) {
+                sortKey.add(partitionColumn);
             }
-        }
-        String distKey = entry.map(WarehouseSettings.TableEntry::distkey).orElse(null);
-        if (distKey == null) {
-            distKey = names.stream().filter(n -> INSTRUMENT.matcher(n.toLowerCase(Locale.ROOT)).matches()).findFirst()
-                    .orElse(key.stream().filter(k -> !k.equals(partitionColumn)).findFirst().orElse(null));
+            for (String k : key) {
+                if (!sortKey.contains(k)) {
+                    sortKey.add(k);
+                }
+            }
         }
         String watermark = entry.map(WarehouseSettings.TableEntry::watermarkColumn).orElse(null);
         String suffix = HexFormat.of().toHexDigits(
@@ -204,7 +194,7 @@ public final class PartitionLoad {
             Checksum touched = null;
             long deleted;
             String watermark = null;
-            try (Connection wh = openWarehouse(plan.dialect(), settings.connection())) {
+            try (Connection wh = r.dialect().open(connections, settings.connection())) {
                 wh.setAutoCommit(true);
                 try (Statement st = wh.createStatement()) {
                     for (LoadPlan.Step step : plan.steps()) {
@@ -218,10 +208,9 @@ public final class PartitionLoad {
                 try (Statement st = wh.createStatement()) {
                     st.execute(plan.step(LoadPlan.Step.Kind.CREATE_STAGING).sql());
                     try (var s = summary.begin("ingest")) {
-                        if (plan.dialect().equals("postgres")) {
-                            s.rows(streamFiles(store, wh, plan, manifest));
-                        } else {
-                            st.execute(plan.step(LoadPlan.Step.Kind.INGEST).sql());
+                        long ingested = r.dialect().ingest(wh, plan, new StagedFiles(store, manifest));
+                        if (ingested >= 0) {
+                            s.rows(ingested);
                         }
                     }
                     deleted = 0;
@@ -380,50 +369,6 @@ public final class PartitionLoad {
                     + "; the other partitions landed verified", details);
         }
         return result;
-    }
-
-    /** Each manifest file: S3 → a temporary local file (Parquet needs random access) → COPY FROM STDIN. */
-    private long streamFiles(ObjectStore store, Connection wh, LoadPlan plan, Manifest manifest)
-            throws SQLException, IOException {
-        List<String> quoted = plan.columns().stream().map(StagedColumn::quoted).toList();
-        String staging = io.tributary.catalog.Identifiers.quote(plan.staging().name());
-        long rows = 0;
-        Path tmp = Files.createTempFile("tributary-load-", ".parquet");
-        try {
-            for (Manifest.Entry e : manifest.entries()) {
-                try (InputStream in = store.get(S3Location.parse(e.url(), "manifest entry"))) {
-                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                }
-                if (e.contentLength() >= 0 && Files.size(tmp) != e.contentLength()) {
-                    throw JobFailure.failed(e.url() + " is " + Files.size(tmp) + " bytes, the manifest says "
-                            + e.contentLength(), null);
-                }
-                rows += ParquetCopyIn.copy(wh, staging, quoted, tmp);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        return rows;
-    }
-
-    private Connection openWarehouse(String dialect, String connectionId) throws SQLException {
-        if (dialect.equals("postgres")) {
-            return connections.open(connectionId);
-        }
-        // Redshift: the same libpq-style URI, spoken by redshift-jdbc42 (it cannot talk to PostgreSQL: FIELD-NOTES).
-        ConnectionUri uri = connections.uri(connectionId);
-        Properties props = uri.properties("tributary load");
-        Properties rs = new Properties();
-        rs.setProperty("user", props.getProperty("user"));
-        if (props.getProperty("password") != null) {
-            rs.setProperty("password", props.getProperty("password"));
-        }
-        String url = uri.jdbcUrl().replaceFirst("^jdbc:postgresql:", "jdbc:redshift:");
-        try {
-            return new com.amazon.redshift.Driver().connect(url, rs);
-        } catch (SQLException e) {
-            throw io.tributary.connect.DatabaseFault.classify(e, connectionId);
-        }
     }
 
     private void recordLedger(Request request, Resolved r, Checksum expected, Checksum landed, boolean verified)

@@ -1,7 +1,11 @@
 package io.tributary.warehouse;
 
 import io.tributary.catalog.Identifiers;
+import io.tributary.connect.ConnectionFactory;
 import io.tributary.verify.ChecksumDialect;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -16,6 +20,17 @@ public final class PostgresDialect implements WarehouseDialect {
     @Override
     public String name() {
         return "postgres";
+    }
+
+    @Override
+    public Connection open(ConnectionFactory connections, String connectionId) throws SQLException {
+        return connections.open(connectionId);
+    }
+
+    /** PostgreSQL cannot read S3: the client streams the files (what Redshift's COPY does server-side). */
+    @Override
+    public long ingest(Connection warehouse, LoadPlan plan, StagedFiles files) throws SQLException, IOException {
+        return files.copyInto(warehouse, plan);
     }
 
     @Override

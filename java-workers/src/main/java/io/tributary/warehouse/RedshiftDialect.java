@@ -1,16 +1,23 @@
 package io.tributary.warehouse;
 
 import io.tributary.catalog.Identifiers;
+import io.tributary.connect.ConnectionFactory;
+import io.tributary.connect.ConnectionUri;
+import io.tributary.connect.DatabaseFault;
 import io.tributary.result.JobFailure;
 import io.tributary.verify.ChecksumDialect;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Amazon Redshift: DISTSTYLE KEY on a high-cardinality column (the instrument, never the date), COMPOUND
+ * Amazon Redshift: DISTSTYLE KEY on the configured high-cardinality column (else EVEN), COMPOUND
  * SORTKEY with the time column first, AZ64 for numeric/temporal columns and ZSTD for the rest (RAW for the
  * leading sort key column, so zone maps stay sharp), {@code COPY ... FORMAT AS PARQUET MANIFEST} into a
  * temporary staging table, delete-insert of exactly the partition, checksum, in one transaction.
@@ -23,6 +30,33 @@ public final class RedshiftDialect implements WarehouseDialect {
     @Override
     public String name() {
         return "redshift";
+    }
+
+    /** The same libpq-style URI, spoken by redshift-jdbc42 (it cannot talk to PostgreSQL: FIELD-NOTES). */
+    @Override
+    public Connection open(ConnectionFactory connections, String connectionId) throws SQLException {
+        ConnectionUri uri = connections.uri(connectionId);
+        Properties props = uri.properties("tributary load");
+        Properties rs = new Properties();
+        rs.setProperty("user", props.getProperty("user"));
+        if (props.getProperty("password") != null) {
+            rs.setProperty("password", props.getProperty("password"));
+        }
+        String url = uri.jdbcUrl().replaceFirst("^jdbc:postgresql:", "jdbc:redshift:");
+        try {
+            return new com.amazon.redshift.Driver().connect(url, rs);
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, connectionId);
+        }
+    }
+
+    /** Redshift's own COPY reads the manifest's files from S3 (the plan's INGEST step). */
+    @Override
+    public long ingest(Connection warehouse, LoadPlan plan, StagedFiles files) throws SQLException {
+        try (Statement st = warehouse.createStatement()) {
+            st.execute(plan.step(LoadPlan.Step.Kind.INGEST).sql());
+        }
+        return -1;
     }
 
     static String encoding(String type, boolean leadingSortKey) {

@@ -1,6 +1,11 @@
 package io.tributary.warehouse;
 
 import io.tributary.catalog.TableRef;
+import io.tributary.connect.ConnectionFactory;
+import io.tributary.result.JobFailure;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 
 /** How one warehouse spells the load plan. Redshift and the PostgreSQL stand-in implement it. */
@@ -37,7 +42,25 @@ public interface WarehouseDialect {
         }
     }
 
+    /** The dialect of this name (targets.warehouse.dialect, or load's --dialect). */
+    static WarehouseDialect named(String name) {
+        return switch (name) {
+            case "redshift" -> new RedshiftDialect();
+            case "postgres" -> new PostgresDialect();
+            default -> throw JobFailure.badInput("the warehouse dialect must be redshift or postgres, not " + name);
+        };
+    }
+
     String name();
 
     LoadPlan plan(Target target, List<StagedColumn> columns);
+
+    /** A connection to the warehouse named by {@code connectionId} (TRIBUTARY_CONN_<ID>), in this dialect's driver. */
+    Connection open(ConnectionFactory connections, String connectionId) throws SQLException;
+
+    /**
+     * Bulk-loads the staged files into the plan's staging table, inside the load's transaction; returns the
+     * rows ingested, or -1 where the warehouse does the reading itself and says nothing.
+     */
+    long ingest(Connection warehouse, LoadPlan plan, StagedFiles files) throws SQLException, IOException;
 }
