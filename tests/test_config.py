@@ -160,3 +160,20 @@ def test_globs_match_as_the_worker_matches_them():
     assert len(cases) >= 20
     for case in cases:
         assert fnmatch.fnmatchcase(case["name"], case["glob"]) is case["match"], case
+
+
+def test_an_archive_must_outlive_the_hold_and_expire_by_its_tag():
+    """The worker's ConfigRules says the same (ValidateConfigNamesBadKeyTest): a drop must never outlive its archive."""
+    short = copy.deepcopy(GOOD)
+    short["targets"]["archive"].update(retention_days=10, drop_source_hold_days=30)
+    assert [w for w, _ in problems_of(short)] == ["$.targets.archive.retention_days"]
+    untagged = copy.deepcopy(GOOD)
+    untagged["targets"]["archive"].update(lifecycle=True, object_tags=False)
+    assert [w for w, _ in problems_of(untagged)] == ["$.targets.archive.lifecycle"]
+
+
+def test_neither_the_control_schema_nor_the_warehouse_is_a_source():
+    bad = copy.deepcopy(GOOD)
+    bad["control"]["connection"] = "src_eu"
+    bad["targets"]["warehouse"]["connection"] = "src_us"
+    assert {w for w, _ in problems_of(bad)} == {"$.control.connection", "$.targets.warehouse.connection"}

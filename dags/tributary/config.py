@@ -193,7 +193,6 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
         else:
             seen[sid] = i
     declared = set(seen)
-    targets = {t.get("connection") for t in data.get("targets", {}).values() if isinstance(t, dict)}
 
     control = data.get("control", {}).get("connection")
     consolidated = data.get("targets", {}).get("consolidated", {}).get("connection")
@@ -201,6 +200,10 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("$.control.connection", f"{control!r} is a source; the control schema lives on a target"))
     if consolidated in declared:
         problems.append(("$.targets.consolidated.connection", f"{consolidated!r} is also declared as a source"))
+    warehouse_conn = (data.get("targets", {}).get("warehouse") or {}).get("connection")
+    if warehouse_conn in declared:
+        problems.append(("$.targets.warehouse.connection", f"{warehouse_conn!r} is a source; loads write to the warehouse"))
+    problems += _archive_problems(data.get("targets", {}).get("archive"))
 
     # Many-to-one is allowed (several sources into one target table: `tributary resolve` remaps keys);
     # one source table listed twice is not.
@@ -225,13 +228,9 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
                              f"{entry.get('source')!r} is not a declared source id ({sorted(declared)})"))
 
     for i, rule in enumerate(data.get("tables", [])):
-        for key in ("source_wins", "target"):
-            ref = rule.get(key)
-            if ref is None:
-                continue
-            pool = declared if key == "source_wins" else targets
-            if ref not in pool:
-                problems.append((f"$.tables[{i}].{key}", f"{ref!r} is not a declared {'source' if key == 'source_wins' else 'target'} connection"))
+        ref = rule.get("source_wins")
+        if ref is not None and ref not in declared:
+            problems.append((f"$.tables[{i}].source_wins", f"{ref!r} is not a declared source connection"))
         strategy = rule.get("conflict_strategy")
         if strategy == "last-write-wins" and "last_write_column" not in rule:
             problems.append((f"$.tables[{i}].last_write_column", "required when conflict_strategy is last-write-wins"))
@@ -247,6 +246,22 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
             instance = ref.split(".", 1)[0]
             if instance not in declared:
                 problems.append((f"$.tables[{i}].references.{column}", f"instance {instance!r} is not a declared source id ({sorted(declared)})"))
+    return problems
+
+
+def _archive_problems(archive: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """An archive must outlive the hold before its source may be dropped, and expire by its own retention.
+    The worker's ConfigRules says the same (defaults: ArchiveSettings)."""
+    if not isinstance(archive, dict):
+        return []
+    problems = []
+    retention, hold = archive.get("retention_days", 2555), archive.get("drop_source_hold_days", 30)
+    if isinstance(retention, int) and isinstance(hold, int) and retention <= hold:
+        problems.append(("$.targets.archive.retention_days", f"{retention} days would expire the archive before the"
+                         f" source may be dropped (drop_source_hold_days: {hold}): keep archives longer than the hold"))
+    if archive.get("lifecycle", True) and archive.get("object_tags", True) is False:
+        problems.append(("$.targets.archive.lifecycle", "the lifecycle rule expires each archive by its retention-days"
+                         " tag: it needs object_tags: true (or lifecycle: false)"))
     return problems
 
 

@@ -28,6 +28,18 @@ final class ConfigRules {
                     + "' is a source; the consolidated target must be a different connection"));
         }
 
+        JsonNode control = root.path("control").path("connection");
+        if (control.isTextual() && sourcePaths.containsKey(control.asText())) {
+            problems.add(new ConfigProblem("$.control.connection", "'" + control.asText()
+                    + "' is a source; the control schema lives on a target"));
+        }
+        JsonNode warehouse = root.path("targets").path("warehouse").path("connection");
+        if (warehouse.isTextual() && sourcePaths.containsKey(warehouse.asText())) {
+            problems.add(new ConfigProblem("$.targets.warehouse.connection", "'" + warehouse.asText()
+                    + "' is a source; loads write to the warehouse"));
+        }
+        archiveProblems(root.path("targets").path("archive"), problems);
+
         JsonNode tables = root.path("consolidate").path("tables");
         Map<String, String> seen = new HashMap<>();
         for (int i = 0; i < tables.size(); i++) {
@@ -163,5 +175,23 @@ final class ConfigRules {
             }
         }
         return paths;
+    }
+
+    /** An archive outlives the hold before a drop, and expires by its own retention tag (dags/tributary/config.py too). */
+    private static void archiveProblems(JsonNode archive, List<ConfigProblem> problems) {
+        if (!archive.isObject()) {
+            return;
+        }
+        int retention = archive.path("retention_days").asInt(2555);
+        int hold = archive.path("drop_source_hold_days").asInt(30);
+        if (retention <= hold) {
+            problems.add(new ConfigProblem("$.targets.archive.retention_days", retention + " days would expire the"
+                    + " archive before the source may be dropped (drop_source_hold_days: " + hold
+                    + "): keep archives longer than the hold"));
+        }
+        if (archive.path("lifecycle").asBoolean(true) && !archive.path("object_tags").asBoolean(true)) {
+            problems.add(new ConfigProblem("$.targets.archive.lifecycle", "the lifecycle rule expires each archive by"
+                    + " its retention-days tag: it needs object_tags: true (or lifecycle: false)"));
+        }
     }
 }

@@ -131,4 +131,43 @@ class ValidateConfigNamesBadKeyTest {
         assertProblem(run, "migration.yaml: $.warehouse.timezone: unknown time zone 'America/NewYork'"
                 + " (use an IANA name such as America/New_York)");
     }
+
+    @Test
+    void anArchiveThatExpiresBeforeTheHoldIsRefused() throws IOException {
+        CliRun run = validate(GOOD.replace("targets:\n", """
+                targets:
+                  archive:
+                    connection: s3
+                    bucket: tributary-archive
+                    encryption: AES256
+                    retention_days: 1
+                    drop_source_hold_days: 30
+                """));
+        assertProblem(run, "migration.yaml: $.targets.archive.retention_days: 1 days would expire the archive before"
+                + " the source may be dropped (drop_source_hold_days: 30): keep archives longer than the hold");
+    }
+
+    @Test
+    void aLifecycleWithoutObjectTagsIsRefused() throws IOException {
+        CliRun run = validate(GOOD.replace("targets:\n", """
+                targets:
+                  archive:
+                    connection: s3
+                    bucket: tributary-archive
+                    encryption: AES256
+                    object_tags: false
+                """));
+        assertProblem(run, "migration.yaml: $.targets.archive.lifecycle: the lifecycle rule expires each archive by"
+                + " its retention-days tag: it needs object_tags: true (or lifecycle: false)");
+    }
+
+    @Test
+    void theControlSchemaAndTheWarehouseAreNeverASource() throws IOException {
+        CliRun run = validate(GOOD.replace("control:\n  connection: consolidated\n", "control:\n  connection: src_us\n")
+                .replace("targets:\n", "targets:\n  warehouse:\n    connection: src_eu\n"));
+        assertProblem(run, "migration.yaml: $.control.connection: 'src_us' is a source; the control schema lives on a"
+                + " target");
+        assertProblem(run, "migration.yaml: $.targets.warehouse.connection: 'src_eu' is a source; loads write to the"
+                + " warehouse");
+    }
 }
