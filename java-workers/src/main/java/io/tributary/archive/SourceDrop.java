@@ -11,12 +11,15 @@ import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
 import io.tributary.s3.ObjectOptions;
 import io.tributary.s3.ObjectStore;
+import io.tributary.s3.S3Location;
 import io.tributary.verify.Checksum;
 import io.tributary.verify.TableChecksum;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,12 +27,16 @@ import java.util.logging.Logger;
 
 /**
  * {@code --drop-source}: drops the source table, and only when (1) its archive is verified, (2) the retention
- * hold ({@code drop_source_hold_days} after the archive) has passed, and (3) the source, locked against writes,
- * still holds exactly the archived rows (same count and checksum, recomputed by the source now). The drop is
- * written to the audit log before it commits; a refusal is reported, not an error (the archive itself is fine).
+ * hold ({@code drop_source_hold_days} after the archive) has passed, (3) the archive is still there: every data
+ * object present (and of its cataloged size) and its retention not yet run out, and (4) the source, locked against
+ * writes, still holds exactly the archived rows (same count and checksum, recomputed by the source now). The drop
+ * is written to the audit log before it commits; a refusal is reported, not an error (the archive itself is fine).
+ * Locks wait at most {@value #LOCK_TIMEOUT}: a queued ACCESS EXCLUSIVE request would block every reader behind it,
+ * so a busy table is retried later (exit 4) rather than stalling the application.
  */
 final class SourceDrop {
     private static final Logger LOG = Logger.getLogger(SourceDrop.class.getName());
+    static final String LOCK_TIMEOUT = "5s";
 
     record Outcome(CatalogEntry entry, boolean dropped, String refusedBecause) {
     }
@@ -56,13 +63,15 @@ final class SourceDrop {
             LOG.warning("--drop-source: " + request.source() + "." + request.table() + " not dropped, " + why);
             return new Outcome(entry, false, why);
         }
+        requireArchiveInPlace(entry, store);
         String source = request.source();
         Connection src = connections.open(source);
         try (RunSummary.Step step = summary.begin("drop source")) {
             src.setAutoCommit(false);
             try (Statement st = src.createStatement()) {
-                // No writes between the check below and the drop.
-                st.execute("LOCK TABLE " + request.table().quoted() + " IN ACCESS EXCLUSIVE MODE");
+                st.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
+                // No writes between the check below and the drop; readers go on while the source checksums.
+                st.execute("LOCK TABLE " + request.table().quoted() + " IN SHARE MODE");
             }
             TableShape shape = new CatalogReader().read(src, request.table()).orElseThrow(() -> JobFailure.badInput(
                     "table " + request.table() + " does not exist in " + source));
@@ -76,6 +85,7 @@ final class SourceDrop {
                         + "): archive it again first", Map.of("archive_id", entry.archiveId()));
             }
             try (Statement st = src.createStatement()) {
+                st.execute("LOCK TABLE " + request.table().quoted() + " IN ACCESS EXCLUSIVE MODE");
                 st.execute("DROP TABLE " + request.table().quoted()); // no CASCADE: dependants must be dealt with
             }
             String at = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -105,6 +115,32 @@ final class SourceDrop {
             throw DatabaseFault.classify(e, source);
         } finally {
             ConnectionFactory.closeQuietly(src);
+        }
+    }
+
+    /**
+     * The catalog row says verified; the bucket must agree now: a lifecycle rule, a person or a retention shorter
+     * than the hold may have removed the objects since. Sizes are compared where the object holds the Parquet
+     * bytes themselves (client-side encryption adds its envelope).
+     */
+    private static void requireArchiveInPlace(CatalogEntry entry, ObjectStore store) {
+        LocalDate retainUntil = LocalDate.parse(entry.retention().retainUntil());
+        if (!LocalDate.now(ZoneOffset.UTC).isBefore(retainUntil)) {
+            throw JobFailure.verificationFailed("refusing --drop-source: archive " + entry.archiveId()
+                    + " was kept until " + retainUntil + " and may already be expiring: archive it again first",
+                    Map.of("archive_id", entry.archiveId()));
+        }
+        boolean plainBytes = entry.storage().clientSideEncryption() == null;
+        for (CatalogEntry.DataFile file : entry.data().files()) {
+            S3Location object = new S3Location(entry.storage().bucket(), file.key());
+            var head = store.head(object);
+            String problem = head.isEmpty() ? "is missing"
+                    : plainBytes && head.get().contentLength() != file.bytes()
+                            ? "is " + head.get().contentLength() + " bytes, the catalog says " + file.bytes() : null;
+            if (problem != null) {
+                throw JobFailure.verificationFailed("refusing --drop-source: archive object " + object.url() + " "
+                        + problem + ": archive it again first", Map.of("archive_id", entry.archiveId()));
+            }
         }
     }
 }

@@ -49,6 +49,8 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * modified unless {@link ArchiveRequest#dropSource()} ({@link SourceDrop}).
  */
 public final class TableArchive {
+    /** The object tag the lifecycle rule of an archive's retention matches on. */
+    static final String RETENTION_TAG = "retention-days";
     private static final Logger LOG = Logger.getLogger(TableArchive.class.getName());
     static final int PART_BYTES = 8 * 1024 * 1024;
     public static final String CHECKSUM_ALGORITHM = "tributary-checksum-v2: count(*) and"
@@ -186,6 +188,7 @@ public final class TableArchive {
             tags.put("source-instance", source);
             tags.put("run-id", layout.runSegment());
             tags.put("retain-until", retainUntil.toString());
+            tags.put(RETENTION_TAG, String.valueOf(settings.retentionDays()));
         }
         ObjectOptions finalOptions = new ObjectOptions(settings.encryption(), settings.kmsKeyId(), tags,
                 settings.storageClass());
@@ -334,17 +337,24 @@ public final class TableArchive {
         catalog.save(ctl, entry);
     }
 
-    /** Transition (optional) and expiry after the retention period, for everything under the archive prefix. */
+    /**
+     * Transition (optional) and expiry after the retention period, for the archives under the prefix that were
+     * written with this retention (their {@value #RETENTION_TAG} tag). One rule per retention value: lowering
+     * the retention later adds a rule for new archives and never shortens an existing one.
+     */
     static LifecycleRule lifecycleRule(ArchiveSettings settings, ArchiveLayout layout) {
         String id = "tributary-archive" + (settings.prefix().isEmpty() ? "" : "-" + settings.prefix()
-                .replaceAll("[^A-Za-z0-9._-]", "-"));
+                .replaceAll("[^A-Za-z0-9._-]", "-")) + "-retain-" + settings.retentionDays() + "d";
         int transitionDays = settings.transitionDays() == null ? 0 : settings.transitionDays();
-        return new LifecycleRule(id, layout.lifecyclePrefix(), transitionDays, settings.transitionStorageClass(),
-                settings.retentionDays());
+        return new LifecycleRule(id, layout.lifecyclePrefix(),
+                Map.of(RETENTION_TAG, String.valueOf(settings.retentionDays())), transitionDays,
+                settings.transitionStorageClass(), settings.retentionDays());
     }
 
     static String describe(LifecycleRule rule) {
-        String scope = "objects under '" + rule.prefix() + "'";
+        String scope = "objects under '" + rule.prefix() + "'" + (rule.tags().isEmpty() ? ""
+                : " tagged " + rule.tags().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                        .collect(java.util.stream.Collectors.joining(", ")));
         String transition = rule.transitionStorageClass() == null ? ""
                 : " move to " + rule.transitionStorageClass() + " after " + rule.transitionDays() + " days;";
         return scope + ":" + transition + " expire after " + rule.expirationDays() + " days";

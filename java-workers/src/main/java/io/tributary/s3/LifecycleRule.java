@@ -2,13 +2,23 @@ package io.tributary.s3;
 
 import io.tributary.result.JobFailure;
 
+import java.util.Map;
+
 /**
- * One lifecycle rule for a key prefix: optionally move objects to {@code transitionStorageClass} after
- * {@code transitionDays}, and expire them after {@code expirationDays} (0 = never).
+ * One lifecycle rule for a key prefix and, optionally, object tags (all must match): optionally move objects to
+ * {@code transitionStorageClass} after {@code transitionDays}, and expire them after {@code expirationDays}
+ * (0 = never).
  */
-public record LifecycleRule(String id, String prefix, int transitionDays, String transitionStorageClass,
-        int expirationDays) {
+public record LifecycleRule(String id, String prefix, Map<String, String> tags, int transitionDays,
+        String transitionStorageClass, int expirationDays) {
+
+    public LifecycleRule(String id, String prefix, int transitionDays, String transitionStorageClass,
+            int expirationDays) {
+        this(id, prefix, Map.of(), transitionDays, transitionStorageClass, expirationDays);
+    }
+
     public LifecycleRule {
+        tags = tags == null ? Map.of() : Map.copyOf(tags);
         if (id == null || id.isBlank()) {
             throw JobFailure.badInput("a lifecycle rule needs an id");
         }

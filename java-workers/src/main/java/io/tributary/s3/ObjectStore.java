@@ -45,7 +45,9 @@ import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.LifecycleExpiration;
+import software.amazon.awssdk.services.s3.model.LifecycleRuleAndOperator;
 import software.amazon.awssdk.services.s3.model.LifecycleRuleFilter;
+import software.amazon.awssdk.services.s3.model.Tag;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -387,7 +389,7 @@ public final class ObjectStore implements AutoCloseable {
     private static software.amazon.awssdk.services.s3.model.LifecycleRule sdkRule(LifecycleRule r) {
         var b = software.amazon.awssdk.services.s3.model.LifecycleRule.builder()
                 .id(r.id())
-                .filter(LifecycleRuleFilter.builder().prefix(r.prefix() == null ? "" : r.prefix()).build())
+                .filter(filter(r))
                 .status(ExpirationStatus.ENABLED);
         if (r.transitionStorageClass() != null) {
             b.transitions(Transition.builder().days(r.transitionDays())
@@ -397,6 +399,17 @@ public final class ObjectStore implements AutoCloseable {
             b.expiration(LifecycleExpiration.builder().days(r.expirationDays()).build());
         }
         return b.build();
+    }
+
+    private static LifecycleRuleFilter filter(LifecycleRule r) {
+        String prefix = r.prefix() == null ? "" : r.prefix();
+        if (r.tags().isEmpty()) {
+            return LifecycleRuleFilter.builder().prefix(prefix).build();
+        }
+        List<Tag> tags = r.tags().entrySet().stream()
+                .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+        return LifecycleRuleFilter.builder()
+                .and(LifecycleRuleAndOperator.builder().prefix(prefix).tags(tags).build()).build();
     }
 
     /** The bucket's lifecycle rules as the server stores them (empty when none). */

@@ -80,7 +80,8 @@ class ArchiveObjectsCarrySseTagsStorageClassAndLifecycleTest {
             assertEquals("GLACIER_IR", part.storageClassAsString());
             String retainUntil = LocalDate.now(ZoneOffset.UTC).plusDays(2555).toString();
             assertEquals(Map.of("class", "unknown", "source-instance", "src_eu",
-                    "run-id", "scheduled__2026-12-01T00_00_00_00_00", "retain-until", retainUntil),
+                    "run-id", "scheduled__2026-12-01T00_00_00_00_00", "retain-until", retainUntil,
+                    "retention-days", "2555"),
                     store.tags(new S3Location(db.bucket, folder + "part-00000.parquet")));
             assertEquals(retainUntil, r.get("retain_until").asText());
             HeadObjectResponse catalog = head(store, folder + "catalog.json");
@@ -89,12 +90,27 @@ class ArchiveObjectsCarrySseTagsStorageClassAndLifecycleTest {
                     "catalog.json stays STANDARD: " + catalog.storageClassAsString());
 
             var rules = store.lifecycle(db.bucket);
-            var ours = rules.stream().filter(x -> x.id().equals("tributary-archive-archive")).findFirst().orElseThrow();
-            assertEquals("archive/", ours.filter().prefix());
+            var ours = rules.stream().filter(x -> x.id().equals("tributary-archive-archive-retain-2555d")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no rule for the 2555-day retention: " + rules));
+            assertEquals("archive/", ours.filter().and().prefix());
+            assertEquals(Map.of("retention-days", "2555"), ours.filter().and().tags().stream()
+                    .collect(java.util.stream.Collectors.toMap(t -> t.key(), t -> t.value())));
             assertEquals(2555, ours.expiration().days());
             assertEquals(90, ours.transitions().get(0).days());
             assertEquals("DEEP_ARCHIVE", ours.transitions().get(0).storageClassAsString());
             assertTrue(rules.stream().anyMatch(x -> x.id().equals("keep-logs")), "the bucket's other rule survives");
+
+            // A shorter retention later applies to the archives written with it, never to the earlier ones.
+            db.writeConfig(PRODUCTION.replace("retention_days: 2555", "retention_days: 400"));
+            db.source.execute("CREATE TABLE public.old_fx_rates_2016 AS SELECT * FROM public.old_fx_rates");
+            CliRun later = db.archive("public.old_fx_rates_2016", "--run-id", "later", "--class", "unknown");
+            assertEquals(0, later.exitCode(), later.toString());
+            var after = store.lifecycle(db.bucket);
+            assertEquals(2555, after.stream().filter(x -> x.id().equals("tributary-archive-archive-retain-2555d"))
+                    .findFirst().orElseThrow().expiration().days(), "the earlier archives keep their 7 years");
+            assertEquals(400, after.stream().filter(x -> x.id().equals("tributary-archive-archive-retain-400d"))
+                    .findFirst().orElseThrow().expiration().days());
+            db.writeConfig(PRODUCTION);
         }
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tributary.testing.ArchiveFixture;
+import io.tributary.s3.ObjectStore;
+import io.tributary.s3.S3Location;
 import io.tributary.testing.CliRun;
 import io.tributary.testing.RequiresPostgres;
 import java.nio.file.Path;
@@ -34,7 +36,9 @@ class DropSourceOnlyAfterAVerifiedArchiveAndTheHoldTest {
                 "CREATE TABLE public.tmp_migration_2019 (id int PRIMARY KEY, v text)",
                 "INSERT INTO public.tmp_migration_2019 SELECT g, 'v' || g FROM generate_series(1, 500) g",
                 "CREATE TABLE public.changes_after_archive (id int PRIMARY KEY)",
-                "INSERT INTO public.changes_after_archive SELECT generate_series(1, 10)");
+                "INSERT INTO public.changes_after_archive SELECT generate_series(1, 10)",
+                "CREATE TABLE public.archive_gone (id int PRIMARY KEY)",
+                "INSERT INTO public.archive_gone SELECT generate_series(1, 10)");
     }
 
     @AfterAll
@@ -77,5 +81,20 @@ class DropSourceOnlyAfterAVerifiedArchiveAndTheHoldTest {
         assertEquals(3, drop.exitCode(), drop.toString());
         assertTrue(drop.json().get("error").asText().contains("changed since it was archived"), drop.toString());
         assertEquals("11", db.source.query("SELECT count(*) FROM public.changes_after_archive"));
+    }
+
+    @Test
+    void aSourceWhoseArchiveObjectsAreGoneIsNotDropped() {
+        CliRun first = db.archive("public.archive_gone", "--run-id", "gone");
+        assertEquals(0, first.exitCode(), first.toString());
+        // a lifecycle rule or a person removed the data since: the catalog row still says verified
+        String key = "archive/src_eu/public/archive_gone/gone/part-00000.parquet";
+        try (ObjectStore store = ObjectStore.open(db.env(), "archive_s3")) {
+            store.delete(new S3Location(db.bucket, key));
+        }
+        CliRun drop = db.archive("public.archive_gone", "--run-id", "gone", "--drop-source");
+        assertEquals(3, drop.exitCode(), drop.toString());
+        assertTrue(drop.json().get("error").asText().contains(key + " is missing"), drop.toString());
+        assertEquals("10", db.source.query("SELECT count(*) FROM public.archive_gone"));
     }
 }
