@@ -43,6 +43,8 @@ import java.util.stream.Collectors;
  * removes files a previous run left under the prefix: the manifest lists exactly the files written.
  */
 public final class PartitionStage {
+    /** The source is PostgreSQL: its literals are PostgreSQL's. */
+    private static final WarehouseDialect SOURCE_SQL = new PostgresDialect();
     private static final Logger LOG = Logger.getLogger(PartitionStage.class.getName());
     /** Parquet with ZSTD is typically ~3x smaller than the PostgreSQL heap: used only to choose a file count. */
     static final double HEAP_TO_PARQUET = 3.0;
@@ -164,7 +166,7 @@ public final class PartitionStage {
                     Checksum touched;
                     try (var step = summary.begin("source checksum (touched range)")) {
                         touched = checksum(src, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(
-                                projectionBase + range.touchedWhere(), shapes(staged)));
+                                projectionBase + range.touchedWhere(SOURCE_SQL), shapes(staged)));
                         step.rows(touched.rows());
                     }
                     watermark = high != null ? high : since;

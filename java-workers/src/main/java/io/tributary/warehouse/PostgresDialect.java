@@ -73,7 +73,7 @@ public final class PostgresDialect implements WarehouseDialect {
                     "SELECT " + names + " FROM " + t + " AS t WHERE EXISTS (SELECT 1 FROM " + s + " AS s WHERE "
                             + match + ")", shapes)));
             steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM_TOUCHED, ChecksumDialect.POSTGRES_PORTABLE
-                    .checksumSql("SELECT " + names + " FROM " + t + upsert.touchedWhere(), shapes)));
+                    .checksumSql("SELECT " + names + " FROM " + t + upsert.touchedWhere(this), shapes)));
         } else {
             steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DELETE_PARTITION, "DELETE FROM " + t
                     + target.partition().where()));

@@ -59,6 +59,12 @@ public final class RedshiftDialect implements WarehouseDialect {
         return -1;
     }
 
+    /** Redshift reads a backslash in a string literal as an escape: doubled, like its QUOTE_LITERAL does. */
+    @Override
+    public String literal(String value) {
+        return Identifiers.literal(value.replace("\\", "\\\\"));
+    }
+
     static String encoding(String type, boolean leadingSortKey) {
         if (leadingSortKey) {
             return "RAW";
@@ -96,7 +102,7 @@ public final class RedshiftDialect implements WarehouseDialect {
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CREATE_STAGING, "CREATE TEMPORARY TABLE " + s + " ("
                 + stagingColumns + ")"));
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.INGEST, "COPY " + s + " FROM "
-                + Identifiers.literal(target.manifestUrl()) + " IAM_ROLE " + Identifiers.literal(target.iamRole())
+                + literal(target.manifestUrl()) + " IAM_ROLE " + literal(target.iamRole())
                 + " FORMAT AS PARQUET MANIFEST"));
         String names = columns.stream().map(StagedColumn::quoted).collect(Collectors.joining(", "));
         List<io.tributary.catalog.ColumnShape> shapes = columns.stream().map(StagedColumn::redshiftShape).toList();
@@ -119,7 +125,7 @@ public final class RedshiftDialect implements WarehouseDialect {
                     "SELECT " + names + " FROM " + t + " AS t WHERE EXISTS (SELECT 1 FROM " + s + " AS s WHERE "
                             + keyMatch + ")", shapes)));
             steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM_TOUCHED, ChecksumDialect.REDSHIFT.checksumSql(
-                    "SELECT " + names + " FROM " + t + upsert.touchedWhere(), shapes)));
+                    "SELECT " + names + " FROM " + t + upsert.touchedWhere(this), shapes)));
         } else {
             steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DELETE_PARTITION, "DELETE FROM " + t
                     + target.partition().where()));

@@ -29,7 +29,7 @@ public interface WarehouseDialect {
     record Upsert(List<String> key, String touchedColumn, String touchedFrom, String touchedTo) {
 
         /** The touched range as a WHERE clause (leading space), or empty (the whole table) without a column. */
-        public String touchedWhere() {
+        public String touchedWhere(WarehouseDialect dialect) {
             if (touchedColumn == null) {
                 return "";
             }
@@ -37,8 +37,8 @@ public interface WarehouseDialect {
                 return " WHERE 1 = 0";
             }
             String c = io.tributary.catalog.Identifiers.quote(touchedColumn);
-            return " WHERE " + c + " >= " + io.tributary.catalog.Identifiers.literal(touchedFrom) + " AND " + c
-                    + " <= " + io.tributary.catalog.Identifiers.literal(touchedTo);
+            return " WHERE " + c + " >= " + dialect.literal(touchedFrom) + " AND " + c + " <= "
+                    + dialect.literal(touchedTo);
         }
     }
 
@@ -52,6 +52,11 @@ public interface WarehouseDialect {
     }
 
     String name();
+
+    /** A string literal as this warehouse reads it. */
+    default String literal(String value) {
+        return io.tributary.catalog.Identifiers.literal(value);
+    }
 
     LoadPlan plan(Target target, List<StagedColumn> columns);
 
