@@ -80,6 +80,39 @@ def test_secrets_are_redacted_from_streamed_stderr_and_refused_in_argv(tmp_path)
         worker.run(["copy", "--note", SECRET], worker=exe, conn_env=FAKE_ENV)
 
 
+def test_every_form_of_a_secret_is_redacted(tmp_path):
+    """Query-string passwords, sslpassword, S3 session tokens, JSON-escaped and short passwords: none reaches a log."""
+    env = {"TRIBUTARY_CONN_A": "postgresql://127.0.0.1:1/db?user=u&password=qp-S3cret&sslpassword=kp-S3cret",
+           "TRIBUTARY_CONN_B": 'postgresql://u:q%22uo%5Cte@127.0.0.1:1/db',
+           "TRIBUTARY_CONN_S3": "s3://AK:sk-S3cret@127.0.0.1:1?region=us-east-1&session_token=tok-S3cret",
+           "TRIBUTARY_CONN_C": "postgresql://u:Zq9@127.0.0.1:1/db"}
+    exe = fake_worker(tmp_path, r"""
+        echo "query qp-S3cret ssl kp-S3cret token tok-S3cret" >&2
+        echo '{"error": "login failed for q\"uo\\te", "short": "pw Zq9 here, not in aZq9b"}' >&2
+        echo '{"ok": true}'
+    """)
+    lines = []
+    worker.run(["status"], worker=exe, conn_env=env, stderr_sink=lines.append)
+    text = "\n".join(lines)
+    for secret in ("qp-S3cret", "kp-S3cret", "tok-S3cret", 'q\\"uo\\\\te', " Zq9 "):
+        assert secret not in text, (secret, text)
+    assert "pw *** here" in text and "aZq9b" in text, text
+
+
+def test_a_short_password_that_is_a_word_of_argv_does_not_block_or_tell(tmp_path):
+    """A password 'copy' must not refuse every copy (nor tell an observer that the password is in argv); a real
+    secret in an argument is still refused."""
+    exe = fake_worker(tmp_path, """
+        echo '{"ok": true}'
+    """)
+    env = {"TRIBUTARY_CONN_SRC_EU": "postgresql://tributary:copy@127.0.0.1:1/trading"}
+    assert worker.run(["copy", "--table", "public.copy_log"], worker=exe, conn_env=env) == {"ok": True}
+    with pytest.raises(AirflowFailException, match="contains a connection secret"):
+        worker.run(["copy", "--note", "x" + SECRET + "y"], worker=exe, conn_env=FAKE_ENV)
+    with pytest.raises(AirflowFailException, match="contains a connection secret"):
+        worker.run(["copy", "--note", env["TRIBUTARY_CONN_SRC_EU"]], worker=exe, conn_env=env)
+
+
 def test_airflow_connections_render_as_worker_uris():
     from airflow.models.connection import Connection
 

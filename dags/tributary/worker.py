@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -81,29 +82,52 @@ def _child_env(conn_env: dict[str, str]) -> dict[str, str]:
     return env
 
 
+# Query parameters of a connection URI that carry a secret (libpq's, and the S3 URI's session token).
+SECRET_PARAMETERS = ("password", "sslpassword", "session_token")
+
+
 def _redactor(secrets: Iterable[str]):
-    # Longest first so a password inside a URI never leaves a partial secret behind.
-    needles = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+    """Replaces every secret in a text with ***. Longest first, so a password inside a URI never leaves a partial
+    secret behind; a secret under 4 characters only where it stands alone (not inside a longer word), else every
+    log line would be mangled wherever those letters occur."""
+    needles = sorted({s for s in secrets if s}, key=len, reverse=True)
+    patterns = [re.compile(re.escape(n) if len(n) >= 4 else rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])")
+                for n in needles]
 
     def redact(text: str) -> str:
-        for n in needles:
-            text = text.replace(n, "***")
+        for pattern in patterns:
+            text = pattern.sub("***", text)
         return text
 
     return redact
 
 
 def _secret_parts(conn_env: dict[str, str]) -> list[str]:
-    """The URIs and their passwords: anything that must never reach argv or a log line."""
-    from urllib.parse import unquote, urlsplit
+    """The URIs and every secret in them (userinfo password, password/sslpassword/session_token parameters), as
+    written, decoded and JSON-escaped (how a result line would carry them): what must never reach argv or a log."""
+    from urllib.parse import parse_qsl, unquote, urlsplit
 
     parts = []
     for uri in conn_env.values():
         parts.append(uri)
-        pw = urlsplit(uri).password
-        if pw:
-            parts += [pw, unquote(pw)]
+        split = urlsplit(uri)
+        values = [split.password] if split.password else []
+        values += [v for k, v in parse_qsl(split.query, keep_blank_values=False) if k in SECRET_PARAMETERS]
+        for value in values:
+            for form in {value, unquote(value)}:
+                parts += [form, json.dumps(form)[1:-1]]
     return parts
+
+
+def _argv_leaks(argv: Sequence[str], secrets: Sequence[str]) -> bool:
+    """Does an argument carry a secret? A whole URI or an argument that is a secret always counts; a secret inside
+    an argument counts from 8 characters, where it cannot be a coincidence (a password 'copy' is not leaked by the
+    command name). The command word itself is the worker's fixed vocabulary."""
+    for arg in argv[1:]:
+        for secret in secrets:
+            if arg == secret or (len(secret) >= 8 and secret in arg):
+                return True
+    return False
 
 
 def _last_json_line(stdout: str) -> dict | None:
@@ -141,7 +165,7 @@ def run(
         conn_env = connections.worker_env(list(connection_ids))
     secrets = _secret_parts(conn_env)
     redact = _redactor(secrets)
-    if any(s in a for a in argv for s in secrets):
+    if _argv_leaks(argv, secrets):
         # Defence in depth: a secret in argv would show in `ps`, task logs and the pod spec.
         raise AirflowFailException(f"refusing to start tributary {command}: an argument contains a connection secret")
     sink = stderr_sink or (lambda line: log.info("%s", line))
