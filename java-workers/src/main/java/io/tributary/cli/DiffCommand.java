@@ -74,7 +74,7 @@ final class DiffCommand implements Callable<Integer> {
     List<String> columns;
 
     @Option(names = "--max-differences", paramLabel = "N", defaultValue = "1000",
-            description = "Stop after N differing keys (default: ${DEFAULT-VALUE}).")
+            description = "Stop after N differing keys, 1 to 100000 (default: ${DEFAULT-VALUE}).")
     int maxDifferences;
 
     @Option(names = "--segments", paramLabel = "N", defaultValue = "32",

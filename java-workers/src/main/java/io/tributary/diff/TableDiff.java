@@ -96,9 +96,13 @@ public final class TableDiff {
     private record Both<T>(T source, T target) {
     }
 
+    public static final int MAX_DIFFERENCES = 100_000;
+
     public Outcome run(DiffRequest request) {
-        if (request.maxDifferences() < 1) {
-            throw JobFailure.badInput("--max-differences must be 1 or more");
+        if (request.maxDifferences() < 1 || request.maxDifferences() > MAX_DIFFERENCES) {
+            // Each listed key is held in memory until the result is written: a bound keeps the worker's memory bounded.
+            throw JobFailure.badInput("--max-differences must be between 1 and " + MAX_DIFFERENCES
+                    + " (more differing keys than that call for a re-copy, not a list)");
         }
         if (request.segments() < 2 || request.segments() > 4096) {
             throw JobFailure.badInput("--segments must be between 2 and 4096");

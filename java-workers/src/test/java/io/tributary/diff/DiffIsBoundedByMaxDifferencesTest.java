@@ -59,5 +59,9 @@ class DiffIsBoundedByMaxDifferencesTest {
         CliRun run = CliRun.run(db.env(), "diff", "--source", "src_eu", "--table", "public.m",
                 "--target", "consolidated", "--max-differences", "0");
         assertEquals(2, run.exitCode(), run.toString());
+        CliRun huge = CliRun.run(db.env(), "diff", "--source", "src_eu", "--table", "public.m",
+                "--target", "consolidated", "--max-differences", "100001");
+        assertEquals(2, huge.exitCode(), huge.toString());
+        assertTrue(huge.json().get("error").asText().contains("between 1 and 100000"), huge.toString());
     }
 }
