@@ -58,6 +58,11 @@ def state(tmp_path) -> Path:
         "resolution": {"strategy": "key-remapping", "method": "offset", "column": "id", "stride": 100000,
                        "offsets": {"src_eu": 0, "src_us": 100000}, "rewrite_foreign_keys": ["public.trades(user_id)"]},
         "overridable_by": "tables[match=*.public.users].key_remapping",
+    }, {
+        "kind": "duplicate_natural_key", "table": "public.users", "instances": ["src_eu", "src_us"],
+        "detail": {"columns": ["email"]}, "count": 333,
+        "sample": [{"key": "sophie.bakker7986@web.example", "rows": {"src_eu": 12, "src_us": 9001}}],
+        "resolution": {"strategy": "last-write-wins", "column": "updated_at"},
     }]
     plan = {"format": 1, "generated_at": "2026-11-22T03:19:39+00:00", "run_id": "manual__discover",
             "config": "config/migration.yaml",
@@ -305,6 +310,12 @@ def test_broken_input_file_is_reported_not_raised(state):
     (state / "reports" / "archive-outcome.json").write_text("{not json")
     html = report.build(state, NO_DB).read_text()
     assert "archive-outcome.json: unreadable" in html
+
+
+def test_email_addresses_in_conflict_samples_are_masked(state):
+    html = report.build(state, NO_DB).read_text()
+    assert "sophie.bakker7986" not in html
+    assert "s***@web.example" in html and "duplicate natural key" in html
 
 
 def test_conflicts_and_reasons_are_shown(state):

@@ -26,6 +26,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -571,9 +572,24 @@ def _conflict_view(c: dict[str, Any]) -> dict[str, Any]:
         "count": c.get("count"), "strategy": strategy, "how": how, "note": note,
         "manual": strategy in ("manual", "unresolved"),
         "overridable_by": c.get("overridable_by"),
-        "detail": json.dumps({"detail": c.get("detail"), "sample": c.get("sample"), "resolution": res},
+        "detail": json.dumps({"detail": c.get("detail"), "sample": _masked(c.get("sample")), "resolution": res},
                              indent=2, sort_keys=True, default=str),
     }
+
+
+EMAIL = re.compile(r"([A-Za-z0-9])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+
+
+def _masked(value: Any) -> Any:
+    """Conflict samples hold real keys, often e-mail addresses: the page is shared widely, so each address keeps
+    its first letter and its domain (enough to recognise a pattern, not a person). plan.json keeps them whole."""
+    if isinstance(value, str):
+        return EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
 
 
 CATALOG_PREFERRED = ("source", "instance", "source_table", "table", "table_name", "location", "s3_uri", "uri",
