@@ -14,6 +14,7 @@ import io.tributary.result.JobFailure;
 import io.tributary.result.ResultWriter;
 import io.tributary.result.RunSummary;
 import io.tributary.s3.LifecycleRule;
+import io.tributary.s3.MultipartUpload;
 import io.tributary.s3.ObjectOptions;
 import io.tributary.s3.ClientSideEncryption;
 import io.tributary.s3.ObjectStore;
@@ -240,13 +241,21 @@ public final class TableArchive {
             metadata.put("tributary.source", source + "." + request.table());
             metadata.put("tributary.postgres_types", ResultWriter.json().writeValueAsString(
                     shape.columns().stream().map(c -> List.of(c.name(), c.type())).toList()));
+            List<MultipartUpload> uploads = new ArrayList<>();
             try (RunSummary.Step step = summary.begin("write parquet to s3")) {
                 written = ParquetExport.write(src, select, columns, ParquetExport.split(sourceFigures.rows(), files),
-                        CompressionCodecName.ZSTD, metadata,
-                        i -> store.upload(layout.part(i), dataOptions, PART_BYTES), request.table().toString());
+                        CompressionCodecName.ZSTD, metadata, i -> {
+                            MultipartUpload upload = store.upload(layout.part(i), dataOptions, PART_BYTES);
+                            uploads.add(upload);
+                            return upload;
+                        }, request.table().toString());
                 step.rows(written.rows());
-            } catch (S3IOException e) {
-                throw e.failure();
+            } catch (IOException | SQLException | RuntimeException e) {
+                uploads.forEach(MultipartUpload::abort); // a failed file leaves no object and no billed parts
+                if (e instanceof S3IOException s3) {
+                    throw s3.failure();
+                }
+                throw e;
             }
             src.commit();
         } catch (SQLException e) {

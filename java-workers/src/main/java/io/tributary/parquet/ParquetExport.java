@@ -23,7 +23,10 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 public final class ParquetExport {
     static final int FETCH_ROWS = 10_000;
 
-    /** Where file {@code index} goes (an S3 multipart upload, a local file). Closing the stream commits it. */
+    /**
+     * Where file {@code index} goes (an S3 multipart upload, a local file). Closing the stream commits it; the
+     * stream of a file that failed midway is never closed here, so the caller discards it (an upload: abort).
+     */
     @FunctionalInterface
     public interface FileTarget {
         OutputStream open(int index) throws IOException;
@@ -65,27 +68,22 @@ public final class ParquetExport {
             try (ResultSet rs = st.executeQuery(sql)) {
                 for (int f = 0; f < rowsPerFile.length; f++) {
                     CountingStream out = new CountingStream(target.open(f));
-                    long written = 0;
                     try (ParquetFile file = new ParquetFile(out, "part-" + f, columns, codec, metadata)) {
-                        while (written < rowsPerFile[f]) {
-                            if (!rs.next()) {
-                                throw JobFailure.failed(table + ": the query returned fewer rows than counted in"
-                                        + " the same snapshot (" + (total + written) + ")", null);
-                            }
-                            Object[] row = new Object[columns.size()];
-                            for (int c = 0; c < row.length; c++) {
-                                row[c] = ParquetValues.read(rs, c + 1, columns.get(c), table);
-                            }
-                            file.write(row);
-                            written++;
+                        try {
+                            writeRows(rs, file, rowsPerFile[f], columns, table, total);
+                        } catch (SQLException | IOException | RuntimeException | Error e) {
+                            // Closing the Parquet writer would end a truncated file and commit it (an upload would
+                            // complete): its footer and close go nowhere instead, and the caller discards the stream.
+                            out.detach();
+                            throw e;
                         }
                         for (int c = 0; c < columns.size(); c++) {
                             overLong[c] += file.overLong(c);
                             longest[c] = Math.max(longest[c], file.longestBytes(c));
                         }
                     }
-                    total += written;
-                    files.add(new FileWritten(f, written, out.count));
+                    total += rowsPerFile[f];
+                    files.add(new FileWritten(f, rowsPerFile[f], out.count));
                 }
                 if (rs.next()) {
                     throw JobFailure.failed(table + ": the query returned more rows than counted in the same"
@@ -103,6 +101,21 @@ public final class ParquetExport {
         return new Result(List.copyOf(files), total, report);
     }
 
+    private static void writeRows(ResultSet rs, ParquetFile file, long rows, List<ParquetColumn> columns, String table,
+            long before) throws SQLException, IOException {
+        for (long written = 0; written < rows; written++) {
+            if (!rs.next()) {
+                throw JobFailure.failed(table + ": the query returned fewer rows than counted in the same snapshot ("
+                        + (before + written) + ")", null);
+            }
+            Object[] row = new Object[columns.size()];
+            for (int c = 0; c < row.length; c++) {
+                row[c] = ParquetValues.read(rs, c + 1, columns.get(c), table);
+            }
+            file.write(row);
+        }
+    }
+
     /** Splits {@code rows} into {@code files} near-equal parts (the first ones one row larger). */
     public static long[] split(long rows, int files) {
         long[] parts = new long[files];
@@ -117,6 +130,11 @@ public final class ParquetExport {
 
         CountingStream(OutputStream out) {
             super(out);
+        }
+
+        /** From now on writes and close go nowhere: the real stream is left as it is, uncommitted. */
+        void detach() {
+            out = OutputStream.nullOutputStream();
         }
 
         @Override
