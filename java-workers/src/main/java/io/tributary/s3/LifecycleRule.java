@@ -1,7 +1,6 @@
 package io.tributary.s3;
 
 import io.tributary.result.JobFailure;
-
 import java.util.Map;
 
 /**
