@@ -158,3 +158,69 @@ def test_names_are_split_into_words_and_dates():
     assert str(date_in_name("backup_users_20200101")) == "2020-01-01"
     assert str(date_in_name("tmp_import_2019")) == "2019-01-01"
     assert date_in_name("film_actor") is None
+
+
+# ---- statistics PostgreSQL can hand over: ±infinity, BC dates, years past 9999, NaN, nothing at all
+
+@pytest.mark.parametrize("text", ["infinity", "-infinity", "0044-03-15T00:00:00 BC", "10000-01-01T00:00:00",
+                                  "not a time", "", None, 17])
+def test_parse_time_reads_what_is_no_point_in_time_as_unknown(text):
+    from tributary.classify.features import parse_time
+
+    assert parse_time(text) is None
+
+
+def test_parse_time_still_reads_timestamps_and_dates():
+    from datetime import datetime, timezone
+
+    from tributary.classify.features import parse_time
+
+    assert parse_time("2026-05-01T12:00:00+00:00") == datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
+    assert parse_time("2026-05-01T12:00:00Z") == datetime(2026, 5, 1, 12, tzinfo=timezone.utc)
+    assert parse_time("2026-05-01") == datetime(2026, 5, 1, tzinfo=timezone.utc)
+
+
+def test_number_keeps_finite_figures_only():
+    from tributary.classify.features import number
+
+    assert [number(v) for v in (3, 2.5, 0, float("nan"), float("inf"), float("-inf"), None, "12", True)] == \
+        [3, 2.5, 0, None, None, None, None, None, None]
+
+
+def test_classifier_survives_infinity_nan_and_missing_statistics():
+    """The inventory of one table as the worker writes it for awkward statistics: time span bounds that are
+    infinities or BC dates, NaN counters, a never-analyzed table (no size, no pg_stats, no usage)."""
+    inventory = load("trading_inventory.json")
+    tables = inventory["tables"]
+    awkward = copy.deepcopy(next(t for t in tables if t["name"] == "trades"))
+    awkward["name"] = "contract_validity"
+    awkward["profile"]["time_span"] = {"column": "executed_at", "min": "-infinity", "max": "infinity",
+                                       "source": "index", "infinities": ["-infinity", "infinity"]}
+    bc = copy.deepcopy(awkward)
+    bc["name"] = "ancient_events"
+    bc["profile"]["time_span"] = {"column": "executed_at", "min": "0044-03-15T00:00:00 BC",
+                                  "max": "10000-01-01T00:00:00", "source": "pg_stats"}
+    bc["usage"]["seq_scan"] = float("nan")
+    bc["usage"]["statement_calls"] = float("inf")
+    never = copy.deepcopy(awkward)
+    never["name"] = "never_analyzed"
+    never["size"] = {"rows_estimate": None, "rows_exact": None, "table_bytes": 8192, "total_bytes": 16384}
+    never["profile"] = {"columns": {}, "time_span": None, "key_range": {"column": "id", "min": None, "max": None,
+                                                                        "source": "none"}}
+    never["usage"] = None
+    inventory["tables"] = tables + [awkward, bc, never]
+    inventory["stats_reset"] = "infinity"
+    decisions = by_table(classify_inventory(inventory))
+    for name in ("public.contract_validity", "public.ancient_events", "public.never_analyzed"):
+        d = decisions[name]
+        assert d["class"] in {"application", "broker", "unknown"} and d["reasons"], d
+        assert all(p == p for p in d["probabilities"].values()), d  # no NaN
+    # what the infinities hide is unknown: neither current nor old data
+    from tributary.classify.features import InstanceContext, describe_table
+
+    context = InstanceContext.of(inventory)
+    for t in (awkward, bc, never):
+        features, facts = describe_table(t, context)
+        assert features.get("no_time_span") == 1.0 and not {"span_recent", "span_old"} & set(features), t["name"]
+        assert all(v == v for v in features.values()), t["name"]  # no NaN reaches the model
+    assert describe_table(never, context)[1]["rows"] == 0

@@ -177,3 +177,19 @@ def test_neither_the_control_schema_nor_the_warehouse_is_a_source():
     bad["control"]["connection"] = "src_eu"
     bad["targets"]["warehouse"]["connection"] = "src_us"
     assert {w for w, _ in problems_of(bad)} == {"$.control.connection", "$.targets.warehouse.connection"}
+
+
+def test_an_application_name_per_source_is_accepted_and_two_applications_never_share_a_target_schema():
+    good = copy.deepcopy(GOOD)
+    good["sources"][0]["application"] = "trading"
+    good["sources"][1].update(application="trading", target_schema="trading")
+    good["sources"][0]["target_schema"] = "trading"
+    good["sources"][2]["application"] = "pagila"
+    config.validate(good)  # one application in one schema: fine
+    bad = copy.deepcopy(good)
+    bad["sources"][2]["target_schema"] = "trading"
+    ((where, what),) = problems_of(bad)
+    assert where == "$.sources[2].target_schema"
+    assert "'trading' is also the target_schema of src_eu ($.sources[0]), another application" in what
+    bad["sources"][2]["application"] = 7  # not an identifier
+    assert "$.sources[2].application" in [w for w, _ in problems_of(bad)]

@@ -139,3 +139,80 @@ def test_discover_dag_maps_scans_per_instance_and_publishes_the_plan_asset():
     assert set(dag.params) >= {"dry_run", "table_filter", "exact_counts", "min_confidence"}
     assert [a.uri.rstrip("/") for a in tasks["plan"].outlets] == ["tributary://plan"]  # Airflow normalises a trailing /
     assert tasks["plan"].upstream_task_ids >= {"classify", "conflicts"}
+
+
+# ---- applications kept apart (issue 15, item 4)
+
+def invoicing_inventory() -> dict:
+    """A small unrelated application that also has public.customer (other columns, other meaning)."""
+    def table(name, columns):
+        return {"schema": "public", "name": name, "kind": "table", "primary_key": ["id"],
+                "columns": [{"name": c, "position": i + 1, "type": "text"} for i, c in enumerate(columns)],
+                "size": {"rows_estimate": 10, "total_bytes": 8192}}
+    return {"instance": "src_invoicing", "enums": [{"schema": "public", "name": "invoice_status", "labels": ["paid"]}],
+            "tables": [table("customer", ["id", "company_name", "vat_number", "created_at"]),
+                       table("invoice", ["id", "number", "customer_id", "amount"]),
+                       table("employee", ["id", "full_name", "email"])]}
+
+
+def pagila_inventory() -> dict:
+    return json.loads((FIXTURES / "pagila_inventory.json").read_text()) | {"instance": "src_pagila"}
+
+
+def two_applications(tmp_path, **source_keys):
+    """The demo config plus src_invoicing (after src_pagila); the grouping as the worker's `conflicts` writes it."""
+    cfg = make_config(tmp_path)
+    cfg.raw["sources"].append({"id": "src_invoicing"})
+    for s in cfg.raw["sources"]:
+        s.update(source_keys.get(s["id"], {}))
+    inventories = [pagila_inventory(), invoicing_inventory()]
+    decisions = [decision(inv, t, "application") for inv in inventories for t in inv["tables"]]
+    grouping = {"application_rule": "Jaccard >= 0.5", "application_threshold": 0.5,
+                "applications": [{"name": "src_pagila", "instances": ["src_pagila"], "named_in_config": False},
+                                 {"name": "src_invoicing", "instances": ["src_invoicing"], "named_in_config": False}],
+                "similarities": [{"instances": ["src_pagila", "src_invoicing"], "jaccard": 0.011,
+                                  "shared_columns": 1, "union_columns": 95}]}
+    return planning.build_plan(cfg, inventories, decisions, [], grouping=grouping)
+
+
+def targets(plan: dict, instance: str) -> set[str]:
+    return {t["destination"]["table"] for t in plan["tables"] if t["instance"] == instance}
+
+
+def test_an_unrelated_application_with_a_shared_table_name_gets_a_schema_of_its_own(tmp_path):
+    plan = two_applications(tmp_path)
+    assert "public.customer" in targets(plan, "src_pagila") and "public.film" in targets(plan, "src_pagila")
+    assert targets(plan, "src_invoicing") == {"src_invoicing.customer", "src_invoicing.invoice", "src_invoicing.employee"}
+    assert not targets(plan, "src_pagila") & targets(plan, "src_invoicing"), "nothing merged across applications"
+    pagila, invoicing = plan["applications"]
+    assert pagila["schemas"] == {"public": "public"} and invoicing["schemas"] == {"public": "src_invoicing"}
+    assert "public.customer (src_pagila)" in "; ".join(invoicing["why"])
+    assert {t["application"] for t in plan["tables"]} == {"src_pagila", "src_invoicing"}
+    report = planning.render_markdown(plan)
+    assert "## Applications" in report and "Jaccard 0.01 (1 of 95" in report
+    assert "| src_invoicing | src_invoicing | public → src_invoicing |" in report
+    assert "2 application(s), kept apart: src_pagila (src_pagila) -> public; src_invoicing (src_invoicing) -> " \
+           "src_invoicing" in planning.render_summary(plan)
+
+
+def test_target_schema_in_migration_yaml_overrides_the_placement(tmp_path):
+    plan = two_applications(tmp_path, src_invoicing={"target_schema": "billing"})
+    assert targets(plan, "src_invoicing") == {"billing.customer", "billing.invoice", "billing.employee"}
+    assert "target_schema in migration.yaml: src_invoicing -> billing" in "; ".join(plan["applications"][1]["why"])
+
+
+def test_applications_without_a_name_in_common_keep_their_schema_names(tmp_path, inventory):
+    """The demo: the trading platform and Pagila share no table, view, sequence or type name in public."""
+    cfg = make_config(tmp_path)
+    inventories = [inventory, pagila_inventory()]
+    decisions = [decision(inv, t, "application") for inv in inventories for t in inv["tables"]]
+    grouping = {"applications": [{"name": "src_eu", "instances": ["src_eu"]},
+                                 {"name": "src_pagila", "instances": ["src_pagila"]}], "similarities": []}
+    plan = planning.build_plan(cfg, inventories, decisions, [], grouping=grouping)
+    assert all(t["destination"]["table"] == f"{t['schema']}.{t['table']}" for t in plan["tables"])
+    assert "keeps its schema names" in "; ".join(plan["applications"][1]["why"])
+
+
+def test_without_a_grouping_all_instances_are_one_application(tmp_path, inventory):
+    plan = planning.build_plan(make_config(tmp_path), [inventory], classes_by_rule(inventory), [])
+    assert [a["instances"] for a in plan["applications"]] == [["src_eu"]]

@@ -144,3 +144,23 @@ def test_gate_runs_all_layers_critical_fails_warning_reports(layers, scratch_db,
     out = gate.check(connection_uri=scratch_db, table="app.t", key=["id"], expected_rows=3)
     assert out["success"] is True and out["failures"] == []
     assert len(out["warnings"]) == 1 and len(out["layers"]) == 2
+
+
+def test_infinities_in_the_time_column_drop_the_bounds_they_would_break():
+    """min/max are the finite extremes; '-infinity' rows would fail a lower bound, and a max of 'infinity'
+    says nothing about recency."""
+    span = {"column": "ts", "min": "2026-01-01T00:00:00Z", "max": "2026-06-30T00:00:00Z", "source": "index"}
+    cols = [("id", "bigint", False), ("ts", "timestamp with time zone", False)]
+
+    def broker_suite(infinities):
+        inv = _inventory("src_eu", [_table("ticks", cols, schema="market",
+                                           time_span={**span, "infinities": infinities})])
+        plan = {"tables": [_entry("src_eu", "ticks", "broker", "warehouse", "market.ticks", schema="market")]}
+        return {e["type"] for e in suites.build(plan, [inv])["warehouse.market.ticks"]["expectations"]}
+
+    assert {"expect_column_values_to_be_between", "expect_column_max_to_be_between"} <= broker_suite([])
+    only_up = broker_suite(["infinity"])
+    assert "expect_column_values_to_be_between" in only_up and "expect_column_max_to_be_between" not in only_up
+    only_down = broker_suite(["-infinity"])
+    assert "expect_column_values_to_be_between" not in only_down and "expect_column_max_to_be_between" in only_down
+    assert "unexpected_rows_expectation" in broker_suite(["-infinity", "infinity"])  # monotonicity still checked

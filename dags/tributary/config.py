@@ -193,6 +193,17 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
         else:
             seen[sid] = i
     declared = set(seen)
+    # Two sources naming different applications must not be sent into one schema: that would merge them by name.
+    first_with_schema: dict[str, int] = {}
+    for i, src in enumerate(sources):
+        if not isinstance(src.get("target_schema"), str) or not isinstance(src.get("application"), str):
+            continue
+        first = first_with_schema.setdefault(src["target_schema"], i)
+        if sources[first]["application"] != src["application"]:
+            problems.append((f"$.sources[{i}].target_schema",
+                             f"{src['target_schema']!r} is also the target_schema of {sources[first].get('id')} "
+                             f"($.sources[{first}]), another application ({sources[first]['application']!r} vs "
+                             f"{src['application']!r}): applications are kept apart, give each its own schema"))
 
     control = data.get("control", {}).get("connection")
     consolidated = data.get("targets", {}).get("consolidated", {}).get("connection")

@@ -89,7 +89,8 @@ def make_plan(scans: list[dict[str, Any]], conflicts: dict[str, Any], decisions:
     for inv in inventories:
         inv["tables"] = [t for t in inv["tables"]
                          if config.matches(f"{inv['instance']}.{t['schema']}.{t['name']}", table_filter)]
-    plan = planning.build_plan(cfg, inventories, decided, conflict_doc["conflicts"], run_id=ctx["run_id"])
+    plan = planning.build_plan(cfg, inventories, decided, conflict_doc["conflicts"], run_id=ctx["run_id"],
+                               grouping=conflict_doc)
     json_path, md_path = planning.write(plan, run_dir(ctx["run_id"]))
     log.info("plan: %s\n%s", md_path, md_path.read_text())
     summary = {"plan": str(json_path), "report": str(md_path), **plan["summary"]}

@@ -2,8 +2,16 @@
 where it goes, its conflicts and their resolution, its size and an estimated copy time.
 
 Inputs are the discovery inventories (docs/inventory-format.md), the classifier's decisions and the
-conflicts found across instances (docs/conflicts-format.md). Output: ``plan.json`` for phases 2-5 and
-``plan.md`` for people.
+conflicts found across instances, with the worker's grouping of instances into applications
+(docs/conflicts-format.md). Output: ``plan.json`` for phases 2-5 and ``plan.md`` for people.
+
+Where application tables land (``placement``): instances of one application merge into the same tables.
+Applications are placed in the config's source order; each keeps its source schema names unless one of the
+names it would create in the consolidated database (tables, views, sequences, types of its schemas) is already
+held by an application placed before it: then it gets a schema of its own, named after the application
+(``<application>``, or ``<application>_<schema>`` when it spans several schemas). Renaming only on a
+collision keeps an application's SQL and its schema as pg_dump describes it wherever that is possible; the
+first application never moves. A source's ``target_schema`` in migration.yaml overrides the choice.
 """
 
 from __future__ import annotations
@@ -43,13 +51,15 @@ def table_rules(cfg: MigrationConfig, qualified: str) -> dict[str, Any]:
     return merged
 
 
-def _destination(cfg: MigrationConfig, instance: str, schema: str, table: str, klass: str) -> dict[str, Any]:
+def _destination(cfg: MigrationConfig, instance: str, schema: str, table: str, klass: str,
+                 app: dict[str, Any] | None = None) -> dict[str, Any]:
     targets = cfg.raw["targets"]
     kind = DESTINATION_BY_CLASS[klass]
     if kind == "consolidated":
         source = next(s for s in cfg.raw["sources"] if s["id"] == instance)
+        placed = (app or {}).get("schemas", {}).get(schema, schema)
         return {"kind": kind, "connection": targets["consolidated"]["connection"],
-                "table": f"{source.get('target_schema') or schema}.{table}"}
+                "table": f"{source.get('target_schema') or placed}.{table}"}
     if kind == "warehouse":
         wh = targets.get("warehouse")
         if not wh:
@@ -64,6 +74,83 @@ def _destination(cfg: MigrationConfig, instance: str, schema: str, table: str, k
     return {"kind": kind, "connection": archive["connection"], "location": f"s3://{archive['bucket']}/{location}/"}
 
 
+def _names_in_consolidated(inventories: list[dict[str, Any]], app_tables: list[tuple[str, str, str]]
+                            ) -> set[tuple[str, str]]:
+    """(schema, name) an application creates in the consolidated database: its application tables, and the views,
+    sequences and types of the schemas they live in (the schema builder brings those along)."""
+    names = {(schema, table) for _, schema, table in app_tables}
+    schemas = {schema for _, schema, _ in app_tables}
+    instances = {instance for instance, _, _ in app_tables}
+    for inv in inventories:
+        if inv["instance"] not in instances:
+            continue
+        for section in ("views", "sequences", "enums", "domains"):
+            names |= {(o["schema"], o["name"]) for o in inv.get(section) or [] if o.get("schema") in schemas}
+    return names
+
+
+def place_applications(cfg: MigrationConfig, inventories: list[dict[str, Any]], decided: dict[tuple, dict],
+                       grouping: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Per application (config order): name, instances, why they are one, and where its schemas land.
+
+    ``grouping`` is what the worker's ``conflicts`` wrote (``applications``, ``similarities``); without it
+    (an older conflicts.json) every instance counts as one application, as before applications were told apart.
+    """
+    present = [inv["instance"] for inv in inventories]
+    order = {s["id"]: i for i, s in enumerate(cfg.raw["sources"])}
+    groups = (grouping or {}).get("applications") or [
+        {"name": present[0] if present else "?", "instances": present, "named_in_config": False}]
+    similarities = (grouping or {}).get("similarities") or []
+    target_schema = {s["id"]: s.get("target_schema") for s in cfg.raw["sources"]}
+
+    def similarity(a: str, b: str) -> dict[str, Any] | None:
+        return next((s for s in similarities if set(s["instances"]) == {a, b}), None)
+
+    def figure(a: str, b: str) -> str:
+        s = similarity(a, b)
+        return (f"{a} ~ {b}: Jaccard {s['jaccard']:.2f} ({s['shared_columns']} of {s['union_columns']} "
+                f"(schema, table, column) in common)") if s else f"{a} ~ {b}: no figure"
+
+    threshold = (grouping or {}).get("application_threshold")
+    held: dict[tuple[str, str], str] = {}  # (schema, name) in the consolidated database -> application
+    placed = []
+    for group in sorted(groups, key=lambda g: min(order.get(i, len(order)) for i in g["instances"])):
+        members = [i for i in group["instances"] if i in present]
+        if not members:
+            continue
+        name = group["name"]
+        why = []
+        if group.get("named_in_config"):
+            why.append(f"named '{name}' by `application` in migration.yaml")
+        elif len(members) > 1:
+            why.append("schemas alike: " + "; ".join(figure(members[0], m) for m in members[1:])
+                       + (f" (same application at >= {threshold})" if threshold is not None else ""))
+        others = [m for g in placed for m in g["instances"]]
+        if others and similarities:
+            best = max(((similarity(m, o) or {}).get("jaccard", 0), m, o) for m in members for o in others)
+            why.append(f"apart from {', '.join(sorted(set(others)))}: closest pair {figure(best[1], best[2])}")
+        app_tables = [k for k, d in decided.items() if k[0] in members and d["class"] == "application"]
+        schemas = sorted({schema for _, schema, _ in app_tables})
+        names = _names_in_consolidated(inventories, app_tables)
+        clashes = sorted(f"{s}.{n} ({held[(s, n)]})" for s, n in names if (s, n) in held)
+        schema_map = {s: s for s in schemas}
+        if clashes:
+            schema_map = {s: name if len(schemas) == 1 else f"{name}_{s}" for s in schemas}
+            why.append(f"a schema of its own: {', '.join(clashes[:5])}{', …' if len(clashes) > 5 else ''} "
+                       "already belong to an application placed before it")
+        elif schemas:
+            why.append("keeps its schema names: none is held by an application placed before it")
+        overridden = {i: target_schema[i] for i in members if target_schema.get(i)}
+        if overridden:
+            why.append("target_schema in migration.yaml: " + ", ".join(f"{i} -> {t}" for i, t in overridden.items()))
+        for member in members:
+            for s, n in _names_in_consolidated(inventories, [k for k in app_tables if k[0] == member]):
+                held.setdefault((overridden.get(member) or schema_map.get(s, s), n), name)
+        placed.append({"name": name, "instances": members, "schemas": schema_map,
+                       "target_schema_overrides": overridden, "why": why})
+    return placed
+
+
 def estimated_copy_seconds(total_bytes: int | None) -> float | None:
     if total_bytes is None:
         return None
@@ -71,8 +158,13 @@ def estimated_copy_seconds(total_bytes: int | None) -> float | None:
 
 
 def build_plan(cfg: MigrationConfig, inventories: list[dict[str, Any]], decisions: list[dict[str, Any]],
-               conflicts: list[dict[str, Any]], *, run_id: str | None = None) -> dict[str, Any]:
+               conflicts: list[dict[str, Any]], *, run_id: str | None = None,
+               grouping: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``grouping``: the conflicts document (its ``applications`` and ``similarities``), see place_applications."""
     decided = {(d["instance"], d["schema"], d["table"]): d for d in decisions}
+    listed = {(inv["instance"], t["schema"], t["name"]) for inv in inventories for t in inv["tables"]}
+    applications = place_applications(cfg, inventories, {k: d for k, d in decided.items() if k in listed}, grouping)
+    app_of = {i: a for a in applications for i in a["instances"]}
     conflicts_by_table: dict[str, list[int]] = {}
     for i, c in enumerate(conflicts):
         conflicts_by_table.setdefault(c["table"], []).append(i)
@@ -96,7 +188,9 @@ def build_plan(cfg: MigrationConfig, inventories: list[dict[str, Any]], decision
                 "reasons": decision["reasons"],
                 "decided_by": decision["source"],
                 "flagged_for_review": decision["flagged_for_review"],
-                "destination": _destination(cfg, inv["instance"], t["schema"], t["name"], decision["class"]),
+                "application": app_of.get(inv["instance"], {}).get("name"),
+                "destination": _destination(cfg, inv["instance"], t["schema"], t["name"], decision["class"],
+                                            app_of.get(inv["instance"])),
                 "key": rules.get("key") or t.get("primary_key") or [],
                 "rows": rows,
                 "bytes": size.get("total_bytes"),
@@ -112,6 +206,9 @@ def build_plan(cfg: MigrationConfig, inventories: list[dict[str, Any]], decision
         "config": str(cfg.path),
         "instances": [{"id": inv["instance"], "database": inv.get("database"), "tables": len(inv["tables"]),
                        "server_version": inv.get("server_version")} for inv in inventories],
+        "applications": applications,
+        "application_rule": (grouping or {}).get("application_rule"),
+        "similarities": (grouping or {}).get("similarities") or [],
         "tables": tables,
         "conflicts": conflicts,
         "summary": summarize(tables, conflicts),
@@ -127,6 +224,7 @@ def summarize(tables: list[dict[str, Any]], conflicts: list[dict[str, Any]]) -> 
         bytes_by_destination[kind] = bytes_by_destination.get(kind, 0) + (t["bytes"] or 0)
     return {
         "tables": len(tables),
+        "applications": len({t["application"] for t in tables if t.get("application")}),
         "by_class": by_class,
         "flagged_for_review": sum(t["flagged_for_review"] for t in tables),
         "conflicts": len(conflicts),
@@ -181,6 +279,19 @@ def render_markdown(plan: dict[str, Any]) -> str:
             t["rows"] if t["rows"] is not None else "?", _size(t["bytes"]), t["estimated_copy_seconds"],
             ", ".join(f"#{i}" for i in t["conflicts"]) or "—", "; ".join(t["reasons"][:3]),
         )) + " |")
+    lines += ["", "## Applications", ""]
+    if plan.get("application_rule"):
+        lines += [f"Rule: {plan['application_rule']}. Placement: applications in migration.yaml's source order; each "
+                  "keeps its schema names unless a name it would create in the consolidated database is already "
+                  "held by an application placed before it, then it gets a schema of its own named after it "
+                  "(`application:` names it, `target_schema:` overrides).", ""]
+    lines += ["| application | instances | consolidated schemas | why |", "|---|---|---|---|"]
+    for a in plan.get("applications") or []:
+        schemas = ", ".join(f"{s} → {t}" if s != t else s for s, t in a["schemas"].items()) or "—"
+        if a.get("target_schema_overrides"):
+            schemas = ", ".join(f"{i}: all → {t}" for i, t in a["target_schema_overrides"].items())
+        lines.append("| " + " | ".join(_cell(x) for x in (a["name"], ", ".join(a["instances"]), schemas,
+                                                             "; ".join(a["why"]) or "—")) + " |")
     lines += ["", "## Conflicts across instances", ""]
     if not plan["conflicts"]:
         lines.append("None.")
@@ -228,6 +339,13 @@ def render_summary(plan: dict[str, Any]) -> str:
         kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
     lines.append(f"{s['flagged_for_review']} flagged for review; {s['conflicts']} conflicts: "
                  + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+    apps = plan.get("applications") or []
+    if apps:
+        lines.append(f"{len(apps)} application(s), kept apart: " + "; ".join(
+            f"{a['name']} ({'+'.join(a['instances'])}) -> "
+            + (", ".join(sorted(set(a["target_schema_overrides"].values()))) if a.get("target_schema_overrides")
+               else ", ".join(sorted(set(a["schemas"].values()))) or "nothing consolidated")
+            for a in apps))
     return "\n".join(lines)
 
 

@@ -146,20 +146,24 @@ def _suite(name: str, sources: list[tuple[dict, dict]], enums: dict, target_of: 
     spans = [s for s in spans if s and s.get("column") and s.get("source") == "index" and s.get("min")]
     if spans and len({s["column"] for s in spans}) == 1:
         col = spans[0]["column"]
-        lowest = min(s["min"] for s in spans)
-        exps.append(_exp("expect_column_values_to_be_between", why=f"time_span.min of {where} (index)",
-                         column=col, min_value=lowest))
-        if klass == "broker":
-            newest = max(s["max"] for s in spans if s.get("max"))
+        # min/max are the finite extremes; a column that also holds '-infinity' has no lower bound to check,
+        # and one holding 'infinity' has a max that says nothing about recency.
+        infinities = {i for s in spans for i in s.get("infinities") or ()}
+        if "-infinity" not in infinities:
+            lowest = min(s["min"] for s in spans)
+            exps.append(_exp("expect_column_values_to_be_between", why=f"time_span.min of {where} (index)",
+                             column=col, min_value=lowest))
+        maxima = [s["max"] for s in spans if s.get("max")]
+        if klass == "broker" and maxima and "infinity" not in infinities:
             exps.append(_exp("expect_column_max_to_be_between", WARNING, f"recency: time_span.max of {where}",
-                             column=col, min_value=newest))
-            if len(key) == 1 and key[0] != col:
-                q, k = quote(col), quote(key[0])
-                exps.append(_exp(
-                    "unexpected_rows_expectation", WARNING, f"monotonic {col} in {key[0]} order",
-                    unexpected_rows_query=(f"SELECT * FROM (SELECT {k}, {q}, lag({q}) OVER (ORDER BY {k}) AS previous"
-                                           f" FROM {{batch}}) m WHERE {q} < previous"),
-                    description=f"{col} never goes backwards in {key[0]} order"))
+                             column=col, min_value=max(maxima)))
+        if klass == "broker" and len(key) == 1 and key[0] != col:
+            q, k = quote(col), quote(key[0])
+            exps.append(_exp(
+                "unexpected_rows_expectation", WARNING, f"monotonic {col} in {key[0]} order",
+                unexpected_rows_query=(f"SELECT * FROM (SELECT {k}, {q}, lag({q}) OVER (ORDER BY {k}) AS previous"
+                                       f" FROM {{batch}}) m WHERE {q} < previous"),
+                description=f"{col} never goes backwards in {key[0]} order"))
 
     # FK coverage inside the target database
     seen_fk = set()

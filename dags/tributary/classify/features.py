@@ -61,13 +61,29 @@ def tables_by_word(names) -> dict[str, str]:
 
 
 def parse_time(value) -> datetime | None:
-    if not value:
+    """An inventory timestamp as an aware datetime; None when absent or not a point in time.
+
+    PostgreSQL's JSON rendering also produces values Python cannot hold or that mean no moment at all:
+    'infinity' / '-infinity' (sentinels such as "valid forever"), BC dates ('0044-03-15T00:00:00 BC') and
+    years past 9999. None of them says anything about how recent a table's data is, so they read as unknown.
+    """
+    if not value or not isinstance(value, str):
         return None
-    text = str(value).replace("Z", "+00:00")
+    text = value.strip().replace("Z", "+00:00")
     if len(text) == 10:  # a bare date
         text += "T00:00:00+00:00"
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def number(value) -> int | float | None:
+    """A statistic as a finite number; None for missing, NaN, ±infinity or anything that is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value if isinstance(value, int) or math.isfinite(value) else None
 
 
 def _days_before(later: datetime, earlier: datetime | None) -> float | None:
@@ -181,8 +197,8 @@ def describe_table(table: dict, context: InstanceContext, schema: str | None = N
 
     # ---- usage since the statistics were last reset
     usage = table.get("usage") or {}
-    scans = (usage.get("seq_scan") or 0) + (usage.get("idx_scan") or 0)
-    inserts, updates, deletes = (usage.get(k) or 0 for k in ("n_tup_ins", "n_tup_upd", "n_tup_del"))
+    scans = (number(usage.get("seq_scan")) or 0) + (number(usage.get("idx_scan")) or 0)
+    inserts, updates, deletes = (number(usage.get(k)) or 0 for k in ("n_tup_ins", "n_tup_upd", "n_tup_del"))
     facts.update(scans=scans, inserts=inserts, updates=updates, deletes=deletes)
     reset_days = _days_before(now, context.stats_reset)
     facts["stats_reset_days"] = reset_days
@@ -201,7 +217,7 @@ def describe_table(table: dict, context: InstanceContext, schema: str | None = N
             features["has_updates"] = 1.0
         if deletes > 0:
             features["has_deletes"] = 1.0
-        calls = usage.get("statement_calls")
+        calls = number(usage.get("statement_calls"))
         facts["statement_calls"] = calls
         if calls == 0:
             features["no_statements"] = 1.0
@@ -218,8 +234,9 @@ def describe_table(table: dict, context: InstanceContext, schema: str | None = N
 
     # ---- size
     size = table.get("size") or {}
-    rows = size.get("rows_exact") if size.get("rows_exact") is not None else size.get("rows_estimate")
-    rows = max(rows or 0, 0)
+    # rows_estimate is null for a never-analyzed table (reltuples -1): an unknown size reads as empty.
+    rows = number(size.get("rows_exact"))
+    rows = int(max(number(size.get("rows_estimate")) or 0 if rows is None else rows, 0))
     facts["rows"] = rows
     features["rows_log"] = min(math.log10(1 + rows), 10) / 10
     if rows >= 5_000_000:
@@ -228,7 +245,7 @@ def describe_table(table: dict, context: InstanceContext, schema: str | None = N
         features["empty_table"] = 1.0
 
     # ---- how recent the data is
-    span = ((table.get("profile") or {}).get("time_span")) or None
+    span = ((table.get("profile") or {}).get("time_span")) or None  # finite extremes; infinities listed apart
     span_max = parse_time(span.get("max")) if span else None
     if span_max:
         facts.update(span_column=span.get("column"), span_max=span_max.date().isoformat())

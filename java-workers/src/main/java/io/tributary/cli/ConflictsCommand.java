@@ -37,7 +37,10 @@ import picocli.CommandLine.ParentCommand;
             "  cross_instance_reference  <x>_id columns whose table lives only in another instance",
             "Key collisions and duplicates are counted exactly by merge-joining sorted streams of keys (or",
             "64-bit hashes of them) read from each instance with constant memory; a table with no scans",
-            "since the statistics reset is not read unless --read-unused. Read-only. The conflicts go to",
+            "since the statistics reset is not read unless --read-unused. Only instances of one application",
+            "are compared: instances whose (schema, table, column) sets have a Jaccard similarity of 0.5 or",
+            "more are one application (a source's `application` in the config decides instead); the",
+            "grouping and every pair's figure go to the output too. Read-only. The conflicts go to",
             "--output; the JSON result is a summary."
         })
 final class ConflictsCommand implements Callable<Integer> {

@@ -39,6 +39,7 @@ final class ConfigRules {
                     + "' is a source; loads write to the warehouse"));
         }
         archiveProblems(root.path("targets").path("archive"), problems);
+        applicationsKeptApart(root.path("sources"), problems);
 
         JsonNode tables = root.path("consolidate").path("tables");
         Map<String, String> seen = new HashMap<>();
@@ -156,6 +157,24 @@ final class ConfigRules {
                                 + "; a table goes to exactly one target"));
                     }
                 }
+            }
+        }
+    }
+
+    /** Two sources naming different applications must not be sent into one schema: that would merge them by name. */
+    private static void applicationsKeptApart(JsonNode sources, List<ConfigProblem> problems) {
+        Map<String, Integer> firstWithSchema = new HashMap<>();
+        for (int i = 0; i < sources.size(); i++) {
+            JsonNode s = sources.get(i);
+            if (!s.path("target_schema").isTextual() || !s.path("application").isTextual()) {
+                continue;
+            }
+            Integer first = firstWithSchema.putIfAbsent(s.path("target_schema").asText(), i);
+            if (first != null && !sources.get(first).path("application").asText().equals(s.path("application").asText())) {
+                problems.add(new ConfigProblem("$.sources[" + i + "].target_schema", "'" + s.path("target_schema").asText()
+                        + "' is also the target_schema of " + sources.get(first).path("id").asText() + " ($.sources[" + first
+                        + "]), another application ('" + sources.get(first).path("application").asText() + "' vs '"
+                        + s.path("application").asText() + "'): applications are kept apart, give each its own schema"));
             }
         }
     }

@@ -24,7 +24,8 @@ public record MigrationConfig(
     public record Control(String connection, String schema) {
     }
 
-    public record Source(String id, String description, String targetSchema) {
+    /** A source instance; {@code application} (optional) pins which application it holds (see conflicts.Applications). */
+    public record Source(String id, String description, String targetSchema, String application) {
     }
 
     public record Targets(String consolidatedConnection, String warehouseConnection, String archiveConnection) {

@@ -185,7 +185,7 @@ public final class MigrationConfigLoader {
         List<MigrationConfig.Source> sources = new ArrayList<>();
         for (JsonNode s : root.path("sources")) {
             sources.add(new MigrationConfig.Source(
-                    s.path("id").asText(), text(s, "description"), text(s, "target_schema")));
+                    s.path("id").asText(), text(s, "description"), text(s, "target_schema"), text(s, "application")));
         }
         JsonNode targets = root.path("targets");
         List<MigrationConfig.ConsolidateTable> tables = new ArrayList<>();

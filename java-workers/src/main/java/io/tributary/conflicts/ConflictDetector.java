@@ -42,9 +42,34 @@ public final class ConflictDetector {
         this.options = options;
     }
 
-    /** The conflicts document; {@code inventories} in the order of the config's sources. */
+    /**
+     * The conflicts document; {@code inventories} in the order of the config's sources. Only instances of one
+     * application are compared (see {@link Applications}): unrelated applications are never merged, so a table
+     * name they share is no conflict.
+     */
     public ObjectNode detect(List<ObjectNode> inventories) {
         List<String> instances = inventories.stream().map(i -> i.path("instance").asText()).toList();
+        Applications applications = Applications.of(config, inventories);
+        List<Conflict> conflicts = new ArrayList<>();
+        for (Applications.Application app : applications.all()) {
+            if (app.instances().size() > 1) {
+                conflicts.addAll(detectWithin(applications.inventoriesOf(app, inventories)));
+            }
+        }
+        ObjectNode doc = InventoryJson.object();
+        doc.put("format", 1);
+        doc.put("generated_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        doc.set("instances", InventoryJson.strings(instances));
+        doc.put("counted", !options.catalogOnly());
+        doc.setAll(applications.toJson());
+        ObjectNode byKind = doc.putObject("summary");
+        conflicts.forEach(c -> byKind.put(c.kind(), byKind.path(c.kind()).asInt(0) + 1));
+        ArrayNode list = doc.putArray("conflicts");
+        conflicts.forEach(c -> list.add(c.toJson()));
+        return doc;
+    }
+
+    private List<Conflict> detectWithin(List<ObjectNode> inventories) {
         Map<String, Map<String, JsonNode>> tables = tablesByName(inventories);
         List<Conflict> conflicts = new ArrayList<>();
         try (var step = summary.begin("shapes")) {
@@ -71,16 +96,7 @@ public final class ConflictDetector {
             conflicts.addAll(found);
             step.rows(found.size());
         }
-        ObjectNode doc = InventoryJson.object();
-        doc.put("format", 1);
-        doc.put("generated_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        doc.set("instances", InventoryJson.strings(instances));
-        doc.put("counted", !options.catalogOnly());
-        ObjectNode byKind = doc.putObject("summary");
-        conflicts.forEach(c -> byKind.put(c.kind(), byKind.path(c.kind()).asInt(0) + 1));
-        ArrayNode list = doc.putArray("conflicts");
-        conflicts.forEach(c -> list.add(c.toJson()));
-        return doc;
+        return conflicts;
     }
 
     /** schema.table → instance → table node, sorted by name, instances in source order. */

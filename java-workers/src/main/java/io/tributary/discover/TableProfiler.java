@@ -134,6 +134,14 @@ final class TableProfiler {
         span.put("min", range[0]);
         span.put("max", range[1]);
         span.put("source", range[2]);
+        // 'infinity' / '-infinity' are sentinels ("valid forever"), not points in time: min and max above are
+        // the finite extremes, and the sentinels present are listed apart (a range check must allow them).
+        var infinities = span.putArray("infinities");
+        for (int i = 3; i < range.length; i++) {
+            if (range[i] != null) {
+                infinities.add(range[i]);
+            }
+        }
         return span;
     }
 
@@ -160,7 +168,10 @@ final class TableProfiler {
         return out;
     }
 
-    /** {min, max, source} as ISO text / integer text, or null when nothing is known (e.g. empty table). */
+    /**
+     * {min, max, source, "-infinity" or null, "infinity" or null}: the finite extremes as ISO text / integer text
+     * (null when every value is infinite), or null when nothing is known (e.g. empty table).
+     */
     private String[] minMax(ScannedTable t, ScannedTable.Column col, boolean mayRead) throws SQLException {
         if (mayRead && t.indexes.stream().anyMatch(i -> i.leadsWith(col.name()))) {
             String[] viaIndex = viaIndex(t, col);
@@ -173,8 +184,15 @@ final class TableProfiler {
 
     private String[] viaIndex(ScannedTable t, ScannedTable.Column col) throws SQLException {
         String q = Identifiers.quote(col.name());
-        String sql = "SELECT pg_catalog.to_json(min(" + q + "))#>>'{}', pg_catalog.to_json(max(" + q + "))#>>'{}' FROM "
-                + t.ref.quoted();
+        String from = " FROM " + t.ref.quoted();
+        // Four first/last index entries: the extremes, and the extremes past the infinities (integers have none).
+        boolean time = col.family() == ScannedTable.TypeFamily.TIME;
+        String sql = "SELECT (SELECT pg_catalog.to_json(min(" + q + "))#>>'{}'" + from
+                + (time ? " WHERE " + q + " > '-infinity'" : "") + "),"
+                + " (SELECT pg_catalog.to_json(max(" + q + "))#>>'{}'" + from
+                + (time ? " WHERE " + q + " < 'infinity'" : "") + "),"
+                + " (SELECT pg_catalog.to_json(min(" + q + "))#>>'{}'" + from + "),"
+                + " (SELECT pg_catalog.to_json(max(" + q + "))#>>'{}'" + from + ")";
         try (Statement st = c.createStatement()) {
             StringBuilder plan = new StringBuilder();
             try (ResultSet rs = st.executeQuery("EXPLAIN (FORMAT JSON) " + sql)) {
@@ -189,10 +207,10 @@ final class TableProfiler {
             }
             try (ResultSet rs = st.executeQuery(InstanceScanner.MARKER + sql)) {
                 rs.next();
-                if (rs.getString(1) == null) {
+                if (rs.getString(3) == null) {
                     return null; // empty, or only NULLs
                 }
-                return new String[] {rs.getString(1), rs.getString(2), "index"};
+                return range(rs.getString(1), rs.getString(2), "index", rs.getString(3), rs.getString(4));
             }
         } catch (SQLException e) {
             if ("57014".equals(e.getSQLState())) {
@@ -211,10 +229,12 @@ final class TableProfiler {
             rels.addAll(t.leaves);
         }
         String type = col.type() + "[]";
-        String sql = "SELECT pg_catalog.to_json(min(v))#>>'{}', pg_catalog.to_json(max(v))#>>'{}' FROM ("
+        String finite = col.family() == ScannedTable.TypeFamily.TIME ? " FILTER (WHERE pg_catalog.isfinite(v))" : "";
+        String sql = "SELECT pg_catalog.to_json(min(v)" + finite + ")#>>'{}', pg_catalog.to_json(max(v)" + finite + ")#>>'{}',"
+                + " pg_catalog.to_json(min(v))#>>'{}', pg_catalog.to_json(max(v))#>>'{}' FROM ("
                 + " SELECT pg_catalog.unnest(s.histogram_bounds::text::" + type + ") AS v, s.tablename, s.schemaname, s.inherited"
                 + "   FROM pg_catalog.pg_stats s WHERE s.attname = ?"
-                + " UNION ALL"
+ + " UNION ALL"
                 + " SELECT pg_catalog.unnest(s.most_common_vals::text::" + type + "), s.tablename, s.schemaname, s.inherited"
                 + "   FROM pg_catalog.pg_stats s WHERE s.attname = ?) x"
                 + " JOIN pg_catalog.pg_namespace n ON n.nspname = x.schemaname"
@@ -225,11 +245,17 @@ final class TableProfiler {
             ps.setString(2, col.name());
             ps.setArray(3, InstanceScanner.oids(c, rels));
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || rs.getString(1) == null) {
-                    return null;
+                if (!rs.next() || rs.getString(3) == null) {
+                    return null; // never analyzed, or no statistics for this column
                 }
-                return new String[] {rs.getString(1), rs.getString(2), "pg_stats"};
+                return range(rs.getString(1), rs.getString(2), "pg_stats", rs.getString(3), rs.getString(4));
             }
         }
+    }
+
+    /** The finite extremes, and which infinities lie beyond them. */
+    private static String[] range(String finiteMin, String finiteMax, String source, String min, String max) {
+        return new String[] {finiteMin, finiteMax, source,
+            "-infinity".equals(min) ? min : null, "infinity".equals(max) ? max : null};
     }
 }

@@ -74,7 +74,17 @@ class ValidateConfigNamesBadKeyTest {
     void misspelledKeyIsNamedWithItsPathAndASuggestion() throws IOException {
         CliRun run = validate(GOOD.replace("  - id: src_us", "  - id: src_us\n    descripton: US"));
         assertProblem(run, "migration.yaml: $.sources[1].descripton: unknown key (did you mean 'description'?"
-                + " allowed here: description, exclude_schemas, id, target_schema)");
+                + " allowed here: application, description, exclude_schemas, id, target_schema)");
+    }
+
+    @Test
+    void twoApplicationsNeverShareATargetSchema() throws IOException {
+        String named = GOOD.replace("  - id: src_eu", "  - id: src_eu\n    application: trading\n    target_schema: apps")
+                .replace("  - id: src_us", "  - id: src_us\n    application: invoicing\n    target_schema: apps");
+        assertProblem(validate(named), "migration.yaml: $.sources[1].target_schema: 'apps' is also the target_schema of"
+                + " src_eu ($.sources[0]), another application ('trading' vs 'invoicing'): applications are kept apart,"
+                + " give each its own schema");
+        assertEquals(0, validate(named.replace("application: invoicing", "application: trading")).exitCode());
     }
 
     @Test
