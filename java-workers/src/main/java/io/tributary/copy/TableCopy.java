@@ -24,6 +24,7 @@ import io.tributary.result.ExitCode;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
 import io.tributary.verify.Checksum;
+import io.tributary.verify.RelationCounts;
 import io.tributary.verify.TableChecksum;
 import io.tributary.verify.TransactionChecksums;
 import java.sql.Connection;
@@ -356,7 +357,8 @@ public final class TableCopy {
          * (and forget its chunk plan) together when the ledger lives in the target; the other sources' rows stay.
          */
         private void removeOwnRows(Optional<Entry> previous, String ownRows) throws SQLException {
-            long removed = clearAndForgetPlan("DELETE FROM " + plan.targetTable().quoted() + " WHERE " + ownRows,
+            long removed = clearAndForgetPlan("DELETE FROM " + TargetTable.ownRows(target, plan.targetTable())
+                    + " WHERE " + ownRows,
                     previous);
             LOG.info("removed " + RunSummary.count(removed) + " rows of " + plan.source() + " from " + plan.targetTable()
                     + " (" + ownRows + "); the other sources' rows stay");
@@ -364,7 +366,7 @@ public final class TableCopy {
 
         /** TRUNCATE and forget the chunk plan together when the ledger lives in the target. */
         private void truncate(Optional<Entry> previous, boolean exists, long targetRows) throws SQLException {
-            clearAndForgetPlan(exists ? "TRUNCATE " + plan.targetTable().quoted() : null, previous);
+            clearAndForgetPlan(exists ? "TRUNCATE " + TargetTable.ownRows(target, plan.targetTable()) : null, previous);
             if (exists) {
                 LOG.info("truncated " + plan.targetTable() + " (" + RunSummary.count(targetRows) + " rows)");
             }
@@ -412,7 +414,7 @@ public final class TableCopy {
             return new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), entry.rows(), entry.sourceChecksum(), entry.targetChecksum(),
                     entry.verified(), entry.bytes() == null ? 0 : entry.bytes(), seconds(), CopyResult.SKIPPED,
-                    null, request.run().runId(), null, null, null);
+                    null, request.run().runId(), null, null, null, null);
         }
 
         /** TRUNCATE would also drop what other sources copied into a shared target table. */
@@ -525,11 +527,13 @@ public final class TableCopy {
                 throw mismatch(sourceSum, targetSum, null, null);
             }
 
+            RelationCounts.Comparison relations = compareRelationCounts(selection, sourceSum, targetSum);
+
             addPrimaryKeyIfMissing(outputShape, targetShape);
             CopyResult result = new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), sourceSum.rows(), sourceSum.hex(), targetSum.hex(),
                     true, bytes, seconds(), CopyResult.COPIED, format, request.run().runId(), planned.size(), key,
-                    parallelism);
+                    parallelism, relations);
             try (RunSummary.Step step = summary.begin("ledger")) {
                 tables.finish(ledger, plan.key(), request.run().runId(), new Outcome(result.rows(), result.checksum(),
                         result.targetChecksum(), result.bytes(), startedAt));
@@ -548,6 +552,49 @@ public final class TableCopy {
         }
 
         /**
+         * The check that does not share the copy's SELECT ({@link RelationCounts}): {@code count(*) FROM ONLY} of the
+         * table and its partitions, the source in the copy's snapshot, the target now. Only where the target table's
+         * rows are exactly this source's rows: not when a row predicate leaves some out (a split, duplicates settled
+         * against another instance) or other sources fill the same table (their sum is checked after all of them).
+         */
+        private RelationCounts.Comparison compareRelationCounts(RowSelection selection, Checksum sourceSum,
+                Checksum targetSum) {
+            if (selection.predicate() != null || request.shaper().ownRowsInTarget() != null) {
+                return new RelationCounts.Comparison(selection.predicate() != null
+                        ? "not compared: a row predicate selects part of " + plan.table()
+                        : "not compared: several sources fill " + plan.targetTable(), List.of());
+            }
+            List<RelationCounts.Relation> sourceRelations;
+            List<RelationCounts.Relation> targetRelations;
+            try (RunSummary.Step step = summary.begin("relation counts")) {
+                try {
+                    sourceRelations = RelationCounts.read(source, plan.table());
+                } catch (SQLException e) {
+                    throw DatabaseFault.classify(e, plan.source());
+                }
+                try {
+                    targetRelations = RelationCounts.read(target, plan.targetTable());
+                } catch (SQLException e) {
+                    throw DatabaseFault.classify(e, plan.target());
+                }
+                step.rows(sourceRelations.stream().mapToLong(RelationCounts.Relation::rows).sum());
+            }
+            RelationCounts.Comparison comparison = RelationCounts.compare(sourceRelations, targetRelations);
+            if (!comparison.agrees()) {
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("table", plan.table().toString());
+                details.put("rows", sourceSum.rows());
+                details.put("checksum", sourceSum.hex());
+                details.put("target_checksum", targetSum.hex());
+                details.put("relation_counts", comparison);
+                throw JobFailure.verificationFailed("verification failed for " + plan.label() + ": the checksums"
+                        + " agree but the relations' own row counts (count(*) FROM ONLY) do not: "
+                        + comparison.describeMismatches(), details);
+            }
+            return comparison;
+        }
+
+        /**
          * Every target column, in the target's order: a column this source lacks (another instance has it, so
          * the unified table does) is selected as a typed NULL. Then each source's checksum covers whole target
          * rows, and the sources' checksums add up to the target table's own (which hashes every column in
@@ -560,7 +607,10 @@ public final class TableCopy {
                 Optional<RowSelection.Projection> p = selection.projections().stream()
                         .filter(x -> x.column().name().equals(t.name())).findFirst();
                 if (p.isPresent()) {
-                    byTarget.add(p.get());
+                    // Generated as the target says: the target computes its generated columns (left out of the
+                    // COPY), and takes the values of a column it does not generate.
+                    byTarget.add(new RowSelection.Projection(p.get().column().asGenerated(t.generated()),
+                            p.get().expression()));
                 } else if (t.notNull()) {
                     throw JobFailure.badInput("target column " + plan.targetTable() + "." + t.name() + " is NOT NULL"
                             + " and " + plan.source() + "." + plan.table() + " has no such column");
@@ -812,7 +862,7 @@ public final class TableCopy {
         private void removeChunk(Chunk mismatched, String error) throws SQLException {
             try {
                 target.setAutoCommit(false);
-                execute(target, "DELETE FROM " + plan.targetTable().quoted() + " WHERE \"xmin\" = '"
+                execute(target, "DELETE FROM " + TargetTable.ownRows(target, plan.targetTable()) + " WHERE \"xmin\" = '"
                         + TransactionChecksums.xid32(mismatched.targetXid()) + "'::xid");
                 if (plan.ledgerInTarget()) {
                     chunks.record(target, mismatched, request.run().runId(), error, false);
@@ -908,10 +958,8 @@ public final class TableCopy {
                 long xid;
                 try {
                     streamed = CopyStream.pump(
-                            src, plan.source(), "COPY (" + part.selectSql() + ") TO STDOUT" + options,
-                            dst, plan.target(),
-                            "COPY " + plan.targetTable().quoted() + " (" + landed.columnList() + ") FROM STDIN"
-                                    + options,
+                            src, plan.source(), "COPY (" + part.copySelectSql() + ") TO STDOUT" + options,
+                            dst, plan.target(), landed.copyFromStdin(plan.targetTable()) + options,
                             progress, binary);
                     xid = currentTransaction(dst);
                 } catch (SQLException e) {
