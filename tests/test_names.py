@@ -22,8 +22,8 @@ def test_qualified_names_follow_the_shared_vectors(vector):
 
 
 def test_a_bad_name_says_what_and_where():
-    with pytest.raises(ValueError, match=r"--table 'public.my table' must be schema.table .*position 10"):
-        names.parse("public.my table", 2, "--table")
+    with pytest.raises(ValueError, match=r"--table .public.my\\u0009table. must be schema.table .*position 10"):
+        names.parse("public.my\ttable", 2, "--table")
 
 
 def test_config_jobs_keep_odd_names_whole(tmp_path):
@@ -35,7 +35,7 @@ def test_config_jobs_keep_odd_names_whole(tmp_path):
         "consolidate": {"tables": [{"source": "src_eu", "table": '"Sp1eCial .Char"."Tabl e.1testing"'}]},
     })
     [job] = cfg.consolidate_tables()
-    assert job.target_table == '"Eu Data"."Tabl e.1testing"'
+    assert job.target_table == 'Eu Data."Tabl e.1testing"'
     assert names.parse(job.target_table) == ("Eu Data", "Tabl e.1testing")
 
 

@@ -5,7 +5,8 @@ The Python twin of the worker's ``io.tributary.catalog.TableRef``; both are held
 DAGs, the config and the worker never read a name differently. An unquoted part is taken exactly as written
 (case-sensitive, no folding to lower case); a part in double quotes may hold anything, with ``""`` for a quote.
 A part needs the quotes when it holds a dot, a quote, ``=`` or ``@`` (separators of the worker's
-``SOURCE:SCHEMA.TABLE=SCHEMA.TABLE@TARGET``), white space or a control character; :func:`qualified` quotes exactly
+``SOURCE:SCHEMA.TABLE=SCHEMA.TABLE@TARGET``), a line break, tab or other control character, or when it starts or
+ends with a space (a space inside, as in ``Sales.Order Lines``, may stand unquoted); :func:`qualified` quotes exactly
 those, so what it writes into plans and XCom parses back to the same names and plain names look as they always did.
 """
 
@@ -13,8 +14,8 @@ from __future__ import annotations
 
 import unicodedata
 
-# Unicode categories that cannot stand unquoted: separators (spaces, line and paragraph), controls, formats.
-_QUOTED_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf"}
+# Unicode categories an unquoted name cannot hold: line and paragraph separators, controls, formats.
+_QUOTED_CATEGORIES = {"Zl", "Zp", "Cc", "Cf"}
 _SEPARATORS = {".", '"', "=", "@"}
 
 
@@ -22,13 +23,19 @@ class QualifiedNameError(ValueError):
     """Not a qualified name; the message says what is wrong and where."""
 
 
-def _needs_quotes_char(c: str) -> bool:
+def _ends_unquoted(c: str) -> bool:
     return c in _SEPARATORS or unicodedata.category(c) in _QUOTED_CATEGORIES
+
+
+def _is_space(c: str) -> bool:
+    """A space (Unicode Zs): allowed inside an unquoted name, not at its start or end."""
+    return unicodedata.category(c) == "Zs"
 
 
 def needs_quotes(identifier: str) -> bool:
     """True when ``identifier`` must be written in double quotes to read back as itself."""
-    return identifier == "" or any(_needs_quotes_char(c) for c in identifier)
+    return (identifier == "" or any(_ends_unquoted(c) for c in identifier)
+            or _is_space(identifier[0]) or _is_space(identifier[-1]))
 
 
 def quote_if_needed(identifier: str) -> str:
@@ -76,9 +83,12 @@ def scan(text: str, start: int, parts: int, what: str = "name") -> tuple[list[st
             if not part:
                 raise _bad(text, parts, what, '"" is an empty name')
         else:
-            while i < len(text) and not _needs_quotes_char(text[i]):
+            while i < len(text) and not _ends_unquoted(text[i]):
                 part.append(text[i])
                 i += 1
+            if part and (_is_space(part[0]) or _is_space(part[-1])):
+                raise _bad(text, parts, what, 'a space at the start or end of a name must be inside double quotes'
+                                              ' (e.g. "my table ")')
             if not part:
                 if i >= len(text):
                     why = "a name is missing at the end"

@@ -10,7 +10,8 @@ import java.util.List;
  * is the table {@code Users}, no folding to lower case); a part in double quotes may hold anything, dots, spaces,
  * newlines, with {@code ""} for a quote ({@code public."""dqname"""} is the table {@code "dqname"}). A part needs
  * the quotes when it holds a dot, a quote, {@code =} or {@code @} (the separators of
- * {@code SOURCE:SCHEMA.TABLE=SCHEMA.TABLE@TARGET}), white space or a control character; {@link #toString} quotes
+ * {@code SOURCE:SCHEMA.TABLE=SCHEMA.TABLE@TARGET}), a line break, tab or other control character, or when it starts
+ * or ends with a space (a space inside, as in {@code Sales.Order Lines}, may stand unquoted); {@link #toString} quotes
  * exactly those, so the form written into plans, XCom and the ledger parses back to the same names, and plain names
  * read as they always did. The Python twin is {@code dags/tributary/names.py}; both are held to
  * {@code docs/qualified-names.json}.
@@ -79,9 +80,14 @@ public record TableRef(String schema, String name) {
                     throw bad(text, parts, what, "\"\" is an empty name");
                 }
             } else {
-                while (i < text.length() && !needsQuotes(text.codePointAt(i))) {
+                while (i < text.length() && !endsUnquoted(text.codePointAt(i))) {
                     part.appendCodePoint(text.codePointAt(i));
                     i += Character.charCount(text.codePointAt(i));
+                }
+                if (part.length() > 0 && (isSpace(part.codePointAt(0))
+                        || isSpace(part.codePointBefore(part.length())))) {
+                    throw bad(text, parts, what, "a space at the start or end of a name must be inside double quotes"
+                            + " (e.g. \"my table \")");
                 }
                 if (part.length() == 0) {
                     String why = i >= text.length() ? "a name is missing at the end"
@@ -109,7 +115,8 @@ public record TableRef(String schema, String name) {
 
     /** True when an identifier must be written in double quotes to read back as itself. */
     public static boolean needsQuotes(String identifier) {
-        return identifier.isEmpty() || identifier.codePoints().anyMatch(TableRef::needsQuotes);
+        return identifier.isEmpty() || identifier.codePoints().anyMatch(TableRef::endsUnquoted)
+                || isSpace(identifier.codePointAt(0)) || isSpace(identifier.codePointBefore(identifier.length()));
     }
 
     /** The identifier as written in a qualified name: as is, or in double quotes when {@link #needsQuotes}. */
@@ -122,15 +129,20 @@ public record TableRef(String schema, String name) {
         return String.join(".", parts.stream().map(TableRef::quoteIfNeeded).toList());
     }
 
-    private static boolean needsQuotes(int c) {
+    /** A character an unquoted name cannot hold: it ends the name there. */
+    private static boolean endsUnquoted(int c) {
         if (c == '.' || c == '"' || c == '=' || c == '@') {
             return true;
         }
         return switch (Character.getType(c)) {
-            case Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
-                    Character.CONTROL, Character.FORMAT -> true;
+            case Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR, Character.CONTROL, Character.FORMAT -> true;
             default -> false;
         };
+    }
+
+    /** A space (Unicode space separator): allowed inside an unquoted name, not at its start or end. */
+    private static boolean isSpace(int c) {
+        return Character.getType(c) == Character.SPACE_SEPARATOR;
     }
 
     private static JobFailure bad(String text, int parts, String what, String why) {

@@ -38,7 +38,7 @@ final class ChecksumCommand implements Callable<Integer> {
 
     @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE",
             description = {"The table: schema.table, names as written (case-sensitive);",
-                    "a name with dots, spaces, quotes, = or @ in double quotes (\"\" for a quote)."})
+                    "a name with dots, quotes, =, @, line breaks or edge spaces in double quotes (\"\" for a quote)."})
     String table;
 
     @Option(names = "--where-range", paramLabel = "KEY:LO:HI",

@@ -53,7 +53,7 @@ final class DiffCommand implements Callable<Integer> {
 
     @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE",
             description = {"The source table: schema.table, names as written (case-sensitive);",
-                    "a name with dots, spaces, quotes, = or @ in double quotes (\"\" for a quote)."})
+                    "a name with dots, quotes, =, @, line breaks or edge spaces in double quotes (\"\" for a quote)."})
     String table;
 
     @Option(names = "--target", paramLabel = "ID",

@@ -55,8 +55,8 @@ class QualifiedNamesFollowTheSharedVectorsTest {
 
     @Test
     void aBadNameSaysWhatIsWrongAndWhere() {
-        JobFailure failure = assertThrows(JobFailure.class, () -> TableRef.parse("public.my table", "--table"));
-        assertTrue(failure.getMessage().contains("--table 'public.my table' must be schema.table"),
+        JobFailure failure = assertThrows(JobFailure.class, () -> TableRef.parse("public.my\ttable", "--table"));
+        assertTrue(failure.getMessage().contains("--table 'public.my\\u0009table' must be schema.table"),
                 failure.getMessage());
         assertTrue(failure.getMessage().contains("position 10"), failure.getMessage());
     }
@@ -78,7 +78,7 @@ class QualifiedNamesFollowTheSharedVectorsTest {
         assertEquals(new TableRef("public", "with \"q\"\nline"), rendered.table());
         assertEquals(new TableRef("Eu Data", "t"), rendered.targetTable());
 
-        assertThrows(JobFailure.class, () -> MergeJob.parse("src_eu:public.users extra", "consolidated"));
+        assertThrows(JobFailure.class, () -> MergeJob.parse("src_eu:public.users\textra", "consolidated"));
         assertThrows(JobFailure.class, () -> MergeJob.parse("src_eu:public.users@", "consolidated"));
     }
 }

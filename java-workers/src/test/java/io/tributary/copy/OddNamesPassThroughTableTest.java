@@ -89,7 +89,7 @@ class OddNamesPassThroughTableTest {
 
     @Test
     void anUnquotedNameWithASpaceIsBadInputNamingIt() {
-        CliRun run = db.copy("Sp1eCial .Char.source1testing");
+        CliRun run = db.copy("Sp1eCial .Char.source1testing"); // "Sp1eCial " ends with a space
         assertEquals(2, run.exitCode(), run.toString());
         assertTrue(run.json().get("error").asText().contains("must be inside double quotes"), run.toString());
     }
