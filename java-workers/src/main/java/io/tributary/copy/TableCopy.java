@@ -184,7 +184,7 @@ public final class TableCopy {
             RowSelection selection = request.shaper().shape(RowSelection.of(shape, null));
             TableShape outputShape = outputShape(shape, selection);
             prepareTarget(outputShape);
-            String fingerprint = fingerprint(selection);
+            String fingerprint = fingerprint(selection, hasInheritanceChildren());
             Optional<CopyResult> skipped = skipOrMakeRoom(fingerprint);
             if (skipped.isPresent()) {
                 return skipped.get();
@@ -216,6 +216,24 @@ public final class TableCopy {
                     snapshotId = rs.getString(1);
                 }
                 return shape;
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.source());
+            }
+        }
+
+        /** True when the source table is an inheritance parent (a partitioned table's partitions do not count). */
+        private boolean hasInheritanceChildren() {
+            try (PreparedStatement ps = source.prepareStatement("""
+                    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                                     JOIN pg_catalog.pg_class c ON c.oid = i.inhparent
+                                     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                                    WHERE n.nspname = ? AND c.relname = ? AND c.relkind <> 'p')""")) {
+                ps.setString(1, plan.table().schema());
+                ps.setString(2, plan.table().name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.source());
             }
@@ -559,10 +577,19 @@ public final class TableCopy {
          */
         private RelationCounts.Comparison compareRelationCounts(RowSelection selection, Checksum sourceSum,
                 Checksum targetSum) {
-            if (selection.predicate() != null || request.shaper().ownRowsInTarget() != null) {
-                return new RelationCounts.Comparison(selection.predicate() != null
-                        ? "not compared: a row predicate selects part of " + plan.table()
-                        : "not compared: several sources fill " + plan.targetTable(), List.of());
+            List<Entry> others;
+            try {
+                others = otherSourcesCopied();
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+            if (selection.predicate() != null) {
+                return new RelationCounts.Comparison("not compared: a row predicate selects part of " + plan.table(),
+                        List.of());
+            }
+            if (request.shaper().ownRowsInTarget() != null || !others.isEmpty()) {
+                return new RelationCounts.Comparison("not compared: several sources fill " + plan.targetTable()
+                        + " (the verify step adds their figures up)", List.of());
             }
             List<RelationCounts.Relation> sourceRelations;
             List<RelationCounts.Relation> targetRelations;
@@ -1130,11 +1157,19 @@ public final class TableCopy {
      * What a copy selects from its source, as a hash of the SELECT it streams: columns and their types, key
      * offsets, remapped references (key_map inlined, sorted), losing duplicates left out. Before the casts to the
      * target's types, which change no value.
+     *
+     * <p>A table without inheritance children selects the same rows with or without ONLY, so its fingerprint is taken
+     * over the SELECT without it: copies recorded before reads used ONLY stay valid. An inheritance parent's is not:
+     * such a copy carried its children's rows, and is refused until replaced with {@code --truncate}.
      */
-    static String fingerprint(RowSelection selection) {
+    static String fingerprint(RowSelection selection, boolean inheritanceParent) {
+        String sql = selection.selectSql();
+        if (!inheritanceParent) {
+            sql = sql.replace(" FROM " + selection.source().readFrom(), " FROM " + selection.source().table().quoted());
+        }
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(selection.selectSql().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    .digest(sql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(digest, 0, 16);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
