@@ -20,7 +20,7 @@ import json
 import logging
 from typing import Any
 
-from tributary import config, outcome as outcome_table, paths, worker
+from tributary import config, names, outcome as outcome_table, paths, worker
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def candidates(cfg: config.MigrationConfig, plan: dict[str, Any] | None) -> list
     named, excluded = section.get("tables", []), section.get("exclude", [])
     jobs: dict[str, dict[str, Any]] = {}
     for t in (plan or {}).get("tables", []):
-        qualified = f"{t['instance']}.{t['schema']}.{t['table']}"
+        qualified = names.qualified(t["instance"], t["schema"], t["table"])
         wanted = t.get("destination", {}).get("kind") == "archive"
         by_config = _matches_any(qualified, named)
         if not (wanted or by_config) or t.get("skip") or t.get("kind", "table") not in ("table", "partitioned table"):
@@ -98,14 +98,14 @@ def candidates(cfg: config.MigrationConfig, plan: dict[str, Any] | None) -> list
         reasons = list(t.get("reasons") or [])
         if by_config and not wanted:
             reasons = [f"named in migration.yaml archive.tables (classified {t.get('class')})"] + reasons
-        jobs[qualified] = {"source": t["instance"], "table": f"{t['schema']}.{t['table']}",
+        jobs[qualified] = {"source": t["instance"], "table": names.qualified(t["schema"], t["table"]),
                            "class": t.get("class", "unknown"), "reasons": reasons[:8]}
     for pattern in named:
         if any(ch in pattern for ch in "*?[") or pattern in jobs:
             continue
-        instance, schema, table = pattern.split(".", 2)
+        instance, schema, table = names.parse(pattern, 3, "archive.tables[]")
         if instance in cfg.source_ids:
-            jobs[pattern] = {"source": instance, "table": f"{schema}.{table}", "class": "unknown",
+            jobs[pattern] = {"source": instance, "table": names.qualified(schema, table), "class": "unknown",
                              "reasons": ["named in migration.yaml archive.tables"]}
     return [j for q, j in sorted(jobs.items()) if not _matches_any(q, excluded)]
 

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 import yaml
 from jsonschema import Draft202012Validator
 
-from tributary import paths
+from tributary import names, paths
 
 
 class ConfigError(ValueError):
@@ -80,8 +80,8 @@ class MigrationConfig:
         target_schema = {s["id"]: s.get("target_schema") for s in self.raw["sources"]}
         jobs = []
         for entry in self.raw.get("consolidate", {}).get("tables", []):
-            schema, name = entry["table"].split(".", 1)
-            default_target = f"{target_schema[entry['source']] or schema}.{name}"
+            schema, name = names.split_table(entry["table"])
+            default_target = names.qualified(target_schema[entry["source"]] or schema, name)
             jobs.append(
                 TableJob(
                     source=entry["source"],
@@ -110,7 +110,7 @@ class MigrationConfig:
                 continue
             if t.get("kind", "table") not in ("table", "partitioned"):
                 continue
-            jobs.append(TableJob(t["instance"], f"{t['schema']}.{t['table']}", dest["table"], tuple(t.get("key") or ()),
+            jobs.append(TableJob(t["instance"], names.qualified(t["schema"], t["table"]), dest["table"], tuple(t.get("key") or ()),
                                  dest.get("connection") or self.consolidated_connection))
         return jobs
 
@@ -133,11 +133,11 @@ class MigrationConfig:
         wh = self.warehouse
         jobs = []
         for entry in wh.get("tables", []):
-            schema, name = entry["table"].split(".", 1)
+            schema, name = names.split_table(entry["table"])
             jobs.append({
                 "source": entry["source"],
                 "table": entry["table"],
-                "target_table": entry.get("target_table") or f"{wh.get('schema') or schema}.{name}",
+                "target_table": entry.get("target_table") or names.qualified(wh.get("schema") or schema, name),
                 "key": list(entry.get("key", [])),
                 "partition_column": entry.get("partition_column"),
                 "watermark_column": entry.get("watermark_column"),  # mode=incremental upserts past it
@@ -232,6 +232,7 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
             listed[key] = f"$.consolidate.tables[{i}]"
     problems += _split_problems(data, declared, listed)
 
+    problems += _name_problems(data)
     warehouse = data.get("targets", {}).get("warehouse") or {}
     for i, entry in enumerate(warehouse.get("tables", [])):
         if entry.get("source") not in declared:
@@ -254,7 +255,11 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
             problems.append((f"$.tables[{i}].references",
                              "references are rewritten through key offsets, which key_remapping: none turns off"))
         for column, ref in rule.get("references", {}).items():
-            instance = ref.split(".", 1)[0]
+            try:
+                instance = names.parse(ref, 3)[0]
+            except ValueError as exc:
+                problems.append((f"$.tables[{i}].references.{column}", str(exc)))
+                continue
             if instance not in declared:
                 problems.append((f"$.tables[{i}].references.{column}", f"instance {instance!r} is not a declared source id ({sorted(declared)})"))
     return problems
@@ -273,6 +278,28 @@ def _archive_problems(archive: dict[str, Any] | None) -> list[tuple[str, str]]:
     if archive.get("lifecycle", True) and archive.get("object_tags", True) is False:
         problems.append(("$.targets.archive.lifecycle", "the lifecycle rule expires each archive by its retention-days"
                          " tag: it needs object_tags: true (or lifecycle: false)"))
+    return problems
+
+
+def _name_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Every schema.table of the config read by the worker's rules (names.py), so a name the worker would refuse
+    is refused here, at parse time, with its path."""
+    places: list[tuple[str, Any]] = []
+    for i, entry in enumerate(data.get("consolidate", {}).get("tables", [])):
+        places += [(f"$.consolidate.tables[{i}].{k}", entry.get(k)) for k in ("table", "target_table")]
+    for i, split in enumerate(data.get("consolidate", {}).get("split", [])):
+        for target, tables in split.get("targets", {}).items():
+            places += [(f"$.consolidate.split[{i}].targets.{target}[{j}]", t) for j, t in enumerate(tables)]
+    warehouse = data.get("targets", {}).get("warehouse") or {}
+    for i, entry in enumerate(warehouse.get("tables", [])):
+        places += [(f"$.targets.warehouse.tables[{i}].{k}", entry.get(k)) for k in ("table", "target_table")]
+    problems = []
+    for where, text in places:
+        if isinstance(text, str):
+            try:
+                names.parse(text, 2, "table")
+            except ValueError as exc:
+                problems.append((where, str(exc)))
     return problems
 
 

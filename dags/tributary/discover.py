@@ -18,7 +18,7 @@ from typing import Any
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowSkipException
 
-from tributary import config, paths, plan as planning, suites, worker
+from tributary import config, names, paths, plan as planning, suites, worker
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def make_plan(scans: list[dict[str, Any]], conflicts: dict[str, Any], decisions:
     table_filter = ctx["params"].get("table_filter")
     for inv in inventories:
         inv["tables"] = [t for t in inv["tables"]
-                         if config.matches(f"{inv['instance']}.{t['schema']}.{t['name']}", table_filter)]
+                         if config.matches(names.qualified(inv["instance"], t["schema"], t["name"]), table_filter)]
     plan = planning.build_plan(cfg, inventories, decided, conflict_doc["conflicts"], run_id=ctx["run_id"],
                                grouping=conflict_doc)
     json_path, md_path = planning.write(plan, run_dir(ctx["run_id"]))

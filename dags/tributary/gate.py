@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from tributary import paths, suites
+from tributary import names, paths, suites
 
 DATASOURCE = "consolidated"
 # great_expectations.yml stores "${TRIBUTARY_GX_CONN}" literally; GX resolves it from this process's
@@ -153,7 +153,7 @@ def run_gate(
     logging.getLogger("great_expectations._docs_decorators").setLevel(logging.WARNING)  # import-time noise
     import great_expectations as gx
 
-    schema, name = table.split(".", 1)
+    schema, name = names.split_table(table)
     suite_name = suites.suite_name(destination, table)
     os.environ[CONN_VAR] = sqlalchemy_url(connection_uri)
     try:

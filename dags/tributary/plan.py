@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from tributary import names
 from tributary.config import MigrationConfig
 
 FORMAT = 1
@@ -59,13 +60,13 @@ def _destination(cfg: MigrationConfig, instance: str, schema: str, table: str, k
         source = next(s for s in cfg.raw["sources"] if s["id"] == instance)
         placed = (app or {}).get("schemas", {}).get(schema, schema)
         return {"kind": kind, "connection": targets["consolidated"]["connection"],
-                "table": f"{source.get('target_schema') or placed}.{table}"}
+                "table": names.qualified(source.get("target_schema") or placed, table)}
     if kind == "warehouse":
         wh = targets.get("warehouse")
         if not wh:
             return {"kind": "review", "reason": "broker table but no warehouse target in migration.yaml"}
         return {"kind": kind, "connection": wh["connection"], "dialect": wh["dialect"],
-                "table": f"{wh.get('schema', schema)}.{table}"}
+                "table": names.qualified(wh.get("schema", schema), table)}
     archive = targets.get("archive")
     if not archive:
         return {"kind": "review", "reason": "unknown/unused table but no archive target in migration.yaml"}
@@ -174,8 +175,8 @@ def build_plan(cfg: MigrationConfig, inventories: list[dict[str, Any]], decision
         for t in inv["tables"]:
             key = (inv["instance"], t["schema"], t["name"])
             decision = decided[key]
-            qualified = f"{t['schema']}.{t['name']}"
-            rules = table_rules(cfg, ".".join(key))
+            qualified = names.qualified(t["schema"], t["name"])
+            rules = table_rules(cfg, names.qualified(*key))
             size = t.get("size", {})
             rows = size.get("rows_exact") if size.get("rows_exact") is not None else size.get("rows_estimate")
             tables.append({

@@ -35,6 +35,8 @@ from typing import Any, Iterable, Sequence
 
 from markupsafe import Markup, escape
 
+from tributary import names
+
 log = logging.getLogger(__name__)
 
 REPORT_NAME = "migration-report.html"
@@ -426,7 +428,7 @@ def build_model(state: Path, control: ControlSchema, *, config_file: Path | None
 
     for p in planned:
         if isinstance(p, dict):
-            add(p.get("instance", "?"), f"{p.get('schema', '?')}.{p.get('table', '?')}", p)
+            add(p.get("instance", "?"), names.qualified(p.get("schema") or "?", p.get("table") or "?"), p)
     for ph in PHASES:  # tables the phases moved that the plan does not list (plan not run yet, or older)
         for instance, qualified in outcome_rows.get(ph, {}):
             add(instance, qualified, None)

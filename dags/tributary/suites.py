@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from tributary import paths
+from tributary import names, paths
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def quote(identifier: str) -> str:
 
 
 def quote_table(qualified: str) -> str:
-    schema, name = qualified.split(".", 1)
+    schema, name = names.split_table(qualified)
     return f"{quote(schema)}.{quote(name)}"
 
 

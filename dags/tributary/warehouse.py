@@ -23,7 +23,7 @@ from typing import Any
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from tributary import config, connections, gate, paths, verify as verification, worker
+from tributary import config, connections, gate, names, paths, verify as verification, worker
 from tributary.timetable import LowTradingWindowTimetable
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def tables_from_plan(plan: dict[str, Any], cfg: config.MigrationConfig) -> list[
         dest = t.get("destination") or {}
         if t.get("class") != "broker" or dest.get("kind") != "warehouse" or t.get("skip"):
             continue
-        table = f"{t['schema']}.{t['table']}"
+        table = names.qualified(t["schema"], t["table"])
         rules = table_rules(cfg, f"{t['instance']}.{table}")
         job = {"source": t["instance"], "table": table, "target_table": dest["table"],
                "key": list(rules.get("key") or t.get("key") or []), "partition_column": rules.get("partition_column")}

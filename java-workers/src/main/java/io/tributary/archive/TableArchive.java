@@ -235,7 +235,7 @@ public final class TableArchive {
             }
             int files = (int) Math.max(1, (sourceFigures.rows() + settings.rowsPerFile() - 1) / settings.rowsPerFile());
             String select = "SELECT " + columns.stream().map(ParquetColumn::selectSql).collect(Collectors.joining(", "))
-                    + " FROM " + request.table().quoted();
+                    + " FROM " + shape.readFrom();
             Map<String, String> metadata = new LinkedHashMap<>();
             metadata.put("tributary.archive_id", layout.archiveId());
             metadata.put("tributary.source", source + "." + request.table());

@@ -38,6 +38,7 @@ public final class CatalogReader {
                    CASE WHEN a.attidentity = '' AND a.attgenerated = ''
                         THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END AS default_expr,
                    a.atttypid::int8 AS type_oid,
+                   a.attgenerated = 's' AS generated,
                    base.base_oid::int8 AS base_oid,
                    bt.typtype AS base_typtype,
                    bt.typcategory AS base_category,
@@ -73,12 +74,14 @@ public final class CatalogReader {
     /** The table's shape, or empty when no such table (or view) exists. */
     public Optional<TableShape> read(Connection connection, TableRef table) throws SQLException {
         Long oid = null;
+        String relkind = null;
         try (PreparedStatement ps = connection.prepareStatement(FIND_TABLE)) {
             ps.setString(1, table.schema());
             ps.setString(2, table.name());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     oid = rs.getLong(1);
+                    relkind = rs.getString(2);
                 }
             }
         }
@@ -104,7 +107,10 @@ public final class CatalogReader {
                 }
             }
         }
-        return Optional.of(new TableShape(table, columns, pk));
+        // Plain and foreign tables are read with ONLY (their inheritance children are tables of their own), a
+        // partitioned table through its partitions: see TableShape#ownRowsOnly.
+        boolean ownRowsOnly = "r".equals(relkind) || "f".equals(relkind);
+        return Optional.of(new TableShape(table, columns, pk, ownRowsOnly));
     }
 
     private static ColumnShape column(ResultSet rs) throws SQLException {
@@ -129,7 +135,8 @@ public final class CatalogReader {
                 rs.getBoolean("attnotnull"),
                 defaultExpr,
                 !composite && !localArray,
-                rs.getLong("type_oid"));
+                rs.getLong("type_oid"),
+                rs.getBoolean("generated"));
     }
 
     /** An enum or domain a table's columns use, to be recreated on a target that lacks it. */

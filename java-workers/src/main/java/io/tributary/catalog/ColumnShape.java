@@ -11,6 +11,9 @@ package io.tributary.catalog;
  * @param portableBinary false when binary COPY would embed a database-local type OID (arrays or composites
  *                    of user-defined types), so the copy must fall back to text format
  * @param typeOid     the column type's OID in the database it was read from
+ * @param generated   a stored generated column ({@code GENERATED ALWAYS AS (...) STORED}): never written by a
+ *                    COPY (the database computes it), but hashed like any other column, so that a target whose
+ *                    generation expression differs from the source's is caught
  */
 public record ColumnShape(
         String name,
@@ -19,11 +22,23 @@ public record ColumnShape(
         boolean notNull,
         String defaultExpr,
         boolean portableBinary,
-        long typeOid) {
+        long typeOid,
+        boolean generated) {
+
+    /** A column that is not generated. */
+    public ColumnShape(String name, String type, CanonicalForm canonical, boolean notNull, String defaultExpr,
+            boolean portableBinary, long typeOid) {
+        this(name, type, canonical, notNull, defaultExpr, portableBinary, typeOid, false);
+    }
 
     /** A column known only by name and type (tests, hand-built shapes). */
     public static ColumnShape of(String name, String type, CanonicalForm canonical) {
         return new ColumnShape(name, type, canonical, false, null, true, 0);
+    }
+
+    /** The same column, generated (or not) as the database that receives it says. */
+    public ColumnShape asGenerated(boolean isGenerated) {
+        return new ColumnShape(name, type, canonical, notNull, defaultExpr, portableBinary, typeOid, isGenerated);
     }
 
     public String quotedName() {

@@ -201,11 +201,41 @@ public final class RowSelection {
         return predicate == null ? rangeCondition : rangeCondition + " AND (" + predicate + ")";
     }
 
+    /** The SELECT of every output column: what both checksums hash. */
     public String selectSql() {
+        return selectSql(projections);
+    }
+
+    /**
+     * The output columns a COPY writes: all but the generated ones, which the receiving database computes itself
+     * (it refuses values for them). The checksums still hash them ({@link #selectSql}), each side its own: the
+     * source its stored values, the target what it computed, so a differing generation expression shows.
+     */
+    public List<Projection> copiedProjections() {
+        return projections.stream().filter(p -> !p.column().generated()).toList();
+    }
+
+    /** The SELECT a COPY streams: {@link #copiedProjections} only (possibly none: zero-column rows still count). */
+    public String copySelectSql() {
+        return selectSql(copiedProjections());
+    }
+
+    /**
+     * {@code COPY <target> (<columns>) FROM STDIN} for the copied columns; without a column list when there are
+     * none (a table without columns, or only generated ones): PostgreSQL rejects an empty list {@code ()} but
+     * copies zero-column rows into the table's (then also empty) set of writable columns.
+     */
+    public String copyFromStdin(TableRef target) {
+        String columns = copiedProjections().stream().map(p -> p.column().quotedName())
+                .collect(Collectors.joining(", "));
+        return "COPY " + target.quoted() + (columns.isEmpty() ? "" : " (" + columns + ")") + " FROM STDIN";
+    }
+
+    private String selectSql(List<Projection> items) {
         StringBuilder sql = new StringBuilder("SELECT ")
-                .append(projections.stream().map(Projection::selectItem).collect(Collectors.joining(", ")))
+                .append(items.stream().map(Projection::selectItem).collect(Collectors.joining(", ")))
                 .append(" FROM ")
-                .append(shape.table().quoted());
+                .append(shape.readFrom());
         String condition = condition();
         if (condition != null) {
             sql.append(" WHERE ").append(condition);

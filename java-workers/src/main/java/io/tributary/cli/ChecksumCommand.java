@@ -36,7 +36,9 @@ final class ChecksumCommand implements Callable<Integer> {
             description = "Connection id; the URI is read from TRIBUTARY_CONN_<ID>.")
     String conn;
 
-    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE", description = "The table (exact names).")
+    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE",
+            description = {"The table: schema.table, names as written (case-sensitive);",
+                    "a name with dots, quotes, =, @, line breaks or edge spaces in double quotes (\"\" for a quote)."})
     String table;
 
     @Option(names = "--where-range", paramLabel = "KEY:LO:HI",

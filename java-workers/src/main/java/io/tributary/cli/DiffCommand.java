@@ -51,7 +51,9 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--source", required = true, paramLabel = "ID", description = "Source connection id.")
     String source;
 
-    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE", description = "The source table (exact names).")
+    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE",
+            description = {"The source table: schema.table, names as written (case-sensitive);",
+                    "a name with dots, quotes, =, @, line breaks or edge spaces in double quotes (\"\" for a quote)."})
     String table;
 
     @Option(names = "--target", paramLabel = "ID",

@@ -3,7 +3,7 @@ package io.tributary.cli;
 import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.config.MigrationConfigLoader;
-import io.tributary.result.JobFailure;
+import io.tributary.merge.MergeJob;
 import io.tributary.schema.SchemaBuilder;
 import io.tributary.schema.SchemaBuilder.Request;
 import java.nio.file.Path;
@@ -84,14 +84,8 @@ final class SchemaCommand implements Callable<Integer> {
             Map<String, Map<TableRef, TableRef>> tables = new LinkedHashMap<>();
             if (tableSpecs != null && !tableSpecs.isEmpty()) {
                 for (String spec : tableSpecs) {
-                    int colon = spec.indexOf(':');
-                    if (colon <= 0) {
-                        throw JobFailure.badInput("--table " + spec + " must be SOURCE:SCHEMA.TABLE[=SCHEMA.TABLE]");
-                    }
-                    String[] names = spec.substring(colon + 1).split("=", 2);
-                    TableRef from = TableRef.parse(names[0], "--table");
-                    TableRef to = names.length > 1 ? TableRef.parse(names[1], "--table") : from;
-                    tables.computeIfAbsent(spec.substring(0, colon), k -> new LinkedHashMap<>()).put(from, to);
+                    MergeJob job = MergeJob.parse(spec, null); // the same SOURCE:SCHEMA.TABLE[=SCHEMA.TABLE] form
+                    tables.computeIfAbsent(job.source(), k -> new LinkedHashMap<>()).put(job.table(), job.targetTable());
                 }
             }
             List<String> ids = new ArrayList<>(new LinkedHashSet<>(sources != null ? sources

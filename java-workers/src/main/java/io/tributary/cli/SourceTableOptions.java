@@ -14,7 +14,9 @@ final class SourceTableOptions {
     @Option(names = "--source", required = true, paramLabel = "ID", description = "Source connection id (declared in sources).")
     String source;
 
-    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE", description = "The source table (exact names).")
+    @Option(names = "--table", required = true, paramLabel = "SCHEMA.TABLE",
+            description = {"The source table: schema.table, names as written (case-sensitive);",
+                    "a name with dots, quotes, =, @, line breaks or edge spaces in double quotes (\"\" for a quote)."})
     String table;
 
     TableRef tableRef() {

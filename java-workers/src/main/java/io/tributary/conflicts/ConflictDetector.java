@@ -3,6 +3,7 @@ package io.tributary.conflicts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.DatabaseFault;
@@ -105,7 +106,7 @@ public final class ConflictDetector {
         for (ObjectNode inv : inventories) {
             String instance = inv.path("instance").asText();
             for (JsonNode t : inv.path("tables")) {
-                out.computeIfAbsent(t.path("schema").asText() + "." + t.path("name").asText(), k -> new LinkedHashMap<>())
+                out.computeIfAbsent(new TableRef(t.path("schema").asText(), t.path("name").asText()).toString(), k -> new LinkedHashMap<>())
                         .put(instance, t);
             }
         }

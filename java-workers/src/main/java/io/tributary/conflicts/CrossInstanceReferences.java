@@ -2,6 +2,7 @@ package io.tributary.conflicts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.catalog.TableRef;
 import io.tributary.discover.InventoryJson;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,7 +28,7 @@ final class CrossInstanceReferences {
             String instance = inv.path("instance").asText();
             for (JsonNode t : inv.path("tables")) {
                 byBareName.computeIfAbsent(t.path("name").asText().toLowerCase(Locale.ROOT), k -> new LinkedHashMap<>())
-                        .put(instance, t.path("schema").asText() + "." + t.path("name").asText());
+                        .put(instance, new TableRef(t.path("schema").asText(), t.path("name").asText()).toString());
             }
         }
         List<Conflict> out = new ArrayList<>();
@@ -36,7 +37,7 @@ final class CrossInstanceReferences {
             for (JsonNode t : inv.path("tables")) {
                 Set<String> withFk = new HashSet<>();
                 t.path("foreign_keys").forEach(fk -> fk.path("columns").forEach(c -> withFk.add(c.asText())));
-                String table = t.path("schema").asText() + "." + t.path("name").asText();
+                String table = new TableRef(t.path("schema").asText(), t.path("name").asText()).toString();
                 for (JsonNode col : t.path("columns")) {
                     String name = col.path("name").asText();
                     String lower = name.toLowerCase(Locale.ROOT);

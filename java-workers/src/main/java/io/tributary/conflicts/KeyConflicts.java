@@ -382,8 +382,10 @@ final class KeyConflicts {
 
     // ---------------------------------------------------------------- inventory helpers
 
+    /** The inventoried table's own rows: ONLY, unless partitioned (the rule of TableShape#ownRowsOnly). */
     private static String quoted(JsonNode t) {
-        return Identifiers.qualified(t.path("schema").asText(), t.path("name").asText());
+        return ("partitioned".equals(t.path("kind").asText()) ? "" : "ONLY ")
+                + Identifiers.qualified(t.path("schema").asText(), t.path("name").asText());
     }
 
     private static List<String> names(JsonNode t) {

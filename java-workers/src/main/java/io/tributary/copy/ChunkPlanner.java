@@ -87,7 +87,7 @@ final class ChunkPlanner {
         BigInteger min;
         BigInteger max;
         try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT min(" + col + ")::text, max(" + col + ")::text FROM " + shape.table().quoted())) {
+                "SELECT min(" + col + ")::text, max(" + col + ")::text FROM " + shape.readFrom())) {
             rs.next();
             if (rs.getString(1) == null) {
                 return wholeTable();
@@ -116,7 +116,7 @@ final class ChunkPlanner {
         String col = key.quotedName();
         // Quantiles of a sample, ascending in the key's own order; as text, cast back in each range condition.
         String sql = "SELECT percentile_disc(" + fractions + ") WITHIN GROUP (ORDER BY " + col + ")::text[] FROM "
-                + shape.table().quoted() + " TABLESAMPLE BERNOULLI (" + String.format(Locale.ROOT, "%.6f", percent)
+                + shape.readFrom() + " TABLESAMPLE BERNOULLI (" + String.format(Locale.ROOT, "%.6f", percent)
                 + ") REPEATABLE (42)";
         List<String> bounds = new ArrayList<>();
         try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(sql)) {

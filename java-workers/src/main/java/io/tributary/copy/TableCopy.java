@@ -24,6 +24,7 @@ import io.tributary.result.ExitCode;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
 import io.tributary.verify.Checksum;
+import io.tributary.verify.RelationCounts;
 import io.tributary.verify.TableChecksum;
 import io.tributary.verify.TransactionChecksums;
 import java.sql.Connection;
@@ -183,7 +184,7 @@ public final class TableCopy {
             RowSelection selection = request.shaper().shape(RowSelection.of(shape, null));
             TableShape outputShape = outputShape(shape, selection);
             prepareTarget(outputShape);
-            String fingerprint = fingerprint(selection);
+            String fingerprint = fingerprint(selection, hasInheritanceChildren());
             Optional<CopyResult> skipped = skipOrMakeRoom(fingerprint);
             if (skipped.isPresent()) {
                 return skipped.get();
@@ -215,6 +216,24 @@ public final class TableCopy {
                     snapshotId = rs.getString(1);
                 }
                 return shape;
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.source());
+            }
+        }
+
+        /** True when the source table is an inheritance parent (a partitioned table's partitions do not count). */
+        private boolean hasInheritanceChildren() {
+            try (PreparedStatement ps = source.prepareStatement("""
+                    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                                     JOIN pg_catalog.pg_class c ON c.oid = i.inhparent
+                                     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                                    WHERE n.nspname = ? AND c.relname = ? AND c.relkind <> 'p')""")) {
+                ps.setString(1, plan.table().schema());
+                ps.setString(2, plan.table().name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getBoolean(1);
+                }
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.source());
             }
@@ -356,7 +375,8 @@ public final class TableCopy {
          * (and forget its chunk plan) together when the ledger lives in the target; the other sources' rows stay.
          */
         private void removeOwnRows(Optional<Entry> previous, String ownRows) throws SQLException {
-            long removed = clearAndForgetPlan("DELETE FROM " + plan.targetTable().quoted() + " WHERE " + ownRows,
+            long removed = clearAndForgetPlan("DELETE FROM " + TargetTable.ownRows(target, plan.targetTable())
+                    + " WHERE " + ownRows,
                     previous);
             LOG.info("removed " + RunSummary.count(removed) + " rows of " + plan.source() + " from " + plan.targetTable()
                     + " (" + ownRows + "); the other sources' rows stay");
@@ -364,7 +384,7 @@ public final class TableCopy {
 
         /** TRUNCATE and forget the chunk plan together when the ledger lives in the target. */
         private void truncate(Optional<Entry> previous, boolean exists, long targetRows) throws SQLException {
-            clearAndForgetPlan(exists ? "TRUNCATE " + plan.targetTable().quoted() : null, previous);
+            clearAndForgetPlan(exists ? "TRUNCATE " + TargetTable.ownRows(target, plan.targetTable()) : null, previous);
             if (exists) {
                 LOG.info("truncated " + plan.targetTable() + " (" + RunSummary.count(targetRows) + " rows)");
             }
@@ -412,7 +432,7 @@ public final class TableCopy {
             return new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), entry.rows(), entry.sourceChecksum(), entry.targetChecksum(),
                     entry.verified(), entry.bytes() == null ? 0 : entry.bytes(), seconds(), CopyResult.SKIPPED,
-                    null, request.run().runId(), null, null, null);
+                    null, request.run().runId(), null, null, null, null);
         }
 
         /** TRUNCATE would also drop what other sources copied into a shared target table. */
@@ -525,11 +545,13 @@ public final class TableCopy {
                 throw mismatch(sourceSum, targetSum, null, null);
             }
 
+            RelationCounts.Comparison relations = compareRelationCounts(selection, sourceSum, targetSum);
+
             addPrimaryKeyIfMissing(outputShape, targetShape);
             CopyResult result = new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), sourceSum.rows(), sourceSum.hex(), targetSum.hex(),
                     true, bytes, seconds(), CopyResult.COPIED, format, request.run().runId(), planned.size(), key,
-                    parallelism);
+                    parallelism, relations);
             try (RunSummary.Step step = summary.begin("ledger")) {
                 tables.finish(ledger, plan.key(), request.run().runId(), new Outcome(result.rows(), result.checksum(),
                         result.targetChecksum(), result.bytes(), startedAt));
@@ -548,6 +570,58 @@ public final class TableCopy {
         }
 
         /**
+         * The check that does not share the copy's SELECT ({@link RelationCounts}): {@code count(*) FROM ONLY} of the
+         * table and its partitions, the source in the copy's snapshot, the target now. Only where the target table's
+         * rows are exactly this source's rows: not when a row predicate leaves some out (a split, duplicates settled
+         * against another instance) or other sources fill the same table (their sum is checked after all of them).
+         */
+        private RelationCounts.Comparison compareRelationCounts(RowSelection selection, Checksum sourceSum,
+                Checksum targetSum) {
+            List<Entry> others;
+            try {
+                others = otherSourcesCopied();
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.control());
+            }
+            if (selection.predicate() != null) {
+                return new RelationCounts.Comparison("not compared: a row predicate selects part of " + plan.table(),
+                        List.of());
+            }
+            if (request.shaper().ownRowsInTarget() != null || !others.isEmpty()) {
+                return new RelationCounts.Comparison("not compared: several sources fill " + plan.targetTable()
+                        + " (the verify step adds their figures up)", List.of());
+            }
+            List<RelationCounts.Relation> sourceRelations;
+            List<RelationCounts.Relation> targetRelations;
+            try (RunSummary.Step step = summary.begin("relation counts")) {
+                try {
+                    sourceRelations = RelationCounts.read(source, plan.table());
+                } catch (SQLException e) {
+                    throw DatabaseFault.classify(e, plan.source());
+                }
+                try {
+                    targetRelations = RelationCounts.read(target, plan.targetTable());
+                } catch (SQLException e) {
+                    throw DatabaseFault.classify(e, plan.target());
+                }
+                step.rows(sourceRelations.stream().mapToLong(RelationCounts.Relation::rows).sum());
+            }
+            RelationCounts.Comparison comparison = RelationCounts.compare(sourceRelations, targetRelations);
+            if (!comparison.agrees()) {
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("table", plan.table().toString());
+                details.put("rows", sourceSum.rows());
+                details.put("checksum", sourceSum.hex());
+                details.put("target_checksum", targetSum.hex());
+                details.put("relation_counts", comparison);
+                throw JobFailure.verificationFailed("verification failed for " + plan.label() + ": the checksums"
+                        + " agree but the relations' own row counts (count(*) FROM ONLY) do not: "
+                        + comparison.describeMismatches(), details);
+            }
+            return comparison;
+        }
+
+        /**
          * Every target column, in the target's order: a column this source lacks (another instance has it, so
          * the unified table does) is selected as a typed NULL. Then each source's checksum covers whole target
          * rows, and the sources' checksums add up to the target table's own (which hashes every column in
@@ -560,7 +634,10 @@ public final class TableCopy {
                 Optional<RowSelection.Projection> p = selection.projections().stream()
                         .filter(x -> x.column().name().equals(t.name())).findFirst();
                 if (p.isPresent()) {
-                    byTarget.add(p.get());
+                    // Generated as the target says: the target computes its generated columns (left out of the
+                    // COPY), and takes the values of a column it does not generate.
+                    byTarget.add(new RowSelection.Projection(p.get().column().asGenerated(t.generated()),
+                            p.get().expression()));
                 } else if (t.notNull()) {
                     throw JobFailure.badInput("target column " + plan.targetTable() + "." + t.name() + " is NOT NULL"
                             + " and " + plan.source() + "." + plan.table() + " has no such column");
@@ -812,7 +889,7 @@ public final class TableCopy {
         private void removeChunk(Chunk mismatched, String error) throws SQLException {
             try {
                 target.setAutoCommit(false);
-                execute(target, "DELETE FROM " + plan.targetTable().quoted() + " WHERE \"xmin\" = '"
+                execute(target, "DELETE FROM " + TargetTable.ownRows(target, plan.targetTable()) + " WHERE \"xmin\" = '"
                         + TransactionChecksums.xid32(mismatched.targetXid()) + "'::xid");
                 if (plan.ledgerInTarget()) {
                     chunks.record(target, mismatched, request.run().runId(), error, false);
@@ -908,10 +985,8 @@ public final class TableCopy {
                 long xid;
                 try {
                     streamed = CopyStream.pump(
-                            src, plan.source(), "COPY (" + part.selectSql() + ") TO STDOUT" + options,
-                            dst, plan.target(),
-                            "COPY " + plan.targetTable().quoted() + " (" + landed.columnList() + ") FROM STDIN"
-                                    + options,
+                            src, plan.source(), "COPY (" + part.copySelectSql() + ") TO STDOUT" + options,
+                            dst, plan.target(), landed.copyFromStdin(plan.targetTable()) + options,
                             progress, binary);
                     xid = currentTransaction(dst);
                 } catch (SQLException e) {
@@ -1082,11 +1157,19 @@ public final class TableCopy {
      * What a copy selects from its source, as a hash of the SELECT it streams: columns and their types, key
      * offsets, remapped references (key_map inlined, sorted), losing duplicates left out. Before the casts to the
      * target's types, which change no value.
+     *
+     * <p>A table without inheritance children selects the same rows with or without ONLY, so its fingerprint is taken
+     * over the SELECT without it: copies recorded before reads used ONLY stay valid. An inheritance parent's is not:
+     * such a copy carried its children's rows, and is refused until replaced with {@code --truncate}.
      */
-    static String fingerprint(RowSelection selection) {
+    static String fingerprint(RowSelection selection, boolean inheritanceParent) {
+        String sql = selection.selectSql();
+        if (!inheritanceParent) {
+            sql = sql.replace(" FROM " + selection.source().readFrom(), " FROM " + selection.source().table().quoted());
+        }
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(selection.selectSql().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    .digest(sql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return java.util.HexFormat.of().formatHex(digest, 0, 16);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every Java runtime", e);

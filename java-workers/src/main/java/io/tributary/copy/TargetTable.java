@@ -51,9 +51,17 @@ public final class TargetTable {
         }
     }
 
+    /**
+     * {@code ONLY "s"."t"}, or {@code "s"."t"} for a partitioned table: the table's own rows, never its inheritance
+     * children's (the rule of {@link io.tributary.catalog.TableShape#ownRowsOnly}), for counting, DELETE and TRUNCATE.
+     */
+    static String ownRows(Connection connection, TableRef table) throws SQLException {
+        return (partitioned(connection, table) ? "" : "ONLY ") + table.quoted();
+    }
+
     static long rowCount(Connection connection, TableRef table) throws SQLException {
         try (Statement st = connection.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table.quoted())) {
+                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + ownRows(connection, table))) {
             rs.next();
             return rs.getLong(1);
         }

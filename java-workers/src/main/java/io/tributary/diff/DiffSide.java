@@ -60,7 +60,7 @@ final class DiffSide {
                         : e.getValue() + " AS " + Identifiers.quote(e.getKey()))
                 .collect(Collectors.joining(", "));
         String condition = where(where);
-        return "SELECT " + list + " FROM " + shape.table().quoted() + (condition == null ? "" : " WHERE " + condition);
+        return "SELECT " + list + " FROM " + shape.readFrom() + (condition == null ? "" : " WHERE " + condition);
     }
 
     private String where(String where) {
@@ -190,7 +190,7 @@ final class DiffSide {
     String minMaxSql(String where) {
         String k = keys.get(0).quotedName();
         String condition = where(where);
-        return "SELECT min(" + k + ")::int8, max(" + k + ")::int8 FROM " + shape.table().quoted()
+        return "SELECT min(" + k + ")::int8, max(" + k + ")::int8 FROM " + shape.readFrom()
                 + (condition == null ? "" : " WHERE " + condition);
     }
 }

@@ -7,8 +7,9 @@ import io.tributary.result.JobFailure;
 public record MergeJob(String source, TableRef table, String target, TableRef targetTable) {
 
     /**
-     * Parses {@code SOURCE:SCHEMA.TABLE[=SCHEMA.TABLE]} (the target table defaults to the source's name); the
-     * target connection is given separately.
+     * Parses {@code SOURCE:SCHEMA.TABLE[=SCHEMA.TABLE][@TARGET]} (the target table defaults to the source's name,
+     * the target connection to {@code defaultTarget}). The table names are read by {@link TableRef#scan}, so a
+     * quoted name may hold {@code =}, {@code @} or dots.
      */
     public static MergeJob parse(String text, String defaultTarget) {
         int colon = text == null ? -1 : text.indexOf(':');
@@ -17,16 +18,24 @@ public record MergeJob(String source, TableRef table, String target, TableRef ta
                     + " (e.g. src_eu:public.users)");
         }
         String source = text.substring(0, colon);
-        String rest = text.substring(colon + 1);
-        String target = defaultTarget;
-        int at = rest.indexOf('@');
-        if (at > 0) {
-            target = rest.substring(at + 1);
-            rest = rest.substring(0, at);
+        String what = "--table " + source + ":";
+        TableRef.Scan first = TableRef.scan(text, colon + 1, 2, what);
+        TableRef table = new TableRef(first.parts().get(0), first.parts().get(1));
+        TableRef targetTable = table;
+        int at = first.end();
+        if (at < text.length() && text.charAt(at) == '=') {
+            TableRef.Scan second = TableRef.scan(text, at + 1, 2, what);
+            targetTable = new TableRef(second.parts().get(0), second.parts().get(1));
+            at = second.end();
         }
-        int eq = rest.indexOf('=');
-        TableRef table = TableRef.parse(eq < 0 ? rest : rest.substring(0, eq), "--table " + text);
-        TableRef targetTable = eq < 0 ? table : TableRef.parse(rest.substring(eq + 1), "--table " + text);
+        String target = defaultTarget;
+        if (at < text.length()) {
+            if (text.charAt(at) != '@' || at + 1 == text.length()) {
+                throw JobFailure.badInput("--table '" + text + "' must be SOURCE:SCHEMA.TABLE[=SCHEMA.TABLE][@TARGET]:"
+                        + " unexpected '" + text.charAt(at) + "' at position " + (at + 1));
+            }
+            target = text.substring(at + 1);
+        }
         return new MergeJob(source, table, target, targetTable);
     }
 

@@ -77,10 +77,9 @@ public final class MergeRules {
         Map<String, Reference> out = new LinkedHashMap<>();
         for (JsonNode t : config.tableRules(instance, table)) {
             t.path("references").fields().forEachRemaining(f -> {
-                String[] parts = f.getValue().asText().split("\\.", 3);
-                if (parts.length == 3) {
-                    out.put(f.getKey(), new Reference(f.getKey(), parts[0], new TableRef(parts[1], parts[2])));
-                }
+                List<String> parts = TableRef.parseName(f.getValue().asText(), 3, "tables[].references."
+                        + f.getKey());
+                out.put(f.getKey(), new Reference(f.getKey(), parts.get(0), new TableRef(parts.get(1), parts.get(2))));
             });
         }
         return List.copyOf(out.values());

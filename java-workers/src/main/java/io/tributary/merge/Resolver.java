@@ -293,7 +293,7 @@ public final class Resolver {
         for (Input i : group) {
             try (Connection c = connections.open(i.job().source());
                     PreparedStatement ps = c.prepareStatement(MARKER + "SELECT min(" + Identifiers.quote(keyColumn)
-                            + ")::int8, max(" + Identifiers.quote(keyColumn) + ")::int8 FROM " + i.job().table().quoted());
+                            + ")::int8, max(" + Identifiers.quote(keyColumn) + ")::int8 FROM " + i.shape().readFrom());
                     ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 long lo = rs.getLong(1);
@@ -386,7 +386,7 @@ public final class Resolver {
             keyText.add(text);
             String notNull = naturalKey.stream().map(c -> Identifiers.quote(c) + " IS NOT NULL")
                     .reduce((a, b) -> a + " AND " + b).orElseThrow();
-            sql.add(MARKER + "SELECT pg_catalog.hashtextextended(" + text + ", 0) FROM " + i.job().table().quoted()
+            sql.add(MARKER + "SELECT pg_catalog.hashtextextended(" + text + ", 0) FROM " + i.shape().readFrom()
                     + " WHERE " + notNull + " ORDER BY 1");
         }
         Set<Long> shared = new LinkedHashSet<>();
@@ -465,7 +465,7 @@ public final class Resolver {
         boolean numericLastWrite = !lastWrite.equals("NULL") && (lastWrite.contains("epoch") || lastWrite.contains("numeric"));
         String sql = MARKER + "SELECT pg_catalog.hashtextextended(" + keyText + ", 0), " + keyText + ", " + ownKey
                 + ", " + targetKey + ", " + lastWrite + ", CAST(to_jsonb(" + ROW_ALIAS + ".*) AS text) FROM "
-                + shape.table().quoted() + " AS " + ROW_ALIAS + " WHERE pg_catalog.hashtextextended(" + keyText
+                + shape.readFrom() + " AS " + ROW_ALIAS + " WHERE pg_catalog.hashtextextended(" + keyText
                 + ", 0) = ANY (?)";
         try (Connection c = connections.open(input.job().source()); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setArray(1, c.createArrayOf("int8", hashes.toArray()));

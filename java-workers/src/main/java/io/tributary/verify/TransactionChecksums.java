@@ -48,7 +48,9 @@ public final class TransactionChecksums {
             where.append(" AND ctid < '(").append(toPage).append(",0)'::tid");
         }
         String select = table.withPredicate(where.toString()).selectSql();
-        String inner = "SELECT \"xmin\" AS " + XID + ", " + select.substring("SELECT ".length());
+        // A table without columns selects no column: then nothing but xmin (its rows are verified by count).
+        String inner = "SELECT \"xmin\" AS " + XID + (table.columns().isEmpty() ? "" : ", ")
+                + select.substring("SELECT ".length());
         return "SELECT " + TableChecksum.alias() + "." + XID + "::text AS xid, count(*) AS row_count, "
                 + ChecksumDialect.POSTGRES.hashSum(table.columns()) + " AS hash_sum FROM (" + inner + ") AS "
                 + TableChecksum.alias() + " GROUP BY " + TableChecksum.alias() + "." + XID;

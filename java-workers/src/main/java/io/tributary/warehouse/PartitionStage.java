@@ -118,9 +118,9 @@ public final class PartitionStage {
             List<StagedColumn> staged = columns.stream().map(StagedColumn::of).toList();
             String projectionBase = "SELECT " + columns.stream()
                     .map(c -> "(" + c.selectSql() + ")::" + c.postgresType() + " AS " + Identifiers.quote(c.name()))
-                    .collect(Collectors.joining(", ")) + " FROM " + request.table().quoted();
+                    .collect(Collectors.joining(", ")) + " FROM " + shape.readFrom();
             String fileSelectBase = "SELECT " + columns.stream().map(ParquetColumn::selectSql)
-                    .collect(Collectors.joining(", ")) + " FROM " + request.table().quoted();
+                    .collect(Collectors.joining(", ")) + " FROM " + shape.readFrom();
 
             try (var step = summary.begin("bucket")) {
                 if (store.isS3Compatible()) {
@@ -146,7 +146,7 @@ public final class PartitionStage {
                     // (by the partition column) are counted and checksummed too, for the load's re-verification.
                     String wm = Identifiers.quote(watermarkColumn);
                     String after = since == null ? "" : wm + " > " + Identifiers.literal(since);
-                    String high = scalar(src, "SELECT max(" + wm + ")::text FROM " + request.table().quoted()
+                    String high = scalar(src, "SELECT max(" + wm + ")::text FROM " + shape.readFrom()
                             + (after.isEmpty() ? "" : " WHERE " + after));
                     where = high == null ? " WHERE 1 = 0"
                             : " WHERE " + (after.isEmpty() ? "" : after + " AND ") + wm + " <= " + Identifiers.literal(high);
@@ -155,7 +155,7 @@ public final class PartitionStage {
                     if (partitionColumn != null && high != null) {
                         String pc = Identifiers.quote(partitionColumn);
                         try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery("SELECT min(" + pc
-                                + ")::text, max(" + pc + ")::text FROM " + request.table().quoted() + where)) {
+                                + ")::text, max(" + pc + ")::text FROM " + shape.readFrom() + where)) {
                             rs.next();
                             touchedFrom = rs.getString(1);
                             touchedTo = rs.getString(2);
@@ -185,7 +185,7 @@ public final class PartitionStage {
                 heapBytes = estimateHeapBytes(src, request.table(), figures.rows());
                 if (watermarkColumn != null && !request.incremental()) {
                     watermark = scalar(src, "SELECT max(" + Identifiers.quote(watermarkColumn) + ")::text FROM "
-                            + request.table().quoted() + where);
+                            + shape.readFrom() + where);
                 }
                 int fileCount = fileCount(heapBytes, settings.targetFileMb(), settings.slices(), figures.rows());
                 LOG.info(request.table() + " partition " + partition.label() + ": " + figures.rows() + " rows, ~"
@@ -281,10 +281,13 @@ public final class PartitionStage {
         }
         Checksum total = Checksum.combine(sums);
         long tableRows;
-        try (Connection src = connections.open(request.source()); Statement st = src.createStatement();
-                ResultSet rs = st.executeQuery("SELECT count(*) FROM " + request.table().quoted())) {
-            rs.next();
-            tableRows = rs.getLong(1);
+        try (Connection src = connections.open(request.source()); Statement st = src.createStatement()) {
+            TableShape shape = new CatalogReader().read(src, request.table()).orElseThrow(() -> JobFailure.badInput(
+                    "table " + request.table() + " does not exist in source " + request.source()));
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + shape.readFrom())) {
+                rs.next();
+                tableRows = rs.getLong(1);
+            }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         return new StageSeriesResult(request.table().toString(), request.source(), last.partitionColumn(),

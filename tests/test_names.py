@@ -1,0 +1,61 @@
+"""The DAGs' name parser follows the same examples as the worker's (docs/qualified-names.json)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tributary import config, names
+
+VECTORS = json.loads((Path(__file__).resolve().parents[1] / "docs" / "qualified-names.json").read_text())["vectors"]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=lambda v: f"{v['parts']}:{v['input']!r}")
+def test_qualified_names_follow_the_shared_vectors(vector):
+    if vector["names"] is None:
+        with pytest.raises(ValueError):
+            names.parse(vector["input"], vector["parts"])
+        return
+    assert list(names.parse(vector["input"], vector["parts"])) == vector["names"]
+    assert names.qualified(*vector["names"]) == vector["canonical"]
+    assert list(names.parse(vector["canonical"], vector["parts"])) == vector["names"]
+
+
+def test_a_bad_name_says_what_and_where():
+    with pytest.raises(ValueError, match=r"--table .public.my\\u0009table. must be schema.table .*position 10"):
+        names.parse("public.my\ttable", 2, "--table")
+
+
+def test_config_jobs_keep_odd_names_whole(tmp_path):
+    """consolidate.tables with quoted names: the default target keeps the quoted table name intact."""
+    cfg = config.MigrationConfig(path=tmp_path / "m.yaml", raw={
+        "sources": [{"id": "src_eu", "target_schema": "Eu Data"}],
+        "targets": {"consolidated": {"connection": "consolidated"}},
+        "control": {"connection": "consolidated"},
+        "consolidate": {"tables": [{"source": "src_eu", "table": '"Sp1eCial .Char"."Tabl e.1testing"'}]},
+    })
+    [job] = cfg.consolidate_tables()
+    assert job.target_table == 'Eu Data."Tabl e.1testing"'
+    assert names.parse(job.target_table) == ("Eu Data", "Tabl e.1testing")
+
+
+def test_plan_tables_render_quoted_names(tmp_path):
+    cfg = config.MigrationConfig(path=tmp_path / "m.yaml", raw={
+        "sources": [{"id": "src_eu"}], "targets": {"consolidated": {"connection": "consolidated"}},
+        "control": {"connection": "consolidated"}})
+    plan = {"tables": [{"instance": "src_eu", "schema": "public", "table": 'with "q"\nline', "class": "application",
+                        "destination": {"kind": "consolidated", "table": 'public."with ""q""\nline"'}}]}
+    [job] = cfg.plan_tables(plan)
+    assert names.parse(job.table) == ("public", 'with "q"\nline')
+    assert config.matches(job.name, 'src_eu.public."with*')
+
+
+def test_config_rejects_a_table_name_the_worker_would_reject(tmp_path):
+    data = {
+        "version": 1, "control": {"connection": "consolidated"}, "sources": [{"id": "src_eu"}],
+        "targets": {"consolidated": {"connection": "consolidated"}},
+        "consolidate": {"tables": [{"source": "src_eu", "table": 'public.a=b'}]},
+    }
+    with pytest.raises(config.ConfigError) as err:
+        config.validate(data)
+    assert "$.consolidate.tables[0].table" in str(err.value)
