@@ -81,8 +81,8 @@ final class ChangeApplier implements AutoCloseable {
             details.put("differences", differences);
             throw JobFailure.verificationFailed("the source's " + name + " no longer matches the target's "
                     + targetName + " (a DDL change on the source during follow): " + String.join("; ", differences)
-                    + ". Nothing of that transaction was applied; change the target table the same way, then follow"
-                    + " again (it resumes at the last applied transaction)", details);
+                    + ". Every transaction before it was applied, nothing of it; change the target table the same way,"
+                    + " then follow again (it resumes at that transaction)", details);
         }
         relations.put(relation.oid(), new Relation(relation, table));
     }

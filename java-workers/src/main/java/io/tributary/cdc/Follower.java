@@ -146,7 +146,21 @@ public final class Follower {
             Run run = new Run(plan, options, until, applied, source, stream, new ChangeApplier(target, plan, tables));
             String status;
             try (var step = summary.begin("follow")) {
-                status = run.loop(stop);
+                try {
+                    status = run.loop(stop);
+                } catch (SourceChanged changed) {
+                    // The batch was rolled back whole; apply again the complete transactions before the changed one,
+                    // so that once the target is changed the same way, following resumes exactly at it.
+                    stream.close();
+                    stream = new ChangeStream(connections.openReplication(plan.source()), plan.slot(),
+                            slot.publication(), run.position);
+                    Run before = new Run(plan, options, changed.finalLsn, run.position, source, stream,
+                            new ChangeApplier(target, plan, tables));
+                    before.loop(() -> false);
+                    LOG.info("applied " + before.transactions + " transaction(s) up to the source's DDL change at "
+                            + lsn(changed.finalLsn));
+                    throw changed.failure;
+                }
                 step.rows(run.changes);
             }
             updateLag(source, run.position, null);
@@ -198,6 +212,18 @@ public final class Follower {
         return slot;
     }
 
+    /** A source table changed shape in the transaction committed at {@code finalLsn}. */
+    private static final class SourceChanged extends RuntimeException {
+        final JobFailure failure;
+        final long finalLsn;
+
+        SourceChanged(JobFailure failure, long finalLsn) {
+            super(failure.getMessage(), failure, false, false);
+            this.failure = failure;
+            this.finalLsn = finalLsn;
+        }
+    }
+
     private static JobFailure noStartPoint(FollowPlan plan) {
         return JobFailure.badInput("no start point for slot " + plan.slot() + " of " + plan.source()
                 + ": run tributary follow --prepare, copy the tables with --snapshot, then --release");
@@ -219,6 +245,8 @@ public final class Follower {
         /** Commit time of the first source transaction received and not yet committed to the target. */
         Instant oldestPending;
         boolean skipping;
+        /** The commit position of the source transaction being applied. */
+        long currentFinalLsn;
         long lastProgress = System.nanoTime();
 
         Run(FollowPlan plan, Options options, Long until, long start, Connection source, ChangeStream stream,
@@ -254,12 +282,21 @@ public final class Follower {
                             return options.untilCaughtUp() ? FollowResult.CAUGHT_UP : FollowResult.REACHED_LSN;
                         }
                         skipping = false;
+                        currentFinalLsn = b.finalLsn();
                         if (oldestPending == null) {
                             oldestPending = b.commitTime();
                         }
                         applier.begin();
                     } else if (change instanceof PgOutputDecoder.Relation r) {
-                        applier.relation(r);
+                        try {
+                            applier.relation(r);
+                        } catch (JobFailure f) {
+                            if (skipping || !applier.inTransaction()) {
+                                throw f;
+                            }
+                            applier.rollback();
+                            throw new SourceChanged(f, currentFinalLsn);
+                        }
                     } else if (skipping) {
                         if (change instanceof PgOutputDecoder.Commit) {
                             skipping = false;
