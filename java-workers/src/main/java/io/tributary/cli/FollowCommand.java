@@ -38,11 +38,12 @@ import picocli.CommandLine.ParentCommand;
             "     is recorded in the same target transaction, and confirmed to the slot only after the commit, so",
             "     a kill -9 and a restart neither lose nor repeat a change. Stops at --until-lsn, once",
             "     --until-caught-up, when --stop-file appears, or on SIGTERM (after the current transaction).",
-            "Checked first (exit 2, nothing created): wal_level=logical, the REPLICATION attribute, a usable replica",
-            "identity on each table (primary key, REPLICA IDENTITY USING INDEX or FULL). Tables merged with key",
-            "remapping or an origin column are refused (exit 2): one-to-one tables only, for now. A source DDL",
-            "change during follow (a table's columns no longer match the target's) stops with exit 3, the",
-            "transaction not applied. Progress and lag (bytes, seconds) go to stderr and the Pushgateway."
+            "Checked first (exit 2, nothing created): wal_level=logical, the REPLICATION attribute, a usable",
+            "replica identity on each table (primary key, REPLICA IDENTITY USING INDEX or FULL). Tables merged",
+            "with key remapping or an origin column are refused (exit 2): one-to-one tables only, for now.",
+            "A source DDL change during follow (a table's columns no longer match the target's) stops with",
+            "exit 3 after every whole transaction before it, nothing of it. Progress and lag (bytes, seconds)",
+            "go to stderr and the Pushgateway."
         })
 final class FollowCommand implements Callable<Integer> {
 
