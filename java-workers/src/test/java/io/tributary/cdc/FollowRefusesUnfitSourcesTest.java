@@ -78,6 +78,15 @@ class FollowRefusesUnfitSourcesTest {
     }
 
     @Test
+    void aCopyInASnapshotNoLongerHeldIsExitTwo() {
+        CliRun run = db.copy("public.trades", "--snapshot", "00000003-0000001B-1");
+        assertEquals(2, run.exitCode(), run.toString());
+        assertTrue(run.json().get("error").asText().contains("snapshot 00000003-0000001B-1 cannot be imported on"
+                + " src_eu"), run.toString());
+        assertNull(db.target.query("SELECT to_regclass('public.trades')"), "nothing copied");
+    }
+
+    @Test
     void followingBeforeAnyPrepareIsExitTwo() {
         CliRun run = db.follow(List.of("public.trades"), "--until-caught-up");
         assertEquals(2, run.exitCode(), run.toString());

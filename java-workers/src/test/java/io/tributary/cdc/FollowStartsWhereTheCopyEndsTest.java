@@ -9,7 +9,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tributary.testing.CliRun;
 import io.tributary.testing.FollowFixture;
 import io.tributary.testing.RequiresPostgres;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
@@ -127,7 +133,29 @@ class FollowStartsWhereTheCopyEndsTest {
         assertEquals("released", prepared.json().get("status").asText());
         assertEquals("released", db.target.query("SELECT state FROM tributary.follow_slots"));
 
-        CliRun follow = db.follow(TABLES, "--until-caught-up", "--progress-every", "0.1", "--drop-slot");
+        // The lag goes to the Pushgateway while it runs (here a stand-in that records what it is sent).
+        List<String> pushes = new CopyOnWriteArrayList<>();
+        HttpServer gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        gateway.createContext("/", exchange -> {
+            pushes.add(exchange.getRequestURI().getPath() + "\n"
+                    + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        gateway.start();
+        CliRun follow;
+        try {
+            Map<String, String> env = new HashMap<>(db.env());
+            env.put("TRIBUTARY_PUSHGATEWAY", "127.0.0.1:" + gateway.getAddress().getPort());
+            follow = CliRun.run(env, db.followArgs(TABLES, "--until-caught-up", "--progress-every", "0.1",
+                    "--drop-slot").toArray(String[]::new));
+        } finally {
+            gateway.stop(0);
+        }
+        assertTrue(pushes.size() >= 2, "pushed while running and at the end: " + pushes.size());
+        assertTrue(pushes.stream().allMatch(p -> p.startsWith("/metrics/job/follow/source/src_eu\n")), pushes::toString);
+        String last = pushes.get(pushes.size() - 1);
+        assertTrue(last.contains("tributary_follow_lag_bytes ") && last.contains("tributary_follow_lag_seconds "), last);
         assertEquals(0, follow.exitCode(), follow.toString());
         JsonNode result = follow.json();
         assertEquals("caught-up", result.get("status").asText());
