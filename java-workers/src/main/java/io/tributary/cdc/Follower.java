@@ -132,6 +132,7 @@ public final class Follower {
                 applied = ledger.applied(target, plan.source(), plan.slot()).map(FollowLedger.Applied::lsn)
                         .orElse(slot.consistentLsn());
                 source = connections.open(plan.source());
+                slotOnSource(source, plan);
             }
             Long until = options.untilLsn();
             if (options.untilCaughtUp()) {
@@ -212,6 +213,41 @@ public final class Follower {
         return slot;
     }
 
+    /**
+     * The slot must still exist on the source, and no other follower may be streaming it. A follower killed a moment
+     * ago may still look active until its walsender notices: wait a little, then leave it to a retry (exit 4).
+     */
+    private static void slotOnSource(Connection source, FollowPlan plan) throws SQLException {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (true) {
+            try (var ps = source.prepareStatement("SELECT active_pid FROM pg_catalog.pg_replication_slots"
+                    + " WHERE slot_name = ? AND database = current_database()")) {
+                ps.setString(1, plan.slot());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        throw JobFailure.badInput("replication slot " + plan.slot() + " no longer exists on "
+                                + plan.source() + " (dropped outside tributary?): the changes since the copy are lost"
+                                + " to it; prepare a new start point and copy the tables again in its snapshot");
+                    }
+                    int pid = rs.getInt(1);
+                    if (rs.wasNull()) {
+                        return;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw JobFailure.retryable("slot " + plan.slot() + " on " + plan.source() + " is in use by"
+                                + " another process (pid " + pid + "): one follower per slot", null);
+                    }
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw JobFailure.retryable("interrupted while waiting for slot " + plan.slot(), e);
+            }
+        }
+    }
+
     /** A source table changed shape in the transaction committed at {@code finalLsn}. */
     private static final class SourceChanged extends RuntimeException {
         final JobFailure failure;
@@ -247,7 +283,8 @@ public final class Follower {
         boolean skipping;
         /** The commit position of the source transaction being applied. */
         long currentFinalLsn;
-        long lastProgress = System.nanoTime();
+        /** The first progress line (and push) comes at once: where the follow starts and how far behind it is. */
+        long lastProgress = System.nanoTime() - Long.MAX_VALUE / 2;
 
         Run(FollowPlan plan, Options options, Long until, long start, Connection source, ChangeStream stream,
                 ChangeApplier applier) {
