@@ -129,7 +129,8 @@ provision_instance() {  # role, database, grants — safe to repeat
   local id=$1 port=$2 db=$3 role=$4 pw
   pw="$(secret pg_password)"
   local attrs="LOGIN"
-  if [ "$role" = source ]; then attrs="LOGIN REPLICATION"; else attrs="LOGIN CREATEDB"; fi
+  # CREATEDB on sources too: the follow tests need scratch databases on an instance with wal_level=logical.
+  if [ "$role" = source ]; then attrs="LOGIN REPLICATION CREATEDB"; else attrs="LOGIN CREATEDB"; fi
   admin_psql "$id" "$port" postgres -v pw="$pw" <<SQL
 SELECT format('CREATE ROLE tributary %s', '$attrs') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary') \gexec
 ALTER ROLE tributary WITH $attrs PASSWORD :'pw';

@@ -31,7 +31,8 @@ start_moto() {
 java_tests() {
   say "Java tests (unit + integration against the local stack)"
   (cd "$REPO/java-workers" && TRIBUTARY_TEST_PG_URI="$TRIBUTARY_CONN_CONSOLIDATED" \
-    TRIBUTARY_TEST_PAGILA_URI="${TRIBUTARY_CONN_SRC_PAGILA:-}" mvn -B -ntp test)
+    TRIBUTARY_TEST_PAGILA_URI="${TRIBUTARY_CONN_SRC_PAGILA:-}" \
+    TRIBUTARY_TEST_SOURCE_URI="${TRIBUTARY_CONN_SRC_US:-}" mvn -B -ntp test)
 }
 
 python_tests() {

@@ -65,6 +65,11 @@ final class CopyCommand implements Callable<Integer> {
     @Mixin
     ChunkOptions chunks;
 
+    @Option(names = "--snapshot", paramLabel = "ID",
+            description = "Copy in this exported source snapshot (held by tributary follow --prepare, which logs its"
+                    + " id and records it in the control schema's follow_slots) instead of exporting one.")
+    String snapshot;
+
     @Option(names = "--progress-every", paramLabel = "SECONDS", defaultValue = "5",
             description = "Seconds between progress lines on stderr and progress updates in the control schema"
                     + " (default: ${DEFAULT-VALUE}).")
@@ -91,7 +96,7 @@ final class CopyCommand implements Callable<Integer> {
             }
             CopyRequest request = new CopyRequest(migration, subject.source, sourceTable, target, explicitTarget, truncate,
                     RunContext.fromEnvironment(context.env(), runId), progressSeconds, merge,
-                    chunks.chunking(migration, subject.source, sourceTable));
+                    chunks.chunking(migration, subject.source, sourceTable), snapshot);
             CopyResult result = new TableCopy(connections, summary).run(request);
             if (CopyResult.COPIED.equals(result.status())) {
                 metrics.rows(result.rows());

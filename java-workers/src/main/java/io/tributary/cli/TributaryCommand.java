@@ -43,6 +43,7 @@ import picocli.CommandLine.Spec;
             StageCommand.class,
             LoadCommand.class,
             SchemaCommand.class,
+            FollowCommand.class,
             CommandLine.HelpCommand.class
         },
         commandListHeading = "%nCommands:%n",

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import org.postgresql.Driver;
+import org.postgresql.PGProperty;
 
 /**
  * The one connection factory. A connection id ({@code src_eu}) names an environment variable
@@ -85,6 +86,33 @@ public final class ConnectionFactory {
             return connection;
         } catch (SQLException e) {
             closeQuietly(connection);
+            throw DatabaseFault.classify(e, connectionId);
+        }
+    }
+
+    /**
+     * Opens a logical replication connection ({@code replication=database}, simple query protocol) for
+     * {@code tributary follow}: it creates slots and streams changes. The canonical session settings travel as
+     * startup options, so the values the walsender renders (timestamps, floats, bytea) read the same everywhere.
+     */
+    public Connection openReplication(String connectionId) {
+        ConnectionUri uri = uri(connectionId);
+        java.util.Properties props = uri.properties(applicationName);
+        PGProperty.REPLICATION.set(props, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
+        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        StringBuilder options = new StringBuilder(PGProperty.OPTIONS.getOrDefault(props) == null ? ""
+                : PGProperty.OPTIONS.getOrDefault(props));
+        for (Map.Entry<String, String> s : SESSION_SETTINGS.entrySet()) {
+            if (!s.getKey().equals("search_path")) { // an empty value cannot travel as a startup option
+                options.append(options.length() == 0 ? "" : " ").append("-c ").append(s.getKey()).append('=')
+                        .append(s.getValue());
+            }
+        }
+        PGProperty.OPTIONS.set(props, options.toString());
+        try {
+            return DRIVER.connect(uri.jdbcUrl(), props);
+        } catch (SQLException e) {
             throw DatabaseFault.classify(e, connectionId);
         }
     }

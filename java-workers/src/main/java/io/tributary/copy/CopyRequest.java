@@ -11,7 +11,9 @@ import io.tributary.ledger.RunContext;
  *
  * <p>{@code shaper} turns the source table's plain selection (every column as is) into the target shape:
  * projections (remapped keys, an origin column) and a row predicate. Copy and checksums both use its result.
- * {@code chunking} says how a big table is cut into key ranges copied in parallel.
+ * {@code chunking} says how a big table is cut into key ranges copied in parallel. {@code snapshot}, when set, is
+ * an exported source snapshot to copy in (a follower's start point, held by {@code tributary follow --prepare})
+ * instead of one the copy exports itself.
  */
 public record CopyRequest(
         MigrationConfig config,
@@ -23,7 +25,8 @@ public record CopyRequest(
         RunContext run,
         double progressSeconds,
         SelectionShaper shaper,
-        Chunking chunking) {
+        Chunking chunking,
+        String snapshot) {
 
     /** Maps the default selection of the source table to the projected one. */
     @FunctionalInterface
@@ -44,6 +47,12 @@ public record CopyRequest(
     public CopyRequest {
         shaper = shaper == null ? SelectionShaper.IDENTITY : shaper;
         chunking = chunking == null ? Chunking.DEFAULT : chunking;
+    }
+
+    /** A copy in a snapshot of its own. */
+    public CopyRequest(MigrationConfig config, String source, TableRef table, String target, TableRef targetTable,
+            boolean truncate, RunContext run, double progressSeconds, SelectionShaper shaper, Chunking chunking) {
+        this(config, source, table, target, targetTable, truncate, run, progressSeconds, shaper, chunking, null);
     }
 
     /** A plain one-to-one copy with the default chunking. */

@@ -184,7 +184,7 @@ public final class TableCopy {
             RowSelection selection = request.shaper().shape(RowSelection.of(shape, null));
             TableShape outputShape = outputShape(shape, selection);
             prepareTarget(outputShape);
-            String fingerprint = fingerprint(selection, hasInheritanceChildren());
+            String fingerprint = fingerprint(selection, hasInheritanceChildren(), request.snapshot());
             Optional<CopyResult> skipped = skipOrMakeRoom(fingerprint);
             if (skipped.isPresent()) {
                 return skipped.get();
@@ -208,12 +208,17 @@ public final class TableCopy {
             try (RunSummary.Step step = summary.begin("source catalog")) {
                 source.setAutoCommit(false);
                 execute(source, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                if (request.snapshot() != null) {
+                    attachSnapshot(request.snapshot());
+                }
                 TableShape shape = catalog.read(source, plan.table()).orElseThrow(() -> JobFailure.badInput(
                         "table " + plan.table() + " does not exist in " + plan.source()));
-                try (Statement st = source.createStatement();
-                        ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_export_snapshot()")) {
-                    rs.next();
-                    snapshotId = rs.getString(1);
+                if (snapshotId == null) {
+                    try (Statement st = source.createStatement();
+                            ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_export_snapshot()")) {
+                        rs.next();
+                        snapshotId = rs.getString(1);
+                    }
                 }
                 return shape;
             } catch (SQLException e) {
@@ -236,6 +241,24 @@ public final class TableCopy {
                 }
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.source());
+            }
+        }
+
+        /**
+         * Copies in a snapshot exported elsewhere (a follower's replication slot): the chunk workers import the same
+         * one. It exists only while its exporter holds it; a vanished one is bad input (prepare it again).
+         */
+        private void attachSnapshot(String id) throws SQLException {
+            try {
+                execute(source, "SET TRANSACTION SNAPSHOT " + Identifiers.literal(id));
+                snapshotId = id;
+            } catch (SQLException e) {
+                if ("22023".equals(e.getSQLState()) || "0A000".equals(e.getSQLState())) {
+                    throw JobFailure.badInput("snapshot " + id + " cannot be imported on " + plan.source() + " ("
+                            + e.getMessage().lines().findFirst().orElse("") + "): it is held only while the process"
+                            + " that exported it (tributary follow --prepare) is waiting; prepare it again");
+                }
+                throw e;
             }
         }
 
@@ -351,7 +374,8 @@ public final class TableCopy {
             throw JobFailure.badInput("the rows selected from " + plan.source() + " " + plan.table() + " for "
                     + plan.target() + " " + plan.targetTable() + " changed since run " + previous.runId()
                     + " copied them (tributary resolve decided differently, e.g. new duplicate natural keys or another"
-                    + " strategy, or the source table's columns changed): copying now would mix two resolutions in "
+                    + " strategy, or the source table's columns changed, or they were copied in another snapshot than"
+                    + " --snapshot's): copying now would mix two resolutions in "
                     + plan.targetTable() + "; nothing was changed. Re-run this copy with --truncate (DAG"
                     + " tributary_consolidate: Param truncate) to replace " + plan.source() + "'s rows there, and so"
                     + " the copies of the tables that reference it", details);
@@ -1162,10 +1186,15 @@ public final class TableCopy {
      * over the SELECT without it: copies recorded before reads used ONLY stay valid. An inheritance parent's is not:
      * such a copy carried its children's rows, and is refused until replaced with {@code --truncate}.
      */
-    static String fingerprint(RowSelection selection, boolean inheritanceParent) {
+    static String fingerprint(RowSelection selection, boolean inheritanceParent, String snapshot) {
         String sql = selection.selectSql();
         if (!inheritanceParent) {
             sql = sql.replace(" FROM " + selection.source().readFrom(), " FROM " + selection.source().table().quoted());
+        }
+        if (snapshot != null) {
+            // A copy in a given snapshot (a follower's start point) also fingerprints it: rows copied in another one
+            // must not be skipped or resumed, or the follower would repeat or miss the changes in between.
+            sql += "\nin snapshot " + snapshot;
         }
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")

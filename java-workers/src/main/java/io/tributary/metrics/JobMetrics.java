@@ -90,6 +90,11 @@ public final class JobMetrics {
         bytes.increment(n);
     }
 
+    /** A value the job keeps current while it runs (e.g. a follower's lag), pushed with every heartbeat. */
+    public void gauge(String name, String description, java.util.function.Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
     public void finish(int code, double seconds) {
         if (heartbeat != null) {
             heartbeat.shutdownNow();

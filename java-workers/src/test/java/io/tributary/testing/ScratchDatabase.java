@@ -61,10 +61,16 @@ public final class ScratchDatabase implements AutoCloseable {
         // is not a superuser: after bulk inserts autovacuum may briefly hold the database, so retry a while.
         for (int attempt = 1; ; attempt++) {
             try (Connection c = TestPostgres.connect(adminUri); Statement st = c.createStatement()) {
+                // A logical replication slot (follow tests) keeps its database from being dropped.
+                st.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+                        + " WHERE database = '" + name + "' AND active_pid IS NOT NULL");
+                st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                        + " WHERE database = '" + name + "' AND NOT active");
                 st.execute("DROP DATABASE IF EXISTS \"" + name + "\" WITH (FORCE)");
                 return;
             } catch (SQLException e) {
-                if (!"42501".equals(e.getSQLState()) || attempt == 60) {
+                // 55006: a slot whose walsender was just terminated is still marked active for a moment.
+                if (!("42501".equals(e.getSQLState()) || "55006".equals(e.getSQLState())) || attempt == 60) {
                     throw new IllegalStateException("cannot drop scratch database " + name + ": " + e.getMessage(), e);
                 }
             }

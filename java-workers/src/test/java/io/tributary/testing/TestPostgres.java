@@ -37,6 +37,26 @@ public final class TestPostgres {
         return uri.strip();
     }
 
+    /** TRIBUTARY_TEST_SOURCE_URI: a role with CREATEDB and REPLICATION on an instance with wal_level=logical. */
+    public static final String SOURCE_VARIABLE = "TRIBUTARY_TEST_SOURCE_URI";
+
+    /**
+     * A fresh database on a source instance (wal_level=logical), for the follow tests: replication slots need one.
+     * Without TRIBUTARY_TEST_SOURCE_URI the test fails under CI=true and is skipped elsewhere.
+     */
+    public static ScratchDatabase createSourceDatabase(String purpose) {
+        String uri = System.getenv(SOURCE_VARIABLE);
+        if (uri == null || uri.isBlank()) {
+            String message = SOURCE_VARIABLE + " is not set: the follow tests need a source PostgreSQL with"
+                    + " wal_level=logical and a role with CREATEDB and REPLICATION (`make test` exports it)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(message);
+            }
+            Assumptions.abort(message);
+        }
+        return createDatabaseOn(uri.strip(), purpose, null);
+    }
+
     /** A fresh, empty database with a unique name; drop it with {@link ScratchDatabase#close()}. */
     public static ScratchDatabase createDatabase(String purpose) {
         return createDatabase(purpose, null);
@@ -47,7 +67,10 @@ public final class TestPostgres {
      * copy starts with every usage counter at zero: the way to get a table with indexes that was never scanned.
      */
     public static ScratchDatabase createDatabase(String purpose, ScratchDatabase template) {
-        String admin = uri();
+        return createDatabaseOn(uri(), purpose, template);
+    }
+
+    private static ScratchDatabase createDatabaseOn(String admin, String purpose, ScratchDatabase template) {
         String name = "tributary_test_" + purpose.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_") + "_"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
         try (Connection c = connect(admin); Statement st = c.createStatement()) {
