@@ -1,6 +1,7 @@
 # Tributary — entry points. Every target installs what it needs (idempotently).
 #   make demo    stack up, load the sample sources, run the phases through Airflow, print the outcome
-#   make test    Java unit + integration tests and pytest, against the real local stack
+#   make test    every JUnit test + pytest's fast tier (one real `airflow dags test` per DAG), against the real stack
+#   make test-e2e  pytest's e2e tier: the long end-to-end runs (CI runs both)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -14,7 +15,7 @@ JAR := java-workers/target/tributary.jar
 JAVA_SOURCES := $(shell find java-workers/src -type f 2>/dev/null) java-workers/pom.xml config/migration.schema.json
 VENV_STAMP := $(STATE)/venv/.lock.sha256
 
-.PHONY: help bootstrap worker venv helm stack-up stack-down stack-status sources demo test test-java test-python \
+.PHONY: help bootstrap worker venv helm stack-up stack-down stack-status sources demo test test-e2e test-java test-python \
         bench bench-publish airflow-ui clean
 
 help:
@@ -51,8 +52,11 @@ sources: stack-up ## load the generated fintech sources and Pagila (DEMO_SCALE=1
 demo: venv worker sources ## run the migration phases through Airflow and print the outcome
 	scripts/demo.sh
 
-test: venv worker helm sources ## all tests against the real stack (README's test command)
+test: venv worker helm sources ## every JUnit test + pytest's fast tier, against the real stack (README's test command)
 	scripts/test.sh
+
+test-e2e: venv worker sources ## pytest's e2e tier: the long end-to-end runs (scheduler backfills, the full merge, ...)
+	scripts/test.sh e2e
 
 test-java: venv worker stack-up
 	scripts/test.sh java

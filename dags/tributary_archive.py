@@ -7,8 +7,6 @@ when the run starts. Without `drop_source` nothing in a source is ever modified.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from airflow.sdk import DAG, Asset, Param, TriggerRule, task, task_group
 
 from tributary import archive, config, report, worker
@@ -23,7 +21,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["tributary", "phase-4"],
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    default_args={"retries": 2, "retry_delay": worker.retry_delay(seconds=30), "retry_exponential_backoff": True},
     params={
         "table_filter": Param("*", type="string", description="Glob on schema.table or instance.schema.table."),
         "dry_run": Param(False, type="boolean", description="List the tables that would be archived; write nothing."),

@@ -6,8 +6,6 @@ Declarations only; the work is in dags/tributary/discover.py (and the worker's `
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from airflow.sdk import DAG, Asset, Param, task, task_group
 
 from tributary import config, discover, report, worker
@@ -22,7 +20,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["tributary", "phase-1"],
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=20), "retry_exponential_backoff": True},
+    default_args={"retries": 2, "retry_delay": worker.retry_delay(seconds=20), "retry_exponential_backoff": True},
     params={
         "dry_run": Param(False, type="boolean", description="Write the plan for review; do not publish it (phases 2-5 don't start)."),
         "table_filter": Param("*", type="string", description="Glob on schema.table or instance.schema.table: plan only these."),

@@ -8,8 +8,6 @@ for it and, while S3 is still restoring, ends with exit 4 so Airflow tries again
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from airflow.sdk import DAG, Param, task
 
 from tributary import archive, config, worker
@@ -24,7 +22,7 @@ with DAG(
     schedule=None,
     catchup=False,
     tags=["tributary", "phase-4", "restore"],
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
+    default_args={"retries": 2, "retry_delay": worker.retry_delay(seconds=30)},
     params={
         "catalog_entry": Param("", type="string",
                                description="Archive id (tributary catalog search) or instance.schema.table (newest verified)."),
@@ -38,7 +36,7 @@ with DAG(
     argv = task(task_id="restore_args", retries=0, multiple_outputs=True)(archive.restore_args)()
     # S3 restores from GLACIER take hours: each try reports progress; exit 4 = not yet, try again later.
     thaw = worker.worker_task(task_id="thaw", argv=argv["thaw"], connection_ids=CONNECTIONS,
-                              retries=96, retry_delay=timedelta(minutes=15), retry_exponential_backoff=False)
+                              retries=96, retry_delay=worker.retry_delay(minutes=15), retry_exponential_backoff=False)
     loaded = worker.worker_task(task_id="load", argv=argv["load"], connection_ids=CONNECTIONS,
                                 secret_env=archive.key_secret_env(CONFIG))
     thaw >> loaded

@@ -2,7 +2,7 @@
 # The local stack: throwaway PostgreSQL instances, an S3-compatible server and a Prometheus
 # Pushgateway, all on loopback, all state under $STATE. Idempotent: `up` twice is a no-op.
 #
-#   scripts/stack.sh up | down | status | destroy
+#   scripts/stack.sh up | down | status | destroy | restart-s3
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -269,6 +269,11 @@ cmd_down() {
   done
 }
 
+cmd_restart_s3() {  # S3Proxy alone, e.g. to show that the archive outlives its process
+  stop_daemon s3proxy
+  start_s3
+}
+
 cmd_destroy() {  # everything local goes, including clusters kept outside the state folder
   cmd_down
   if [ -L "$STATE/pg" ]; then rm -rf "$(dirname "$PG_ROOT")"; fi  # /var/lib/tributary/<hash>
@@ -299,5 +304,6 @@ case "${1:-}" in
   down) cmd_down ;;
   status) cmd_status ;;
   destroy) cmd_destroy ;;
-  *) die "usage: $0 up|down|status|destroy" 2 ;;
+  restart-s3) cmd_restart_s3 ;;
+  *) die "usage: $0 up|down|status|destroy|restart-s3" 2 ;;
 esac

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# The test suite against the real local stack: Java unit + integration tests, then pytest.
-#   scripts/test.sh [java|python]   (both by default)
+# The test suite against the real local stack, in two tiers (README: Tests).
+#   scripts/test.sh            make test: every JUnit test (in the background) beside pytest's fast tier
+#   scripts/test.sh java       the JUnit tests only (mvn test)
+#   scripts/test.sh python     pytest's fast tier only: everything not marked e2e
+#   scripts/test.sh e2e        make test-e2e: pytest's e2e tier (the long end-to-end runs)
+#   scripts/test.sh all        both tiers, one after the other
+# python and e2e take pytest arguments after the tier (default: all of tests/), e.g. `scripts/test.sh python -k gate`.
+# PYTEST_WORKERS (default 2) spreads the fast tier over that many pytest-xdist workers (0: one process).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 load_stack_env
@@ -35,17 +41,58 @@ java_tests() {
     TRIBUTARY_TEST_SOURCE_URI="${TRIBUTARY_CONN_SRC_US:-}" mvn -B -ntp test)
 }
 
-python_tests() {
-  say "pytest (config, launcher, DAG structure, airflow dags test end to end)"
+# pytest_tier NAME MARKER [pytest args...]: one tier; "no test collected" (exit 5) is no failure.
+pytest_tier() {
+  local name=$1 marker=$2 rc=0
+  shift 2
+  say "pytest, $name tier (-m '$marker')"
   # shellcheck disable=SC1091
   . "$REPO/scripts/airflow_env.sh"
-  cd "$REPO" && "$STATE/venv/bin/python" -m pytest tests
+  cd "$REPO" && "$STATE/venv/bin/python" -m pytest -m "$marker" "$@" || rc=$?
+  if [ "$rc" -eq 5 ]; then say "pytest: no test in the $name tier"; rc=0; fi
+  return "$rc"
+}
+
+# The fast tier's independent tests over both cores, the real DAG runs first (tests/conftest.py); tests of
+# one xdist_group stay on one worker (those of the session's one discover run).
+python_tests() {
+  local workers="${PYTEST_WORKERS:-2}"
+  if [ "$workers" -gt 0 ]; then
+    pytest_tier fast "not e2e" -n "$workers" --dist loadgroup "$@"
+  else
+    pytest_tier fast "not e2e" "$@"
+  fi
+}
+
+e2e_tests() {
+  # One at a time: the S3Proxy restart and the scheduler sessions must not overlap other runs.
+  pytest_tier e2e "e2e" "$@"
+}
+
+# make test: the Java suite runs in the background while pytest's fast tier runs: they share no state (each
+# test makes its own scratch databases and buckets on the stack) and together keep both cores busy.
+fast_tests() {
+  local log="$STATE/logs/test-java.log" java_pid java_rc=0 py_rc=0 started=$SECONDS
+  mkdir -p "$STATE/logs"
+  say "Java tests in the background (log: $log)"
+  (java_tests) >"$log" 2>&1 &
+  java_pid=$!
+  python_tests "$@" || py_rc=$?
+  say "pytest done after $((SECONDS - started)) s; waiting for the Java tests"
+  wait "$java_pid" || java_rc=$?
+  cat "$log"
+  say "Java tests: exit $java_rc; pytest: exit $py_rc ($((SECONDS - started)) s in all)"
+  [ "$java_rc" -eq 0 ] && [ "$py_rc" -eq 0 ]
 }
 
 start_moto
-case "${1:-all}" in
+mode="${1:-fast}"
+[ "$#" -gt 0 ] && shift
+case "$mode" in
+  fast) fast_tests "$@" ;;
   java) java_tests ;;
-  python) python_tests ;;
-  all) java_tests; python_tests ;;
-  *) die "usage: $0 [java|python]" 2 ;;
+  python) python_tests "$@" ;;
+  e2e) e2e_tests "$@" ;;
+  all) fast_tests "$@"; e2e_tests ;;
+  *) die "usage: $0 [fast|java|python|e2e|all] [pytest args]" 2 ;;
 esac

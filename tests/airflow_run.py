@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from conftest import REPO
+from conftest import REPO, STATE
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+# Reused between tests and runs (migrated metadata databases); in the ignored state folder.
+TEST_CACHE = STATE / "test-cache"
 
 
 def airflow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -33,6 +39,10 @@ def airflow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "TRIBUTARY_LAUNCHER": "subprocess",
         "TRIBUTARY_WORKER": str(REPO / "bin" / "tributary"),
         "GX_ANALYTICS_ENABLED": "false",
+        # A failing task is retried after 1 s, not the DAGs' 20-30 s (doubling), and the GX gates skip
+        # rebuilding the data docs site: the tests read the validation results, never the HTML.
+        "TRIBUTARY_RETRY_DELAY_SECONDS": "1",
+        "TRIBUTARY_GX_DATA_DOCS": "false",
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     })
     env.update(extra)
@@ -40,25 +50,63 @@ def airflow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def scratch_databases(admin_uri: str, *names: str, scheme: str | None = None) -> Iterator[list[str]]:
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (created if missing), shared by the xdist workers and concurrent runs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def migrated_metadata_db() -> Path:
+    """A SQLite Airflow metadata database right after `airflow db migrate`, made once for this Python env
+    (keyed by its requirements.lock, hence by the Airflow version) and copied into each test's AIRFLOW_HOME:
+    a migration costs 15-80 s of a 2-core machine, a copy nothing. It holds no path, secret or DAG."""
+    stamp = Path(sys.executable).parent.parent / ".lock.sha256"  # written by scripts/bootstrap.sh
+    key = stamp.read_text().strip() if stamp.exists() else sys.executable
+    db = TEST_CACHE / f"airflow-metadata-{hashlib.sha256(key.encode()).hexdigest()[:12]}.db"
+    with _locked(db.with_suffix(".lock")):
+        if not db.exists():
+            home = TEST_CACHE / f"migrate-{os.getpid()}"
+            shutil.rmtree(home, ignore_errors=True)
+            home.mkdir(parents=True)
+            env = airflow_env(home)
+            with open(home / "migrate.log", "w") as fh:
+                subprocess.run([AIRFLOW, "db", "migrate"], env=env, cwd=home, stdout=fh, stderr=subprocess.STDOUT,
+                               check=True)
+            os.replace(home / "airflow" / "airflow.db", db)  # whole or not at all
+            shutil.rmtree(home, ignore_errors=True)
+    return db
+
+
+def _admin_run(admin_uri: str, statements: list[str]) -> None:
+    import psycopg2
+
+    admin = psycopg2.connect(admin_uri)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            for sql in statements:
+                cur.execute(sql)
+    finally:
+        admin.close()
+
+
+@contextmanager
+def scratch_databases(admin_uri: str, *names: str, scheme: str | None = None,
+                      template: str | None = None) -> Iterator[list[str]]:
     """Throwaway databases for one e2e test on the consolidated instance (role tributary has CREATEDB):
     a leftover of a killed run is dropped first, all are dropped after; yields their URIs in order
     (`scheme` e.g. postgresql+psycopg2 for Airflow's metadata). The drop reconnects, so a stack restart
-    in between (the archive -> restore test) does not matter."""
-    import psycopg2
-
-    def run(statements: list[str]) -> None:
-        admin = psycopg2.connect(admin_uri)
-        admin.autocommit = True
-        try:
-            with admin.cursor() as cur:
-                for sql in statements:
-                    cur.execute(sql)
-        finally:
-            admin.close()
-
+    in between (the archive -> restore test) does not matter. `template`: each database starts as a copy of
+    that one (`CREATE DATABASE … TEMPLATE`, see `template_database`) instead of empty."""
+    run = partial(_admin_run, admin_uri)
     drops = [f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names]
-    run(drops + [f'CREATE DATABASE "{n}"' for n in names])
+    like = f' TEMPLATE "{template}"' if template else ""
+    run(drops + [f'CREATE DATABASE "{n}"{like}' for n in names])
     base = urlsplit(admin_uri)
     try:
         yield [urlunsplit(base._replace(path="/" + n, scheme=scheme or base.scheme)) for n in names]
@@ -66,11 +114,45 @@ def scratch_databases(admin_uri: str, *names: str, scheme: str | None = None) ->
         run(drops)
 
 
+def template_database(admin_uri: str, sql: str) -> str:
+    """The name of a database holding what `sql` creates, made once on the consolidated instance and kept
+    (named by the SQL's hash, so a changed SQL makes a new one): tests that need the same data pass it as
+    `scratch_databases(..., template=...)` and get a copy (`CREATE DATABASE … TEMPLATE`) instead of loading
+    it again. Nobody connects to it after it is made (a template with a session cannot be copied)."""
+    import psycopg2
+
+    name = "tributary_template_" + hashlib.sha256(sql.encode()).hexdigest()[:12]
+    with _locked(TEST_CACHE / f"{name}.lock"):
+        admin = psycopg2.connect(admin_uri)
+        admin.autocommit = True
+        try:
+            with admin.cursor() as cur:
+                cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,))
+                found = cur.fetchone()
+                if found and found[0] == "complete":
+                    return name
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a half-made one of a killed run
+                cur.execute(f'CREATE DATABASE "{name}"')
+            uri = urlunsplit(urlsplit(admin_uri)._replace(path="/" + name))
+            with psycopg2.connect(uri) as conn, conn.cursor() as cur:
+                cur.execute(sql)
+            conn.close()
+            with admin.cursor() as cur:
+                cur.execute(f"COMMENT ON DATABASE \"{name}\" IS 'complete'")
+        finally:
+            admin.close()
+    return name
+
+
 def dags_test(dag_id: str, env: dict[str, str], tmp_path: Path, *args: str, timeout: float = 2400) -> tuple[int, str]:
     """`airflow dags test DAG_ID [args]`; returns the exit code and the log file's path."""
     log = tmp_path / f"{dag_id}.log"
     with open(log, "a") as fh:
-        if not (Path(env["AIRFLOW_HOME"]) / "airflow.db").exists():
+        metadata = Path(env["AIRFLOW_HOME"]) / "airflow.db"
+        if env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{metadata}":
+            if not metadata.exists():
+                shutil.copyfile(migrated_metadata_db(), metadata)  # instead of `airflow db migrate`
+        elif not metadata.exists():  # metadata elsewhere (PostgreSQL): migrate it, as always
             subprocess.run([AIRFLOW, "db", "migrate"], env=env, cwd=tmp_path, stdout=fh, stderr=subprocess.STDOUT,
                            check=True)
         rc = subprocess.run([AIRFLOW, "dags", "test", dag_id, *args], env=env, cwd=tmp_path,
@@ -174,7 +256,8 @@ class AirflowServices:
 
     def backfill(self, dag_id: str, from_date: str, to_date: str, *, conf: dict | None = None,
                  reprocess: str = "none", timeout: float = 1800) -> list[dict]:
-        """`airflow backfill create`, then wait until every run of the DAG is finished; returns the runs."""
+        """`airflow backfill create`, then wait until every run of the DAG is finished; returns the runs, less
+        the backfill runs of other days (another test's backfill in a shared session)."""
         import json
         import time
 
@@ -194,7 +277,8 @@ class AirflowServices:
         while True:
             runs = self.runs(dag_id)
             if runs and all(r["state"] in ("success", "failed") for r in runs):
-                return runs
+                return [r for r in runs if not r["run_id"].startswith("backfill__")
+                        or from_date <= r["run_id"].split("__")[1][:10] <= to_date]
             if time.monotonic() > deadline:
                 raise AssertionError(f"backfill of {dag_id} not finished after {timeout} s: {runs}")
             if any(p.poll() is not None for p in self.procs):

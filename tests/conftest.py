@@ -76,6 +76,12 @@ def pytest_runtest_setup(item):
             _unavailable(f"the worker is not built ({JAR} or {WORKER} missing; run make worker)")
 
 
+def pytest_collection_modifyitems(config, items):
+    """The files of real DAG runs (tests/test_e2e_*.py) first, each keeping its order: under pytest-xdist the
+    slow runs then start at once while the other worker gets through the quick tests, not all at the end."""
+    items.sort(key=lambda item: 0 if item.path.name.startswith("test_e2e_") else 1)
+
+
 @pytest.fixture
 def consolidated_uri() -> str:
     return os.environ["TRIBUTARY_CONN_CONSOLIDATED"]
@@ -115,3 +121,37 @@ def psql(scratch_db):
 
     yield run
     conn.close()
+
+
+def shared_tmp(tmp_path_factory) -> Path:
+    """A folder every xdist worker of this run sees (the run's base temp; the worker's own one without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def discovered_plan(tmp_path_factory) -> dict:
+    """ONE real `airflow dags test tributary_discover` of the committed config against the loaded sample
+    sources, shared by every test that needs a plan: its state folder (`state`, with `plan/plan.json` and
+    `gx-generated/`), `plan` (the parsed plan.json), `plan_dir`, `log`. Under xdist the first worker that asks
+    runs it; the others wait for it and read the same folder."""
+    import fcntl
+    import json
+
+    import airflow_run
+
+    root = shared_tmp(tmp_path_factory) / "discovered-plan"
+    root.mkdir(exist_ok=True)
+    done = root / "done.json"
+    with open(root / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            env = airflow_run.airflow_env(root)
+            rc, log = airflow_run.dags_test("tributary_discover", env, root)
+            done.write_text(json.dumps({"rc": rc, "log": log, "state": env["TRIBUTARY_STATE"]}))
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    run = json.loads(done.read_text())
+    assert run["rc"] == 0, f"dags test failed, see {run['log']}"
+    plan_dir = Path(run["state"]) / "plan"
+    return {"plan": json.loads((plan_dir / "plan.json").read_text()), "plan_dir": plan_dir,
+            "state": Path(run["state"]), "log": run["log"]}

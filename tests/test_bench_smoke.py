@@ -16,7 +16,7 @@ from conftest import REPO
 
 ROWS = 200_000
 
-pytestmark = [pytest.mark.stack, pytest.mark.worker]
+pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]  # every contender once: minutes
 
 COPY_ROWS = ["raw_copy", "pg_dump", "pgcopydb", "tributary_copy", "tributary_copy_verified", "tributary_copy_dag"]
 DIFF_ROWS = ["tributary_diff_identical", "reladiff_identical", "tributary_diff_diff10", "reladiff_diff10"]

@@ -1,8 +1,10 @@
-"""End to end: `airflow dags test tributary_archive`, a full stack restart, then `tributary_restore`.
+"""End to end: `airflow dags test tributary_archive`, an S3Proxy restart, then `tributary_restore`.
 
-The archive goes to the local stack's S3 (S3Proxy, filesystem backend), so it must survive
-`scripts/stack.sh down` + `up`; the restored table must have the source's checksum, computed by the
-restore target itself.
+The archive goes to the local stack's S3 (S3Proxy, filesystem backend), so it must survive a restart of
+that server (`scripts/stack.sh restart-s3`: the one process holding it; the databases need no restart);
+the restored table must have the source's checksum, computed by the restore target itself.
+`make test` archives and restores once (test_archive_dag_then_restore_dag); the e2e tier adds the dry run
+and the restart.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ import airflow_run
 from airflow_run import airflow_env, scratch_databases
 from conftest import REPO, STATE, WORKER, s3_client
 
-pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]
+pytestmark = [pytest.mark.stack, pytest.mark.worker]
 
 
 @pytest.fixture
 def databases(consolidated_uri):
     names = [f"tributary_e2e_arch_{uuid.uuid4().hex[:6]}_{r}" for r in ("src", "ctl", "restored")]
-    with scratch_databases(consolidated_uri, *names) as uris:  # its drop survives the stack restart
+    with scratch_databases(consolidated_uri, *names) as uris:
         yield uris
 
 
@@ -52,7 +54,8 @@ def _objects(s3_uri: str, bucket: str) -> list[str]:
         raise
 
 
-def test_archive_dag_then_stack_restart_then_restore_dag(tmp_path, databases):
+def _sources_and_config(tmp_path, databases) -> tuple[dict, str, dict]:
+    """Two tables to archive in the source database and the config naming them; (env, bucket, source checksum)."""
     import psycopg2
 
     src, ctl, restored = databases
@@ -74,6 +77,56 @@ def test_archive_dag_then_stack_restart_then_restore_dag(tmp_path, databases):
     env = airflow_env(tmp_path, TRIBUTARY_CONFIG=str(cfg), AIRFLOW_CONN_E2E_SRC=src, AIRFLOW_CONN_E2E_CTL=ctl,
                       AIRFLOW_CONN_E2E_RESTORED=restored)
     assert env.get("AIRFLOW_CONN_S3"), "the stack's S3 connection (.stack/env)"
+    return env, bucket, source_sum
+
+
+def _archive(env, tmp_path, src, source_sum) -> None:
+    """`airflow dags test tributary_archive` for real: both tables verified, the sources untouched."""
+    import psycopg2
+
+    rc, log = airflow_run.dags_test("tributary_archive", env, tmp_path)
+    assert rc == 0, f"archive DAG failed, see {log}"
+    report = json.loads((Path(env["TRIBUTARY_STATE"]) / "reports" / "archive-outcome.json").read_text())
+    assert report["all_verified"] is True
+    rows = {r["table"]: r for r in report["tables"]}
+    assert rows["public.legacy_coupons"]["rows"] == 1500
+    assert rows["public.legacy_coupons"]["source_checksum"] == source_sum["checksum"]
+    assert rows["public.legacy_coupons"]["target_checksum"] == source_sum["checksum"]
+    with psycopg2.connect(src) as c, c.cursor() as cur:  # no drop_source: the sources are untouched
+        cur.execute("SELECT count(*) FROM public.legacy_coupons")
+        assert cur.fetchone()[0] == 1500
+    assert urlsplit(src).password not in Path(log).read_text()
+
+
+def _restore(env, tmp_path, restored, source_sum) -> None:
+    """`airflow dags test tributary_restore` into a fresh database: the source's checksum, computed there."""
+    conf = json.dumps({"catalog_entry": "e2e_src.public.legacy_coupons", "target_connection": "e2e_restored",
+                       "target_table": "back.legacy_coupons"})
+    rc, log = airflow_run.dags_test("tributary_restore", env, tmp_path, "-c", conf)
+    assert rc == 0, f"restore DAG failed, see {log}"
+    restore = json.loads((Path(env["TRIBUTARY_STATE"]) / "reports" / "restore-outcome.json").read_text())
+    assert restore["all_verified"] is True
+    assert _checksum("e2e_restored", restored, "back.legacy_coupons")["checksum"] == source_sum["checksum"]
+
+
+def test_archive_dag_then_restore_dag(tmp_path, databases):
+    """The cheapest real run of both DAGs (make test): archive two tables, restore one."""
+    src, _, restored = databases
+    env, _, source_sum = _sources_and_config(tmp_path, databases)
+    _archive(env, tmp_path, src, source_sum)
+    _restore(env, tmp_path, restored, source_sum)
+
+
+def _s3proxy_pid() -> int:
+    return int((STATE / "run" / "s3proxy.pid").read_text())
+
+
+@pytest.mark.e2e
+def test_archive_dag_then_s3proxy_restart_then_restore_dag(tmp_path, databases):
+    import psycopg2
+
+    src, ctl, restored = databases
+    env, bucket, source_sum = _sources_and_config(tmp_path, databases)
 
     # A dry run, even asking to drop the sources, maps no archive task: the outcome names both tables as
     # "dry-run", no worker archive ran, no object and no catalog entry exist, the sources are untouched.
@@ -95,29 +148,13 @@ def test_archive_dag_then_stack_restart_then_restore_dag(tmp_path, databases):
         cur.execute("SELECT (SELECT count(*) FROM public.legacy_coupons), (SELECT count(*) FROM public.tmp_export_2020)")
         assert cur.fetchone() == (1500, 40)
 
-    rc, log = airflow_run.dags_test("tributary_archive", env, tmp_path)
-    assert rc == 0, f"archive DAG failed, see {log}"
-    report = json.loads((Path(env["TRIBUTARY_STATE"]) / "reports" / "archive-outcome.json").read_text())
-    assert report["all_verified"] is True
-    rows = {r["table"]: r for r in report["tables"]}
-    assert rows["public.legacy_coupons"]["rows"] == 1500
-    assert rows["public.legacy_coupons"]["source_checksum"] == source_sum["checksum"]
-    assert rows["public.legacy_coupons"]["target_checksum"] == source_sum["checksum"]
-    with psycopg2.connect(src) as c, c.cursor() as cur:  # no drop_source: the sources are untouched
-        cur.execute("SELECT count(*) FROM public.legacy_coupons")
-        assert cur.fetchone()[0] == 1500
-    assert urlsplit(src).password not in Path(log).read_text()
+    _archive(env, tmp_path, src, source_sum)
 
-    stack = {**os.environ, "TRIBUTARY_STATE": str(STATE)}
-    for step in ("down", "up"):
-        done = subprocess.run([str(REPO / "scripts" / "stack.sh"), step], env=stack, capture_output=True, text=True,
-                              timeout=600)
-        assert done.returncode == 0, done.stderr
+    # Only S3Proxy holds the archive: restart that process (a new pid); the databases keep running.
+    before = _s3proxy_pid()
+    done = subprocess.run([str(REPO / "scripts" / "stack.sh"), "restart-s3"],
+                          env={**os.environ, "TRIBUTARY_STATE": str(STATE)}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert _s3proxy_pid() != before
 
-    conf = json.dumps({"catalog_entry": "e2e_src.public.legacy_coupons", "target_connection": "e2e_restored",
-                       "target_table": "back.legacy_coupons"})
-    rc, log = airflow_run.dags_test("tributary_restore", env, tmp_path, "-c", conf)
-    assert rc == 0, f"restore DAG failed, see {log}"
-    restore = json.loads((Path(env["TRIBUTARY_STATE"]) / "reports" / "restore-outcome.json").read_text())
-    assert restore["all_verified"] is True
-    assert _checksum("e2e_restored", restored, "back.legacy_coupons")["checksum"] == source_sum["checksum"]
+    _restore(env, tmp_path, restored, source_sum)

@@ -20,7 +20,9 @@ import airflow_run
 from airflow_run import airflow_env
 from conftest import REPO, _unavailable
 
-pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]
+# make test: the classification, plan and suites of one real discover run; the e2e tier adds the two other runs.
+# One xdist worker takes them all: the one discover run is theirs, no other worker waits for it.
+pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.xdist_group("discover")]
 
 sys.path.insert(0, str(REPO / "scripts" / "sample_data"))
 from expected import expected  # noqa: E402  (the generator's own formulas)
@@ -49,14 +51,11 @@ def expected_class(instance: str, schema: str, table: str, stale: dict[str, list
 
 
 @pytest.fixture(scope="module")
-def discovered(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("discover")
+def discovered(request):
+    """The session's one discover run (conftest.discovered_plan), once the sample sources are known loaded."""
     scale = loaded_scale()
-    env = airflow_env(tmp)
-    rc, log = airflow_run.dags_test("tributary_discover", env, tmp)
-    assert rc == 0, f"dags test failed, see {log}"
-    plan_dir = Path(env["TRIBUTARY_STATE"]) / "plan"
-    return json.loads((plan_dir / "plan.json").read_text()), expected(scale), plan_dir
+    run = request.getfixturevalue("discovered_plan")
+    return run["plan"], expected(scale), run["plan_dir"]
 
 
 def test_every_demo_and_pagila_table_is_classified_where_it_belongs(discovered):
@@ -121,6 +120,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.e2e
 def test_an_unreachable_instance_fails_its_own_scan_only(tmp_path):
     loaded_scale()
     config = yaml.safe_load((REPO / "config" / "migration.yaml").read_text())
@@ -138,6 +138,7 @@ def test_an_unreachable_instance_fails_its_own_scan_only(tmp_path):
     assert not (Path(env["TRIBUTARY_STATE"]) / "plan" / "plan.json").exists()  # no plan from a partial scan
 
 
+@pytest.mark.e2e
 def test_dry_run_writes_the_plan_for_review_but_does_not_publish_it(tmp_path):
     loaded_scale()
     env = airflow_env(tmp_path)

@@ -15,7 +15,8 @@ import airflow_run
 from airflow_run import airflow_env
 from test_e2e_consolidate import scratch_pair  # noqa: F401  (fixture: source + target scratch databases)
 
-pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]
+# make test's real run of tributary_consolidate (one table: copy, checksums, verify, gate, report).
+pytestmark = [pytest.mark.stack, pytest.mark.worker]
 
 
 def test_null_key_on_the_target_fails_the_gate_and_the_dag(tmp_path, scratch_pair):  # noqa: F811
