@@ -36,7 +36,19 @@ def test_config_jobs_keep_odd_names_whole(tmp_path):
     })
     [job] = cfg.consolidate_tables()
     assert job.target_table == 'Eu Data."Tabl e.1testing"'
+    assert job.table == '"Sp1eCial .Char"."Tabl e.1testing"'
     assert names.parse(job.target_table) == ("Eu Data", "Tabl e.1testing")
+
+
+def test_a_name_written_with_needless_quotes_is_filtered_in_its_written_back_form(tmp_path):
+    cfg = config.MigrationConfig(path=tmp_path / "m.yaml", raw={
+        "sources": [{"id": "src_eu"}], "targets": {"consolidated": {"connection": "consolidated"}},
+        "control": {"connection": "consolidated"},
+        "consolidate": {"tables": [{"source": "src_eu", "table": '"public"."users"'}]},
+    })
+    [job] = cfg.consolidate_tables()
+    assert (job.table, job.target_table) == ("public.users", "public.users")
+    assert config.select([job], "src_eu.public.*") == [job]
 
 
 def test_plan_tables_render_quoted_names(tmp_path):

@@ -85,7 +85,7 @@ class MigrationConfig:
             jobs.append(
                 TableJob(
                     source=entry["source"],
-                    table=entry["table"],
+                    table=names.qualified(schema, name),  # as written back: filters and XCom see one form
                     target_table=entry.get("target_table", default_target),
                     key=tuple(entry.get("key", ())),
                     target=self.consolidated_connection,
@@ -136,7 +136,7 @@ class MigrationConfig:
             schema, name = names.split_table(entry["table"])
             jobs.append({
                 "source": entry["source"],
-                "table": entry["table"],
+                "table": names.qualified(schema, name),
                 "target_table": entry.get("target_table") or names.qualified(wh.get("schema") or schema, name),
                 "key": list(entry.get("key", [])),
                 "partition_column": entry.get("partition_column"),
