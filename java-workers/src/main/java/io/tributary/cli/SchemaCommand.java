@@ -70,6 +70,11 @@ final class SchemaCommand implements Callable<Integer> {
             description = "Index builds at once (default: defaults.parallelism in the config, else 2).")
     Integer parallelism;
 
+    @Option(names = "--whole",
+            description = "Consolidate each --source whole under its own names: its schema is restored from"
+                    + " pg_dump (no --table or --schemas).")
+    boolean whole;
+
     @Option(names = "--dry-run", description = "Print the DDL that would run; change nothing.")
     boolean dryRun;
 
@@ -97,7 +102,7 @@ final class SchemaCommand implements Callable<Integer> {
             List<String> ids = new ArrayList<>(new LinkedHashSet<>(sources != null ? sources
                     : !tables.isEmpty() ? new ArrayList<>(tables.keySet())
                     : migration.consolidateTables().stream().map(MigrationConfig.ConsolidateTable::source).toList()));
-            if (tables.isEmpty() && (schemas == null || schemas.isEmpty())) {
+            if (tables.isEmpty() && (schemas == null || schemas.isEmpty()) && !whole) {
                 for (MigrationConfig.ConsolidateTable t : migration.consolidateTables()) {
                     if (!ids.contains(t.source())) {
                         continue;
@@ -112,7 +117,7 @@ final class SchemaCommand implements Callable<Integer> {
             int n = parallelism != null ? parallelism : migration.raw().path("defaults").path("parallelism").asInt(2);
             String targetId = target != null ? target : migration.targets().consolidatedConnection();
             Request request = new Request(migration, phase, ids, schemas == null ? List.of() : schemas, tables,
-                    targetId, dryRun, n);
+                    targetId, dryRun, n, whole);
             SchemaBuilder.Result result = new SchemaBuilder(context.connections("schema"), summary).run(request);
             if (dryRun) {
                 for (String ddl : result.statements()) {

@@ -78,9 +78,11 @@ public final class SchemaBuilder {
      * @param sources  source connection ids (several = the same tables in several instances, merged)
      * @param schemas  whole schemas to build (tables, sequences, routines, views); empty = only {@code tables}
      * @param tables   per source, the tables to build and their target names (used when schemas is empty)
+     * @param whole    every source is consolidated whole under its own names (restored from pg_dump)
      */
     public record Request(MigrationConfig config, String phase, List<String> sources, List<String> schemas,
-            Map<String, Map<TableRef, TableRef>> tables, String target, boolean dryRun, int parallelism) {
+            Map<String, Map<TableRef, TableRef>> tables, String target, boolean dryRun, int parallelism,
+            boolean whole) {
     }
 
     /** One change of shape the unified schema makes relative to a source. */
@@ -90,7 +92,7 @@ public final class SchemaBuilder {
     /** The JSON result line. */
     public record Result(String phase, String target, String status, int created, int existing,
             List<String> skipped, List<Change> changes, List<String> statements, int tables, double seconds,
-            boolean dryRun) {
+            boolean dryRun, List<String> restoredFromPgDump, List<String> grantsSkipped) {
     }
 
     /** The sequence a {@code nextval('...'::regclass)} default draws from, or null. */
@@ -119,6 +121,7 @@ public final class SchemaBuilder {
         connections.uri(request.target());
 
         List<SourceCatalog> catalogs = new ArrayList<>();
+        Map<String, Set<TableRef>> allTables = new LinkedHashMap<>();
         Map<String, List<UserType>> typesBySource = new LinkedHashMap<>();
         try (RunSummary.Step step = summary.begin("read source catalogs")) {
             for (String s : request.sources()) {
@@ -131,6 +134,7 @@ public final class SchemaBuilder {
                         }
                     }
                     catalogs.add(cat);
+                    allTables.put(s, SourceCatalog.allTables(c));
                     List<UserType> types = new ArrayList<>();
                     CatalogReader reader = new CatalogReader();
                     for (Table t : cat.tables.values()) {
@@ -146,17 +150,102 @@ public final class SchemaBuilder {
                 }
             }
         }
-        Unified unified = unify(request, catalogs, typesBySource);
-        List<Step> steps = PRE_DATA.equals(request.phase()) ? preData(unified) : postData(unified, catalogs);
-        Result result;
-        try (Connection target = connections.open(request.target())) {
-            result = execute(request, target, steps, unified);
-        } catch (SQLException e) {
-            throw DatabaseFault.classify(e, request.target());
+        List<String> whole = request.whole() ? request.sources() : restoredWhole(request, catalogs, allTables);
+        if (request.whole()) {
+            if (!request.schemas().isEmpty() || !request.tables().isEmpty()) {
+                throw JobFailure.badInput("--whole restores each source whole: it takes no --schemas or --table");
+            }
+            Map<TableRef, String> owner = new LinkedHashMap<>();
+            for (String s : whole) {
+                for (TableRef t : allTables.get(s)) {
+                    String other = owner.putIfAbsent(t, s);
+                    if (other != null) {
+                        throw JobFailure.badInput(t + " is in both " + other + " and " + s + ": --whole keeps each"
+                                + " instance under its own names; tables merged from several sources are listed with --table");
+                    }
+                }
+            }
         }
+        if (!whole.isEmpty()) {
+            try (RunSummary.Step step = summary.begin("check the target can hold " + String.join(", ", whole))) {
+                for (String s : whole) {
+                    try (Connection src = connections.open(s); Connection dst = connections.open(request.target())) {
+                        SchemaRestore.preflight(src, s, dst, request.target());
+                    } catch (SQLException e) {
+                        throw DatabaseFault.classify(e, request.target());
+                    }
+                }
+            }
+        }
+        int created = 0;
+        int existing = 0;
+        int tables = 0;
+        List<String> skipped = new ArrayList<>();
+        List<String> grantsSkipped = new ArrayList<>();
+        List<String> statements = new ArrayList<>();
+        List<Change> changes = List.of();
+        SchemaRestore restore = new SchemaRestore(connections, summary);
+        for (String s : whole) {
+            SchemaRestore.Outcome o = restore.run(s, request.target(), request.phase(), request.dryRun(),
+                    request.parallelism());
+            created += o.created();
+            existing += o.existing();
+            skipped.addAll(o.skipped());
+            grantsSkipped.addAll(o.grantsSkipped());
+            statements.addAll(o.statements());
+            tables += allTables.get(s).size();
+        }
+        List<SourceCatalog> built = catalogs.stream().filter(c -> !whole.contains(c.source)).toList();
+        if (!built.isEmpty()) {
+            Map<String, List<UserType>> builtTypes = new LinkedHashMap<>(typesBySource);
+            builtTypes.keySet().retainAll(built.stream().map(c -> c.source).toList());
+            Unified unified = unify(request, built, builtTypes);
+            List<Step> steps = PRE_DATA.equals(request.phase()) ? preData(unified) : postData(unified, built);
+            Result result;
+            try (Connection target = connections.open(request.target())) {
+                result = execute(request, target, steps, unified);
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, request.target());
+            }
+            created += result.created();
+            existing += result.existing();
+            skipped.addAll(result.skipped());
+            if (result.statements() != null) {
+                statements.addAll(result.statements());
+            }
+            tables += result.tables();
+            changes = result.changes();
+        }
+        String status = request.dryRun() ? (statements.isEmpty() ? "unchanged" : "planned")
+                : created > 0 ? "created" : "unchanged";
         double seconds = Math.round((System.nanoTime() - started) / 1e6) / 1e3;
-        return new Result(result.phase(), result.target(), result.status(), result.created(), result.existing(),
-                result.skipped(), result.changes(), result.statements(), result.tables(), seconds, request.dryRun());
+        return new Result(request.phase(), request.target(), status, created, existing, skipped, changes,
+                request.dryRun() ? statements : null, tables, seconds, request.dryRun(), whole, grantsSkipped);
+    }
+
+    /**
+     * The sources restored from pg_dump rather than built: each consolidated whole (every table of the instance,
+     * no --schemas), under its own names, and sharing no target table with another source. Merged, widened,
+     * renamed or partial selections keep the builder's rules.
+     */
+    private static List<String> restoredWhole(Request request, List<SourceCatalog> catalogs,
+            Map<String, Set<TableRef>> allTables) {
+        List<String> out = new ArrayList<>();
+        if (!request.schemas().isEmpty()) {
+            return out;
+        }
+        for (SourceCatalog cat : catalogs) {
+            Map<TableRef, TableRef> explicit = request.tables().getOrDefault(cat.source, Map.of());
+            boolean ownNames = !explicit.isEmpty() && explicit.entrySet().stream().allMatch(e -> e.getKey().equals(e.getValue()));
+            boolean everyTable = cat.tables.keySet().equals(allTables.get(cat.source));
+            boolean alone = catalogs.stream().filter(o -> o != cat).noneMatch(o -> o.tables.keySet().stream()
+                    .map(t -> request.tables().getOrDefault(o.source, Map.of()).getOrDefault(t, t))
+                    .anyMatch(cat.tables::containsKey));
+            if (ownNames && everyTable && alone) {
+                out.add(cat.source);
+            }
+        }
+        return out;
     }
 
     private static TableShape shapeOf(Table t) {
@@ -556,7 +645,7 @@ public final class SchemaBuilder {
                     : c.column() + " ") + c.kind() + " (" + c.detail() + ")");
         }
         return new Result(request.phase(), request.target(), status, created, existing, skipped, u.changes(),
-                request.dryRun() ? statements : null, u.tables().size(), 0, request.dryRun());
+                request.dryRun() ? statements : null, u.tables().size(), 0, request.dryRun(), List.of(), List.of());
     }
 
     private static boolean exists(Connection c, String sql) throws SQLException {
