@@ -58,6 +58,10 @@ import java.util.stream.Collectors;
  * Tables with the same target from several sources are merged: the union of their columns, a column's type
  * widened ({@link TypeWidening}) where the sources disagree, and every change of shape reported. Every
  * object is created only when absent, so a re-run is a no-op that says so.
+ *
+ * <p>A source consolidated whole under its own names ({@code --whole}) is not built but restored from its own
+ * pg_dump ({@link SchemaRestore}): everything pg_dump describes is kept, which the rules above cannot promise
+ * (they rebuild from {@code pg_get_*def} and leave out comments, grants, extensions, inheritance...).
  */
 public final class SchemaBuilder {
     private static final Logger LOG = Logger.getLogger(SchemaBuilder.class.getName());
@@ -134,7 +138,9 @@ public final class SchemaBuilder {
                         }
                     }
                     catalogs.add(cat);
-                    allTables.put(s, SourceCatalog.allTables(c));
+                    if (request.whole()) {
+                        allTables.put(s, SourceCatalog.allTables(c));
+                    }
                     List<UserType> types = new ArrayList<>();
                     CatalogReader reader = new CatalogReader();
                     for (Table t : cat.tables.values()) {
@@ -150,7 +156,7 @@ public final class SchemaBuilder {
                 }
             }
         }
-        List<String> whole = request.whole() ? request.sources() : restoredWhole(request, catalogs, allTables);
+        List<String> whole = request.whole() ? request.sources() : List.of();
         if (request.whole()) {
             if (!request.schemas().isEmpty() || !request.tables().isEmpty()) {
                 throw JobFailure.badInput("--whole restores each source whole: it takes no --schemas or --table");
@@ -221,31 +227,6 @@ public final class SchemaBuilder {
         double seconds = Math.round((System.nanoTime() - started) / 1e6) / 1e3;
         return new Result(request.phase(), request.target(), status, created, existing, skipped, changes,
                 request.dryRun() ? statements : null, tables, seconds, request.dryRun(), whole, grantsSkipped);
-    }
-
-    /**
-     * The sources restored from pg_dump rather than built: each consolidated whole (every table of the instance,
-     * no --schemas), under its own names, and sharing no target table with another source. Merged, widened,
-     * renamed or partial selections keep the builder's rules.
-     */
-    private static List<String> restoredWhole(Request request, List<SourceCatalog> catalogs,
-            Map<String, Set<TableRef>> allTables) {
-        List<String> out = new ArrayList<>();
-        if (!request.schemas().isEmpty()) {
-            return out;
-        }
-        for (SourceCatalog cat : catalogs) {
-            Map<TableRef, TableRef> explicit = request.tables().getOrDefault(cat.source, Map.of());
-            boolean ownNames = !explicit.isEmpty() && explicit.entrySet().stream().allMatch(e -> e.getKey().equals(e.getValue()));
-            boolean everyTable = cat.tables.keySet().equals(allTables.get(cat.source));
-            boolean alone = catalogs.stream().filter(o -> o != cat).noneMatch(o -> o.tables.keySet().stream()
-                    .map(t -> request.tables().getOrDefault(o.source, Map.of()).getOrDefault(t, t))
-                    .anyMatch(cat.tables::containsKey));
-            if (ownNames && everyTable && alone) {
-                out.add(cat.source);
-            }
-        }
-        return out;
     }
 
     private static TableShape shapeOf(Table t) {

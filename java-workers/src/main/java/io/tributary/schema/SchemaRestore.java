@@ -103,7 +103,8 @@ final class SchemaRestore {
         // Collations the schema uses but pg_dump does not create (the server's own: ICU and libc locales).
         for (List<String> coll : rows(source, """
                 SELECT DISTINCT n.nspname, c.collname, CASE c.collprovider WHEN 'i' THEN 'ICU' WHEN 'c' THEN 'libc'
-                       ELSE 'default' END
+                       ELSE 'default' END, COALESCE(pg_catalog.to_jsonb(c) ->> 'colllocale',
+                       pg_catalog.to_jsonb(c) ->> 'colliculocale', c.collcollate) -- the column's name varies by version
                   FROM pg_catalog.pg_collation c JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
                  WHERE n.nspname = 'pg_catalog' AND c.oid <> 100 AND c.oid IN (
                        SELECT d.refobjid FROM pg_catalog.pg_depend d
@@ -120,7 +121,7 @@ final class SchemaRestore {
                 problems.add(coll.get(2) + " collation " + Identifiers.qualified(coll.get(0), coll.get(1))
                         + " does not exist in the target database: " + ("ICU".equals(coll.get(2))
                         ? "use a PostgreSQL built with ICU, or CREATE COLLATION pg_catalog." + Identifiers.quote(coll.get(1))
-                                + " (provider = icu, locale = '...') as a superuser"
+                                + " (provider = icu, locale = " + Identifiers.literal(coll.get(3)) + ") there as a superuser"
                         : "generate the OS locale on the target server (locale-gen), then SELECT"
                                 + " pg_import_system_collations('pg_catalog') as a superuser"));
             }
@@ -136,7 +137,8 @@ final class SchemaRestore {
                         WHERE pronamespace IN (SELECT oid FROM pg_catalog.pg_namespace
                                                 WHERE nspname !~ '^pg_' AND nspname <> 'information_schema')
                        UNION ALL SELECT typowner, oid, 'pg_catalog.pg_type'::regclass FROM pg_catalog.pg_type
-                        WHERE typnamespace IN (SELECT oid FROM pg_catalog.pg_namespace
+                        WHERE typrelid = 0 AND typelem = 0 -- row and array types go with their relation, element
+                          AND typnamespace IN (SELECT oid FROM pg_catalog.pg_namespace
                                                 WHERE nspname !~ '^pg_' AND nspname <> 'information_schema')
                        UNION ALL SELECT collowner, oid, 'pg_catalog.pg_collation'::regclass FROM pg_catalog.pg_collation
                         WHERE collnamespace IN (SELECT oid FROM pg_catalog.pg_namespace
