@@ -163,6 +163,11 @@ public final class SchemaBuilder {
             }
             Map<TableRef, String> owner = new LinkedHashMap<>();
             for (String s : whole) {
+                String renamed = request.config().source(s).map(MigrationConfig.Source::targetSchema).orElse(null);
+                if (renamed != null) {
+                    throw JobFailure.badInput("--whole keeps " + s + "'s own schema names, but its target_schema is "
+                            + renamed + " in " + request.config().fileName() + ": build it with --table instead");
+                }
                 for (TableRef t : allTables.get(s)) {
                     String other = owner.putIfAbsent(t, s);
                     if (other != null) {
