@@ -201,7 +201,6 @@ public final class SchemaBuilder {
                     request.parallelism());
             created += o.created();
             existing += o.existing();
-            skipped.addAll(o.skipped());
             grantsSkipped.addAll(o.grantsSkipped());
             statements.addAll(o.statements());
             tables += allTables.get(s).size();

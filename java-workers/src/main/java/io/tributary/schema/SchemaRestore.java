@@ -60,8 +60,8 @@ final class SchemaRestore {
     }
 
     /** What one source's restore did. */
-    record Outcome(int created, int existing, List<String> skipped, List<String> grantsSkipped,
-            List<String> statements, int sequencesSet) {
+    record Outcome(int created, int existing, List<String> grantsSkipped, List<String> statements,
+            int sequencesSet) {
     }
 
     /** One line of the dump's table of contents. */
@@ -257,8 +257,8 @@ final class SchemaRestore {
             if (missing.isEmpty() && sequencesSet == 0) {
                 LOG.info(phase + " of " + source + ": nothing to do, all " + existing + " objects already exist in " + target);
             }
-            return new Outcome(dryRun ? 0 : missing.size() + sequencesSet, existing, List.of(), grantsSkipped,
-                    statements, sequencesSet);
+            return new Outcome(dryRun ? 0 : missing.size() + sequencesSet, existing, grantsSkipped, statements,
+                    sequencesSet);
         } catch (IOException e) {
             throw JobFailure.failed("cannot write the schema dump to a temporary folder: " + e.getMessage(), e);
         } finally {
