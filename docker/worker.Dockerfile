@@ -10,6 +10,10 @@ COPY java-workers/src java-workers/src
 RUN cd java-workers && mvn -q -B -DskipTests package
 
 FROM eclipse-temurin:17-jre
+# `tributary schema --whole` restores a source's own pg_dump with pg_restore: the PostgreSQL client, of the
+# sources' major version or newer (the worker checks it and exits 2 otherwise; pg_dump dumps older servers).
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 tributary && mkdir -p /airflow/xcom && chown tributary /airflow/xcom
 COPY --from=build /src/java-workers/target/tributary.jar /opt/tributary/tributary.jar
 USER tributary

@@ -35,7 +35,17 @@ import picocli.CommandLine.ParentCommand;
             "config (with their target names). Tables of several sources with the same target are merged:",
             "union of columns, types widened where the sources disagree; every change of shape is listed in",
             "the result. Objects that already exist are left alone, so a re-run is a no-op",
-            "(status \"unchanged\"). --dry-run prints the DDL on stdout and changes nothing."
+            "(status \"unchanged\"). --dry-run prints the DDL on stdout and changes nothing.",
+            "",
+            "--whole: each --source is consolidated whole under its own names, so its schema is not rebuilt but",
+            "restored from its own pg_dump --schema-only --section=PHASE (pg_restore of the objects the target",
+            "lacks): extensions, collations, inheritance, exclusion constraints, constraint and index names,",
+            "OWNED BY, identity columns, NOT VALID, comments, grants, views and materialized views come out as",
+            "pg_dump describes them; post-data gives every sequence the source's last_value and is_called.",
+            "Before any change the target is checked: an extension it cannot create, a collation or an owner",
+            "role it lacks is exit 2 naming each and its fix. Grants to roles the target lacks are skipped",
+            "and listed in grants_skipped. Needs pg_dump/pg_restore on PATH, of the source's major version or",
+            "newer (else exit 2); they read the connection from PG* environment variables, never argv."
         })
 final class SchemaCommand implements Callable<Integer> {
 
@@ -70,6 +80,11 @@ final class SchemaCommand implements Callable<Integer> {
             description = "Index builds at once (default: defaults.parallelism in the config, else 2).")
     Integer parallelism;
 
+    @Option(names = "--whole",
+            description = "Consolidate each --source whole under its own names: its schema is restored from"
+                    + " pg_dump (no --table or --schemas).")
+    boolean whole;
+
     @Option(names = "--dry-run", description = "Print the DDL that would run; change nothing.")
     boolean dryRun;
 
@@ -91,7 +106,7 @@ final class SchemaCommand implements Callable<Integer> {
             List<String> ids = new ArrayList<>(new LinkedHashSet<>(sources != null ? sources
                     : !tables.isEmpty() ? new ArrayList<>(tables.keySet())
                     : migration.consolidateTables().stream().map(MigrationConfig.ConsolidateTable::source).toList()));
-            if (tables.isEmpty() && (schemas == null || schemas.isEmpty())) {
+            if (tables.isEmpty() && (schemas == null || schemas.isEmpty()) && !whole) {
                 for (MigrationConfig.ConsolidateTable t : migration.consolidateTables()) {
                     if (!ids.contains(t.source())) {
                         continue;
@@ -106,7 +121,7 @@ final class SchemaCommand implements Callable<Integer> {
             int n = parallelism != null ? parallelism : migration.raw().path("defaults").path("parallelism").asInt(2);
             String targetId = target != null ? target : migration.targets().consolidatedConnection();
             Request request = new Request(migration, phase, ids, schemas == null ? List.of() : schemas, tables,
-                    targetId, dryRun, n);
+                    targetId, dryRun, n, whole);
             SchemaBuilder.Result result = new SchemaBuilder(context.connections("schema"), summary).run(request);
             if (dryRun) {
                 for (String ddl : result.statements()) {

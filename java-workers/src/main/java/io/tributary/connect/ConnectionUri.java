@@ -215,6 +215,43 @@ public final class ConnectionUri {
         return props;
     }
 
+    /** libpq's environment variables for this connection, for pg_dump and pg_restore (secrets never in argv). */
+    private static final Map<String, String> LIBPQ_ENV = Map.of(
+            "sslmode", "PGSSLMODE", "sslcert", "PGSSLCERT", "sslkey", "PGSSLKEY", "sslrootcert", "PGSSLROOTCERT",
+            "application_name", "PGAPPNAME", "connect_timeout", "PGCONNECT_TIMEOUT", "options", "PGOPTIONS",
+            "gssencmode", "PGGSSENCMODE", "channel_binding", "PGCHANNELBINDING",
+            "target_session_attrs", "PGTARGETSESSIONATTRS");
+
+    public Map<String, String> libpqEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        List<String> ports = new ArrayList<>();
+        for (String h : hosts) {
+            int colon = h.lastIndexOf(':');
+            String host = h.substring(0, colon);
+            names.add(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+            ports.add(h.substring(colon + 1));
+        }
+        env.put("PGHOST", String.join(",", names));
+        env.put("PGPORT", String.join(",", ports));
+        env.put("PGUSER", user);
+        env.put("PGDATABASE", database);
+        if (password != null) {
+            env.put("PGPASSWORD", password);
+        }
+        for (Map.Entry<String, String> p : parameters.entrySet()) {
+            if (LIBPQ_ENV.containsKey(p.getKey())) {
+                env.put(LIBPQ_ENV.get(p.getKey()), p.getValue());
+            }
+        }
+        return env;
+    }
+
+    /** The database name (not secret). */
+    public String database() {
+        return database;
+    }
+
     public String user() {
         return user;
     }

@@ -58,6 +58,10 @@ import java.util.stream.Collectors;
  * Tables with the same target from several sources are merged: the union of their columns, a column's type
  * widened ({@link TypeWidening}) where the sources disagree, and every change of shape reported. Every
  * object is created only when absent, so a re-run is a no-op that says so.
+ *
+ * <p>A source consolidated whole under its own names ({@code --whole}) is not built but restored from its own
+ * pg_dump ({@link SchemaRestore}): everything pg_dump describes is kept, which the rules above cannot promise
+ * (they rebuild from {@code pg_get_*def} and leave out comments, grants, extensions, inheritance...).
  */
 public final class SchemaBuilder {
     private static final Logger LOG = Logger.getLogger(SchemaBuilder.class.getName());
@@ -78,9 +82,11 @@ public final class SchemaBuilder {
      * @param sources  source connection ids (several = the same tables in several instances, merged)
      * @param schemas  whole schemas to build (tables, sequences, routines, views); empty = only {@code tables}
      * @param tables   per source, the tables to build and their target names (used when schemas is empty)
+     * @param whole    every source is consolidated whole under its own names (restored from pg_dump)
      */
     public record Request(MigrationConfig config, String phase, List<String> sources, List<String> schemas,
-            Map<String, Map<TableRef, TableRef>> tables, String target, boolean dryRun, int parallelism) {
+            Map<String, Map<TableRef, TableRef>> tables, String target, boolean dryRun, int parallelism,
+            boolean whole) {
     }
 
     /** One change of shape the unified schema makes relative to a source. */
@@ -90,7 +96,7 @@ public final class SchemaBuilder {
     /** The JSON result line. */
     public record Result(String phase, String target, String status, int created, int existing,
             List<String> skipped, List<Change> changes, List<String> statements, int tables, double seconds,
-            boolean dryRun) {
+            boolean dryRun, List<String> restoredFromPgDump, List<String> grantsSkipped) {
     }
 
     /** The sequence a {@code nextval('...'::regclass)} default draws from, or null. */
@@ -119,6 +125,7 @@ public final class SchemaBuilder {
         connections.uri(request.target());
 
         List<SourceCatalog> catalogs = new ArrayList<>();
+        Map<String, Set<TableRef>> allTables = new LinkedHashMap<>();
         Map<String, List<UserType>> typesBySource = new LinkedHashMap<>();
         try (RunSummary.Step step = summary.begin("read source catalogs")) {
             for (String s : request.sources()) {
@@ -131,6 +138,9 @@ public final class SchemaBuilder {
                         }
                     }
                     catalogs.add(cat);
+                    if (request.whole()) {
+                        allTables.put(s, SourceCatalog.allTables(c));
+                    }
                     List<UserType> types = new ArrayList<>();
                     CatalogReader reader = new CatalogReader();
                     for (Table t : cat.tables.values()) {
@@ -146,17 +156,81 @@ public final class SchemaBuilder {
                 }
             }
         }
-        Unified unified = unify(request, catalogs, typesBySource);
-        List<Step> steps = PRE_DATA.equals(request.phase()) ? preData(unified) : postData(unified, catalogs);
-        Result result;
-        try (Connection target = connections.open(request.target())) {
-            result = execute(request, target, steps, unified);
-        } catch (SQLException e) {
-            throw DatabaseFault.classify(e, request.target());
+        List<String> whole = request.whole() ? request.sources() : List.of();
+        if (request.whole()) {
+            if (!request.schemas().isEmpty() || !request.tables().isEmpty()) {
+                throw JobFailure.badInput("--whole restores each source whole: it takes no --schemas or --table");
+            }
+            Map<TableRef, String> owner = new LinkedHashMap<>();
+            for (String s : whole) {
+                String renamed = request.config().source(s).map(MigrationConfig.Source::targetSchema).orElse(null);
+                if (renamed != null) {
+                    throw JobFailure.badInput("--whole keeps " + s + "'s own schema names, but its target_schema is "
+                            + renamed + " in " + request.config().fileName() + ": build it with --table instead");
+                }
+                for (TableRef t : allTables.get(s)) {
+                    String other = owner.putIfAbsent(t, s);
+                    if (other != null) {
+                        throw JobFailure.badInput(t + " is in both " + other + " and " + s + ": --whole keeps each"
+                                + " instance under its own names; tables merged from several sources are listed with --table");
+                    }
+                }
+            }
         }
+        if (!whole.isEmpty()) {
+            try (RunSummary.Step step = summary.begin("check the target can hold " + String.join(", ", whole))) {
+                for (String s : whole) {
+                    try (Connection src = connections.open(s); Connection dst = connections.open(request.target())) {
+                        SchemaRestore.preflight(src, s, dst, request.target());
+                    } catch (SQLException e) {
+                        throw DatabaseFault.classify(e, request.target());
+                    }
+                }
+            }
+        }
+        int created = 0;
+        int existing = 0;
+        int tables = 0;
+        List<String> skipped = new ArrayList<>();
+        List<String> grantsSkipped = new ArrayList<>();
+        List<String> statements = new ArrayList<>();
+        List<Change> changes = List.of();
+        SchemaRestore restore = new SchemaRestore(connections, summary);
+        for (String s : whole) {
+            SchemaRestore.Outcome o = restore.run(s, request.target(), request.phase(), request.dryRun(),
+                    request.parallelism());
+            created += o.created();
+            existing += o.existing();
+            grantsSkipped.addAll(o.grantsSkipped());
+            statements.addAll(o.statements());
+            tables += allTables.get(s).size();
+        }
+        List<SourceCatalog> built = catalogs.stream().filter(c -> !whole.contains(c.source)).toList();
+        if (!built.isEmpty()) {
+            Map<String, List<UserType>> builtTypes = new LinkedHashMap<>(typesBySource);
+            builtTypes.keySet().retainAll(built.stream().map(c -> c.source).toList());
+            Unified unified = unify(request, built, builtTypes);
+            List<Step> steps = PRE_DATA.equals(request.phase()) ? preData(unified) : postData(unified, built);
+            Result result;
+            try (Connection target = connections.open(request.target())) {
+                result = execute(request, target, steps, unified);
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, request.target());
+            }
+            created += result.created();
+            existing += result.existing();
+            skipped.addAll(result.skipped());
+            if (result.statements() != null) {
+                statements.addAll(result.statements());
+            }
+            tables += result.tables();
+            changes = result.changes();
+        }
+        String status = request.dryRun() ? (statements.isEmpty() ? "unchanged" : "planned")
+                : created > 0 ? "created" : "unchanged";
         double seconds = Math.round((System.nanoTime() - started) / 1e6) / 1e3;
-        return new Result(result.phase(), result.target(), result.status(), result.created(), result.existing(),
-                result.skipped(), result.changes(), result.statements(), result.tables(), seconds, request.dryRun());
+        return new Result(request.phase(), request.target(), status, created, existing, skipped, changes,
+                request.dryRun() ? statements : null, tables, seconds, request.dryRun(), whole, grantsSkipped);
     }
 
     private static TableShape shapeOf(Table t) {
@@ -556,7 +630,7 @@ public final class SchemaBuilder {
                     : c.column() + " ") + c.kind() + " (" + c.detail() + ")");
         }
         return new Result(request.phase(), request.target(), status, created, existing, skipped, u.changes(),
-                request.dryRun() ? statements : null, u.tables().size(), 0, request.dryRun());
+                request.dryRun() ? statements : null, u.tables().size(), 0, request.dryRun(), List.of(), List.of());
     }
 
     private static boolean exists(Connection c, String sql) throws SQLException {

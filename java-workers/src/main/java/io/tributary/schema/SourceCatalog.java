@@ -8,8 +8,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the schema builder needs from one source instance's catalog, read with the factory's empty
@@ -111,6 +113,23 @@ final class SourceCatalog {
             cat.views.addAll(views(c, own));
         }
         return cat;
+    }
+
+    /** Every table of the instance (plain, partitioned, partitions, inheritance children), extensions' aside. */
+    static Set<TableRef> allTables(Connection c) throws SQLException {
+        Set<TableRef> out = new LinkedHashSet<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT n.nspname, c.relname FROM pg_catalog.pg_class c
+                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = c.oid
+                       AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'e')""");
+                ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new TableRef(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return out;
     }
 
     private static Table table(Connection c, long oid) throws SQLException {

@@ -44,6 +44,20 @@ class ConnectionUriParsesLibpqFormsTest {
     }
 
     @Test
+    void libpqEnvironmentCarriesEveryPartForPgDump() {
+        ConnectionUri uri = ConnectionUri.parse("postgresql://u%40x:p%40ss@h1:5433,[::1]:5434/db%20name"
+                + "?sslmode=verify-full&target_session_attrs=read-write", "TEST");
+        Map<String, String> env = uri.libpqEnvironment();
+        assertEquals("h1,::1", env.get("PGHOST"));
+        assertEquals("5433,5434", env.get("PGPORT"));
+        assertEquals("u@x", env.get("PGUSER"));
+        assertEquals("p@ss", env.get("PGPASSWORD"), "the password travels in the environment, never argv");
+        assertEquals("db name", env.get("PGDATABASE"));
+        assertEquals("verify-full", env.get("PGSSLMODE"));
+        assertEquals("read-write", env.get("PGTARGETSESSIONATTRS"));
+    }
+
+    @Test
     void passwordNeverAppearsInToStringOrErrors() {
         ConnectionUri uri = ConnectionUri.parse("postgresql://u:s3cret@h:1/db", "TEST");
         assertFalse(uri.toString().contains("s3cret"));
