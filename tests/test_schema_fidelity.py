@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote, urlsplit
 import pytest
 
 from conftest import REPO, WORKER
+from tributary import names
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker]
 
@@ -34,25 +35,9 @@ UNIT = DATASETS / "pgcopydb-unit"
 # pg_dump 15.14+ writes `\restrict <random key>`: the same key on both sides keeps the dumps comparable.
 RESTRICT = "--restrict-key=tributaryschemafidelity"
 
-# TODO(data fidelity, issue 15 item 2): `tributary copy` cannot yet copy these tables faithfully -- an
-# inheritance parent is read without ONLY (its children's rows would be duplicated into it), generated columns
-# are put in the COPY column list, a zero-column table is a syntax error, and --table cannot name a schema or
-# table with a dot or a newline (names with quotes pass today only because --table takes them raw; the one
-# parser of qualified names, quoted the way PostgreSQL quotes them, is the data helper's). Until the data helper's work merges, this test loads them itself through
-# `COPY (SELECT <non-generated columns> FROM ONLY ...) TO STDOUT | COPY ... FROM STDIN`. Every other table goes
-# through `tributary copy`.
-COPIED_BY_THE_TEST = {
-    ("public", "parent_model"),                 # inheritance parent (0 rows of its own, 2 children)
-    ("public", "gen"),                          # generated column only
-    ("public", "ref_admin_commune"),            # generated column
-    ("public", "nocols"),                       # zero columns
-    ("Sp1eCial .Char", "source1testing"),       # schema name with a dot and a space
-    ("Sp1eCial .Char", "Tabl e.1testing"),      # ... and a table name with a dot
-    ("public", "with MyTableName\n\n     AS (SELECT row_id\n\n  "),  # newlines in the name
-    ('"abc"', "job"),                           # quotes in the schema name
-    ("public", '"dqname"'),                     # quotes in the table name
-    ("public", '"long"'),
-}
+# Every table goes through `tributary copy`, named the way PostgreSQL quotes it (names.qualified): inheritance
+# parents (ONLY their own rows), generated columns (recomputed by the target, hashed on both sides), the table
+# without columns, and the names with dots, spaces, quotes and newlines.
 
 
 # ---------------------------------------------------------------- helpers
@@ -163,32 +148,12 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _copy_through_psql(source: str, target: str, schema: str, table: str) -> None:
-    """The TODO above: ONLY the relation's own rows, its non-generated columns."""
-    cols = [r[0] for r in _rows(source, f"""
-        SELECT attname FROM pg_attribute WHERE attrelid = '{_ident(schema)}.{_ident(table).replace("'", "''")}'::regclass
-           AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum""")]
-    collist = ", ".join(_ident(c) for c in cols)
-    rel = f"{_ident(schema)}.{_ident(table)}"
-    if not cols:  # no column to COPY (none at all, or only generated ones): as many rows of defaults
-        n = _rows(source, f"SELECT count(*) FROM ONLY {rel}")[0][0]
-        _psql(target, "-c", f"INSERT INTO {rel} SELECT FROM generate_series(1, {n})")
-        return
-    data = subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", "-c",
-                           f"COPY (SELECT {collist} FROM ONLY {rel}) TO STDOUT"],
-                          env=_libpq_env(source), capture_output=True, check=True).stdout
-    _psql(target, "-c", f"COPY {rel} ({collist}) FROM STDIN", stdin=data)
-
-
 def _copy_every_table(env: dict, config: Path, source_id: str, source: str, target: str) -> None:
     for schema, table in _tables(source):
-        if (schema, table) in COPIED_BY_THE_TEST:
-            _copy_through_psql(source, target, schema, table)
-            continue
         if _rows(source, f"SELECT relispartition FROM pg_class WHERE oid = '{_ident(schema)}.{_ident(table)}'::regclass")[0][0]:
             continue  # a partitioned table's copy routes its rows into the partitions
         code, result, err = _worker(env, "copy", f"--config={config}", "--source", source_id, "--table",
-                                    f"{schema}.{table}", "--parallelism", "2")
+                                    names.qualified(schema, table), "--parallelism", "2")
         assert code == 0, f"copy {schema}.{table}: {err[-3000:]}"
         assert result["checksum"] == result["target_checksum"], result
 
