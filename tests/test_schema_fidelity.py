@@ -204,6 +204,7 @@ def databases():
 # ---------------------------------------------------------------- tests
 
 
+@pytest.mark.e2e  # 4 min: pre-data, every table copied, post-data, pg_dump and pgcopydb's queries
 def test_pgcopydb_unit_schemas_come_out_identical(tmp_path, superuser, databases):
     user, password = superuser
     source = _uri(user, password, "src_pagila", databases("src_pagila", user))
@@ -243,6 +244,7 @@ def test_pgcopydb_unit_schemas_come_out_identical(tmp_path, superuser, databases
         assert got == expected, f"{sql.name}:\n--- expected\n{expected}\n--- got\n{got}"
 
 
+@pytest.mark.e2e  # 3 min: the whole of Pagila through pre-data, copy, post-data
 def test_pagila_whole_comes_out_identical(tmp_path, databases):
     """Pagila as `make sources` loads it, restored by the non-superuser `tributary` into a database it owns. Only
     pg_stat_statements (which the stack creates in every source) needs a superuser: created first, as an
