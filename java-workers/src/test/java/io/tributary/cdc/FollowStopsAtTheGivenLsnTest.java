@@ -7,7 +7,6 @@ import io.tributary.testing.FollowFixture;
 import io.tributary.testing.RequiresPostgres;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,10 +27,7 @@ class FollowStopsAtTheGivenLsnTest {
         db = new FollowFixture("follow_until", dir);
         db.source.execute("CREATE TABLE public.orders (id int PRIMARY KEY, side text)",
                 "INSERT INTO public.orders VALUES (1, 'buy')");
-        CompletableFuture<CliRun> prepare = db.prepare(TABLES);
-        assertEquals(0, db.copy("public.orders", "--snapshot", db.heldSnapshot()).exitCode());
-        assertEquals(0, db.follow(TABLES, "--release").exitCode());
-        assertEquals(0, prepare.get(60, TimeUnit.SECONDS).exitCode());
+        db.copyInTheSlotSnapshot(TABLES);
     }
 
     @AfterAll

@@ -13,7 +13,6 @@ import io.tributary.testing.RequiresPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,11 +39,7 @@ class FollowerKilledMidBatchResumesExactlyTest {
         db = new FollowFixture("follow_kill", dir);
         db.source.execute("CREATE TABLE public.fills (id bigint PRIMARY KEY, qty int NOT NULL, note text)",
                 "INSERT INTO public.fills SELECT g, 1, 'copied' FROM generate_series(1, 1000) g");
-        CompletableFuture<CliRun> prepare = db.prepare(TABLES);
-        CliRun copy = db.copy("public.fills", "--snapshot", db.heldSnapshot());
-        assertEquals(0, copy.exitCode(), copy.toString());
-        assertEquals(0, db.follow(TABLES, "--release").exitCode());
-        assertEquals(0, prepare.get(60, TimeUnit.SECONDS).exitCode());
+        db.copyInTheSlotSnapshot(TABLES);
     }
 
     @AfterAll

@@ -8,7 +8,6 @@ import io.tributary.testing.FollowFixture;
 import io.tributary.testing.RequiresPostgres;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,10 +32,7 @@ class SourceDdlDuringFollowStopsTest {
         db = new FollowFixture("follow_ddl", dir);
         db.source.execute("CREATE TABLE public.positions (id int PRIMARY KEY, symbol text, qty numeric)",
                 "INSERT INTO public.positions VALUES (1, 'AAPL', 10), (2, 'MSFT', 5)");
-        CompletableFuture<CliRun> prepare = db.prepare(TABLES);
-        assertEquals(0, db.copy("public.positions", "--snapshot", db.heldSnapshot()).exitCode());
-        assertEquals(0, db.follow(TABLES, "--release").exitCode());
-        assertEquals(0, prepare.get(60, TimeUnit.SECONDS).exitCode());
+        db.copyInTheSlotSnapshot(TABLES);
     }
 
     @AfterAll

@@ -90,6 +90,25 @@ public final class FollowFixture implements AutoCloseable {
         return run;
     }
 
+    /**
+     * The start point the follow tests share: {@code follow --prepare}, each table copied in the held snapshot,
+     * {@code follow --release}, and --prepare's own exit 0.
+     */
+    public void copyInTheSlotSnapshot(List<String> tables) throws Exception {
+        CompletableFuture<CliRun> prepare = prepare(tables);
+        for (String table : tables) {
+            requireSuccess(copy(table, "--snapshot", heldSnapshot()));
+        }
+        requireSuccess(follow(tables, "--release"));
+        requireSuccess(prepare.get(60, TimeUnit.SECONDS));
+    }
+
+    private static void requireSuccess(CliRun run) {
+        if (run.exitCode() != 0) {
+            throw new AssertionError(run.toString());
+        }
+    }
+
     /** The snapshot id follow --prepare holds, from the control schema (null if none). */
     public String heldSnapshot() {
         if (target.query("SELECT to_regclass('tributary.follow_slots')") == null) {
