@@ -70,6 +70,10 @@ final class CopyCommand implements Callable<Integer> {
                     + " id and records it in the control schema's follow_slots) instead of exporting one.")
     String snapshot;
 
+    @Option(names = "--dry-run", description = "Print what the copy would do (copy, resume, skip, truncate; rows and"
+            + " chunks; the SELECT) and change nothing; a copy that would be refused is refused the same way.")
+    boolean dryRun;
+
     @Option(names = "--progress-every", paramLabel = "SECONDS", defaultValue = "5",
             description = "Seconds between progress lines on stderr and progress updates in the control schema"
                     + " (default: ${DEFAULT-VALUE}).")
@@ -97,6 +101,9 @@ final class CopyCommand implements Callable<Integer> {
             CopyRequest request = new CopyRequest(migration, subject.source, sourceTable, target, explicitTarget, truncate,
                     RunContext.fromEnvironment(context.env(), runId), progressSeconds, merge,
                     chunks.chunking(migration, subject.source, sourceTable), snapshot);
+            if (dryRun) {
+                return new TableCopy(connections, summary).preview(request);
+            }
             CopyResult result = new TableCopy(connections, summary).run(request);
             if (CopyResult.COPIED.equals(result.status())) {
                 metrics.rows(result.rows());

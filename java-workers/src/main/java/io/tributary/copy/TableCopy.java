@@ -148,6 +148,42 @@ public final class TableCopy {
         }
     }
 
+    /**
+     * What {@link #run} would do, changing nothing: the same reads and decisions, over target and control
+     * connections set read-only (a write by mistake fails instead of changing anything).
+     */
+    public CopyPreview preview(CopyRequest request) {
+        Plan plan = plan(request);
+        connections.uri(plan.source());
+        connections.uri(plan.target());
+        connections.uri(plan.control());
+        Connection source = null;
+        Connection target = null;
+        Connection ledger = null;
+        try {
+            try (RunSummary.Step step = summary.begin("connect")) {
+                source = connections.open(plan.source());
+                target = readOnly(connections.open(plan.target()), plan.target());
+                ledger = readOnly(connections.open(plan.control()), plan.control());
+            }
+            return new Attempt(request, plan, source, target, ledger).preview();
+        } finally {
+            ConnectionFactory.closeQuietly(source);
+            ConnectionFactory.closeQuietly(target);
+            ConnectionFactory.closeQuietly(ledger);
+        }
+    }
+
+    private static Connection readOnly(Connection c, String id) {
+        try {
+            execute(c, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+            return c;
+        } catch (SQLException e) {
+            ConnectionFactory.closeQuietly(c);
+            throw DatabaseFault.classify(e, id);
+        }
+    }
+
     /** One attempt at one table: a coordinator over three connections, plus a pool of chunk workers. */
     private final class Attempt {
         private final CopyRequest request;
@@ -200,6 +236,49 @@ public final class TableCopy {
             } catch (RuntimeException e) {
                 recordFailure(JobFailure.failed(e.toString(), e), tableId);
                 throw e;
+            }
+        }
+
+        CopyPreview preview() {
+            TableShape shape = readSource();
+            RowSelection selection = request.shaper().shape(RowSelection.of(shape, null));
+            String fingerprint = fingerprint(selection, hasInheritanceChildren(), request.snapshot());
+            try {
+                boolean ledgerExists = plan.controlSchema().exists(ledger);
+                TargetDecision d = decide(fingerprint, ledgerExists);
+                List<Chunk> stored = d.previous().isPresent() && d.action() == Action.COPY
+                        ? chunks.chunks(ledger, d.previous().get().tableId()) : List.of();
+                long rows = countRows(selection);
+                int planned;
+                String key;
+                String method;
+                if (stored.isEmpty()) {
+                    ChunkPlanner.ChunkPlan p = ChunkPlanner.plan(source, shape, countRows(RowSelection.of(shape, null)),
+                            request.chunking().chunkRows(), request.chunking().keyColumn());
+                    planned = p.ranges().size();
+                    key = p.keyColumn();
+                    method = p.method();
+                } else {
+                    planned = stored.size();
+                    key = stored.get(0).range() == null ? null : stored.get(0).range().column();
+                    method = "the stored plan of the earlier attempt";
+                }
+                int done = (int) stored.stream().filter(c -> TableLedger.COPIED.equals(c.status())
+                        || TableLedger.LANDED.equals(c.status())).count();
+                String action = switch (d.action()) {
+                    case COPY -> done > 0 ? "resume" : "copy";
+                    case SKIP -> "skip";
+                    case TRUNCATE_THEN_COPY -> "truncate then copy";
+                    case REMOVE_OWN_ROWS_THEN_COPY -> "remove this source's rows then copy";
+                };
+                LOG.info("dry run: would " + action + " " + plan.label() + ": " + RunSummary.count(rows) + " rows in "
+                        + planned + " chunk(s) (" + method + "), " + done + " done; nothing was changed");
+                return new CopyPreview(plan.table().toString(), plan.source(), plan.target(),
+                        plan.targetTable().toString(), CopyPreview.DRY_RUN, action, d.exists(), d.targetRows(), rows,
+                        planned, done, key, method, Math.min(request.chunking().parallelism(), Math.max(planned - done, 1)),
+                        selection.selectSql(), request.run().runId());
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.source());
             }
         }
 
@@ -308,22 +387,31 @@ public final class TableCopy {
             }
         }
 
+        /** What a copy does with its target table; decided by reads only, so the dry run shares the rule. */
+        private enum Action { COPY, SKIP, TRUNCATE_THEN_COPY, REMOVE_OWN_ROWS_THEN_COPY }
+
+        /** The decision and what it was taken on. */
+        private record TargetDecision(Action action, Optional<Entry> previous, boolean exists, long targetRows) {
+        }
+
         /**
-         * Skip (already copied, same selection), refuse (unaccounted rows, or rows copied with another selection),
-         * or make room (--truncate); else carry on.
+         * Skip (already copied, same selection), refuse (unaccounted rows, or rows copied with another selection,
+         * or a --truncate that would remove other sources' rows), clear (--truncate), else copy. Reads only.
+         * {@code ledgerExists}: false on a dry run against a control schema not created yet (no history).
          */
-        private Optional<CopyResult> skipOrMakeRoom(String fingerprint) {
+        private TargetDecision decide(String fingerprint, boolean ledgerExists) {
             try {
-                Optional<Entry> previous = tables.find(ledger, plan.key());
+                Optional<Entry> previous = ledgerExists ? tables.find(ledger, plan.key()) : Optional.empty();
                 if (previous.isPresent() && !request.truncate()) {
                     refuseChangedSelection(previous.get(), fingerprint);
                 }
                 boolean exists = TargetTable.exists(target, plan.targetTable());
                 long targetRows = exists ? TargetTable.rowCount(target, plan.targetTable()) : 0;
-                long accounted = tables.copiedRowsInto(ledger, plan.target(), plan.targetTable().toString());
+                long accounted = ledgerExists
+                        ? tables.copiedRowsInto(ledger, plan.target(), plan.targetTable().toString()) : 0;
                 boolean copied = previous.isPresent() && TableLedger.COPIED.equals(previous.get().status());
                 if (copied && !request.truncate() && targetRows == accounted) {
-                    return Optional.of(skip(previous.get()));
+                    return new TargetDecision(Action.SKIP, previous, exists, targetRows);
                 }
                 if (!request.truncate() && targetRows != accounted) {
                     throw JobFailure.badInput(targetRows > accounted
@@ -334,14 +422,35 @@ public final class TableCopy {
                                     + " rows but the ledger accounts for " + RunSummary.count(accounted)
                                     + "; pass --truncate to copy it again");
                 }
-                if (request.truncate()) {
-                    String ownRows = request.shaper().ownRowsInTarget();
-                    if (ownRows != null && exists && !otherSourcesCopied().isEmpty()) {
-                        removeOwnRows(previous, ownRows);
-                    } else {
-                        refuseTruncatingOtherSources();
-                        truncate(previous, exists, targetRows);
+                if (!request.truncate()) {
+                    return new TargetDecision(Action.COPY, previous, exists, targetRows);
+                }
+                List<Entry> others = ledgerExists ? otherSourcesCopied() : List.of();
+                if (request.shaper().ownRowsInTarget() != null && exists && !others.isEmpty()) {
+                    return new TargetDecision(Action.REMOVE_OWN_ROWS_THEN_COPY, previous, exists, targetRows);
+                }
+                if (!others.isEmpty()) { // TRUNCATE would also drop what other sources copied into the table
+                    Entry e = others.get(0);
+                    throw JobFailure.badInput("--truncate would also remove rows copied into " + plan.targetTable()
+                            + " from " + e.key().source() + " " + e.key().sourceTable());
+                }
+                return new TargetDecision(Action.TRUNCATE_THEN_COPY, previous, exists, targetRows);
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, plan.target());
+            }
+        }
+
+        /** Carries out the decision: the skip's result, or the room made for the copy (empty: copy on). */
+        private Optional<CopyResult> skipOrMakeRoom(String fingerprint) {
+            TargetDecision d = decide(fingerprint, true);
+            try {
+                switch (d.action()) {
+                    case SKIP -> {
+                        return Optional.of(skip(d.previous().get()));
                     }
+                    case REMOVE_OWN_ROWS_THEN_COPY -> removeOwnRows(d.previous(), request.shaper().ownRowsInTarget());
+                    case TRUNCATE_THEN_COPY -> truncate(d.previous(), d.exists(), d.targetRows());
+                    case COPY -> { }
                 }
                 return Optional.empty();
             } catch (SQLException e) {
@@ -457,16 +566,6 @@ public final class TableCopy {
                     plan.targetTable().toString(), entry.rows(), entry.sourceChecksum(), entry.targetChecksum(),
                     entry.verified(), entry.bytes() == null ? 0 : entry.bytes(), seconds(), CopyResult.SKIPPED,
                     null, request.run().runId(), null, null, null, null);
-        }
-
-        /** TRUNCATE would also drop what other sources copied into a shared target table. */
-        private void refuseTruncatingOtherSources() throws SQLException {
-            List<Entry> others = otherSourcesCopied();
-            if (!others.isEmpty()) {
-                Entry e = others.get(0);
-                throw JobFailure.badInput("--truncate would also remove rows copied into " + plan.targetTable()
-                        + " from " + e.key().source() + " " + e.key().sourceTable());
-            }
         }
 
         /** Committed at once (own connection), so status shows the copy in flight and counts attempts. */
