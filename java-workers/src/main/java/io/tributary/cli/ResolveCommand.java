@@ -52,7 +52,8 @@ final class ResolveCommand implements Callable<Integer> {
             description = "Run id for the ledger (default: $AIRFLOW_CTX_DAG_RUN_ID, else manual__<time>).")
     String runId;
 
-    @Option(names = "--dry-run", description = "Decide and report; record nothing.")
+    @Option(names = "--dry-run", description = "Decide and report exactly what a real run would record, in a control transaction"
+            + " that is rolled back: nothing is recorded.")
     boolean dryRun;
 
     @Override

@@ -83,6 +83,22 @@ public final class ControlSchema {
         }
         boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
+        try {
+            ensureWithin(connection);
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** Creates or upgrades the control schema inside the caller's open transaction (a dry run rolls it back). */
+    public void ensureWithin(Connection connection) throws SQLException {
+        if (exists(connection) && pending(connection).isEmpty()) {
+            return;
+        }
         try (Statement st = connection.createStatement()) {
             try (PreparedStatement lock = connection.prepareStatement(
                     "SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(?, 0))")) {
@@ -105,12 +121,6 @@ public final class ControlSchema {
                 }
                 LOG.info("control schema " + schema + ": applied migration " + m.module() + "/" + m.file());
             }
-            connection.commit();
-        } catch (SQLException | RuntimeException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(autoCommit);
         }
     }
 

@@ -84,11 +84,16 @@ public final class Resolver {
         ResolveResult result = new ResolveResult(dryRun);
         result.crossTargetReferences(crossTargetReferences(inputs));
         try (Connection control = connections.open(config.control().connection())) {
-            if (!dryRun) {
-                try (var step = summary.begin("control schema")) {
+            // A dry run is the real resolution in one control transaction that is rolled back: it decides and
+            // counts exactly what the real run would record, and leaves nothing (not even the control schema).
+            control.setAutoCommit(!dryRun);
+            try (var step = summary.begin("control schema")) {
+                if (dryRun) {
+                    schema.ensureWithin(control);
+                } else {
                     schema.ensure(control);
-                    new RunLedger(schema).touch(control, run);
                 }
+                new RunLedger(schema).touch(control, run);
             }
             for (List<Input> group : order(groups, inputs)) {
                 MergeJob first = group.get(0).job();
@@ -96,15 +101,16 @@ public final class Resolver {
                     continue;
                 }
                 try (var step = summary.begin("resolve " + first.targetTable())) {
-                    ResolveResult.Table t = resolveTable(group, ledger, control, run, dryRun);
+                    ResolveResult.Table t = resolveTable(group, ledger, control, run);
                     result.add(t);
                     step.rows(t.duplicates());
                 }
             }
-            if (!dryRun) {
-                new AuditLog(schema).append(control, run, "resolve", Map.of(
-                        "tables", result.tables().size(), "duplicates", result.duplicates(),
-                        "open_conflicts", result.openConflicts()));
+            new AuditLog(schema).append(control, run, "resolve", Map.of(
+                    "tables", result.tables().size(), "duplicates", result.duplicates(),
+                    "open_conflicts", result.openConflicts()));
+            if (dryRun) {
+                control.rollback();
             }
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, config.control().connection());
@@ -206,8 +212,8 @@ public final class Resolver {
 
     // ------------------------------------------------------------------------------------------ one table
 
-    private ResolveResult.Table resolveTable(List<Input> group, RemapLedger ledger, Connection control, RunContext run,
-            boolean dryRun) throws SQLException {
+    private ResolveResult.Table resolveTable(List<Input> group, RemapLedger ledger, Connection control, RunContext run)
+            throws SQLException {
         MergeJob first = group.get(0).job();
         List<String> sources = group.stream().map(i -> i.job().source()).toList();
         String keyColumn = surrogateKey(group);
@@ -235,9 +241,7 @@ public final class Resolver {
                 RemapLedger.Offset o = new RemapLedger.Offset(first.target(), first.targetTable(), i.job().source(),
                         i.job().table(), keyColumn, offsets.get(i.job().source()), stride, rules.originColumn(),
                         sources);
-                if (!dryRun) {
-                    ledger.record(control, o, run.runId());
-                }
+                ledger.record(control, o, run.runId());
             }
             if (keyColumn != null && stride != null) {
                 checkCapacity(group, keyColumn, stride);
@@ -254,13 +258,11 @@ public final class Resolver {
         if (naturalKeys.isEmpty()) {
             return table;
         }
-        KeyRemapper remapper = dryRun ? null : new KeyRemapper(ledger, control, first.target(), rules);
+        KeyRemapper remapper = new KeyRemapper(ledger, control, first.target(), rules);
         for (List<String> nk : naturalKeys) {
-            duplicates(group, nk, strategy, remapper, ledger, control, run, dryRun, table);
+            duplicates(group, nk, strategy, remapper, ledger, control, run, table);
         }
-        if (!dryRun) {
-            table.keyMapRows(ledger.keyMapRows(control, first.target(), first.targetTable()));
-        }
+        table.keyMapRows(ledger.keyMapRows(control, first.target(), first.targetTable()));
         return table;
     }
 
@@ -373,13 +375,12 @@ public final class Resolver {
     }
 
     private void duplicates(List<Input> group, List<String> naturalKey, MergeRules.Strategy strategy,
-            KeyRemapper remapper, RemapLedger ledger, Connection control, RunContext run, boolean dryRun,
+            KeyRemapper remapper, RemapLedger ledger, Connection control, RunContext run,
             ResolveResult.Table table) throws SQLException {
         List<String> keyText = new ArrayList<>();
         List<String> sql = new ArrayList<>();
         for (Input i : group) {
-            Map<String, String> projected = remapper == null ? Map.of()
-                    : remapper.projections(i.shape(), i.job().source(), i.foreignKeys());
+            Map<String, String> projected = remapper.projections(i.shape(), i.job().source(), i.foreignKeys());
             String text = KeyRemapper.text(
                     naturalKey.stream().map(c -> projected.getOrDefault(c, Identifiers.quote(c))).toList(),
                     naturalKey.stream().map(c -> KeyRemapper.column(i.shape(), c)).toList());
@@ -429,7 +430,7 @@ public final class Resolver {
                 if (manual) {
                     open++;
                 }
-                if (!dryRun && ledger.record(control, c, run.runId(), mapKeys)) {
+                if (ledger.record(control, c, run.runId(), mapKeys)) {
                     settled++;
                 }
             }
@@ -446,8 +447,7 @@ public final class Resolver {
         String targetKey = "NULL";
         var pk = shape.primaryKeyIfAny();
         if (pk.isPresent() && pk.get().columns().size() == 1) {
-            Map<String, String> projected = remapper == null ? Map.of()
-                    : remapper.projections(shape, input.job().source(), input.foreignKeys());
+            Map<String, String> projected = remapper.projections(shape, input.job().source(), input.foreignKeys());
             String col = pk.get().columns().get(0);
             targetKey = KeyRemapper.text(List.of(projected.getOrDefault(col, Identifiers.quote(col))),
                     List.of(KeyRemapper.column(shape, col)));
