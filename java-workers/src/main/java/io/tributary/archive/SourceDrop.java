@@ -55,13 +55,10 @@ final class SourceDrop {
             throw JobFailure.badInput("refusing --drop-source: archive " + entry.archiveId() + " is not verified ("
                     + entry.status() + ")");
         }
-        Instant droppableAfter = Instant.parse(entry.lineage().archivedAt())
-                .plus(entry.retention().dropSourceHoldDays(), ChronoUnit.DAYS);
-        if (Instant.now().isBefore(droppableAfter)) {
-            String why = "retention hold: the source is kept until " + droppableAfter + " ("
-                    + entry.retention().dropSourceHoldDays() + " days after the verified archive)";
-            LOG.warning("--drop-source: " + request.source() + "." + request.table() + " not dropped, " + why);
-            return new Outcome(entry, false, why);
+        String held = holdNotOver(entry);
+        if (held != null) {
+            LOG.warning("--drop-source: " + request.source() + "." + request.table() + " not dropped, " + held);
+            return new Outcome(entry, false, held);
         }
         requireArchiveInPlace(entry, store);
         String source = request.source();
@@ -116,6 +113,36 @@ final class SourceDrop {
         } finally {
             ConnectionFactory.closeQuietly(src);
         }
+    }
+
+    /**
+     * What a dry run can say without locking anything: null when the drop would go ahead (the source's rows are
+     * then still compared with the archive under lock), else why not.
+     */
+    static String wouldRefuse(CatalogEntry entry, ObjectStore store) {
+        if (!entry.verified()) {
+            return "archive " + entry.archiveId() + " is not verified (" + entry.status() + ")";
+        }
+        String held = holdNotOver(entry);
+        if (held != null) {
+            return held;
+        }
+        try {
+            requireArchiveInPlace(entry, store);
+            return null;
+        } catch (JobFailure f) {
+            return f.getMessage();
+        }
+    }
+
+    /** The retention hold not yet over, said in words; null once it is. */
+    private static String holdNotOver(CatalogEntry entry) {
+        Instant droppableAfter = Instant.parse(entry.lineage().archivedAt())
+                .plus(entry.retention().dropSourceHoldDays(), ChronoUnit.DAYS);
+        return Instant.now().isBefore(droppableAfter)
+                ? "retention hold: the source is kept until " + droppableAfter + " ("
+                        + entry.retention().dropSourceHoldDays() + " days after the verified archive)"
+                : null;
     }
 
     /**

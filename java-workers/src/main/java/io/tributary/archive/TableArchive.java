@@ -132,6 +132,86 @@ public final class TableArchive {
     }
 
     /**
+     * What {@link #run} would do, changing nothing: no bucket, object, lifecycle rule, control schema, catalog or
+     * audit row, and the source only read. The same skip rule (already archived and verified, source unchanged);
+     * with {@code --drop-source}, whether the drop would go ahead or why not.
+     */
+    public Map<String, Object> preview(ArchiveRequest request) throws SQLException {
+        ArchiveSettings settings = ArchiveSettings.from(request.config());
+        String source = request.source();
+        if (request.config().source(source).isEmpty()) {
+            throw JobFailure.badInput("--source " + source + " is not a declared source in "
+                    + request.config().fileName() + " (" + String.join(", ", request.config().sourceIds()) + ")");
+        }
+        connections.uri(source);
+        String controlId = request.config().control().connection();
+        connections.uri(controlId);
+        ControlSchema control = new ControlSchema(request.config().control().schema());
+        ArchiveCatalog catalog = new ArchiveCatalog(control);
+        ArchiveLayout layout = ArchiveLayout.of(settings, source, request.table(), request.run().runId());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("table", request.table().toString());
+        out.put("source", source);
+        out.put("status", "dry-run");
+        try (ObjectStore store = ObjectStore.open(env, settings.connection(), settings.clientSideEncryption());
+                Connection ctl = connections.open(controlId)) {
+            boolean recorded = control.exists(ctl);
+            Optional<CatalogEntry> done = recorded
+                    ? catalog.find(ctl, layout.archiveId()).filter(CatalogEntry::verified) : Optional.empty();
+            if (done.isEmpty() && recorded) {
+                done = unchangedSinceEarlierArchive(catalog, ctl, request);
+            }
+            if (done.isPresent()) {
+                CatalogEntry entry = done.get();
+                out.put("action", "skip");
+                out.put("archive_id", entry.archiveId());
+                out.put("location", entry.data().location());
+                out.put("rows", entry.data().rows());
+                if (request.dropSource()) {
+                    String refusal = entry.retention().sourceDroppedAt() != null ? "already dropped "
+                            + entry.retention().sourceDroppedAt() : SourceDrop.wouldRefuse(entry, store);
+                    out.put("drop_source", refusal == null ? "would drop (after comparing the source with the"
+                            + " archive under lock)" : "not dropped: " + refusal);
+                }
+            } else {
+                out.put("action", "archive");
+                out.put("archive_id", layout.archiveId());
+                out.put("location", layout.folder().url());
+                long rows = countSourceRows(request);
+                out.put("rows", rows);
+                out.put("files", Math.max(1, (rows + settings.rowsPerFile() - 1) / settings.rowsPerFile()));
+                out.put("storage_class", settings.storageClass());
+                out.put("encryption", settings.encryptionLabel());
+                out.put("retain_until", LocalDate.now(ZoneOffset.UTC).plusDays(settings.retentionDays()).toString());
+                out.put("lifecycle_rule", settings.lifecycle() ? describe(lifecycleRule(settings, layout)) : null);
+                if (request.dropSource()) {
+                    out.put("drop_source", "not dropped on this run: the source is kept "
+                            + settings.dropSourceHoldDays() + " days (drop_source_hold_days) after the verified archive");
+                }
+            }
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, controlId);
+        }
+        LOG.info("dry run: would " + out.get("action") + " " + source + "." + request.table() + " ("
+                + out.get("rows") + " rows) at " + out.get("location") + "; nothing was changed");
+        return out;
+    }
+
+    private long countSourceRows(ArchiveRequest request) {
+        try (Connection src = connections.open(request.source())) {
+            TableShape shape = new CatalogReader().read(src, request.table()).orElseThrow(() -> JobFailure.badInput(
+                    "table " + request.table() + " does not exist in " + request.source()));
+            try (Statement st = src.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM " + shape.readFrom())) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, request.source());
+        }
+    }
+
+    /**
      * A verified archive from an earlier run that still matches the source (same count and checksum, computed by
      * the source now), or whose source was dropped after it: archiving again would only duplicate it, and the
      * drop hold runs from that first archive.

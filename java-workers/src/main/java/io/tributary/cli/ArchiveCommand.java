@@ -59,6 +59,10 @@ final class ArchiveCommand implements Callable<Integer> {
             description = "Drop the source table after a verified archive, once the retention hold has passed (audited).")
     boolean dropSource;
 
+    @Option(names = "--dry-run", description = "Say what would happen (archive or skip, rows, location, retention; with"
+            + " --drop-source whether the drop would go ahead) and change nothing: no object, catalog or audit row.")
+    boolean dryRun;
+
     @Override
     public Integer call() {
         WorkerContext context = root.context();
@@ -73,7 +77,11 @@ final class ArchiveCommand implements Callable<Integer> {
             ArchiveRequest request = new ArchiveRequest(migration, subject.source, ref,
                     RunContext.fromEnvironment(context.env(), runId), tableClass,
                     reasons == null ? List.of() : List.copyOf(reasons), dropSource);
-            ArchiveResult result = new TableArchive(context.connections("archive"), context.env(), summary).run(request);
+            TableArchive archive = new TableArchive(context.connections("archive"), context.env(), summary);
+            if (dryRun) {
+                return archive.preview(request);
+            }
+            ArchiveResult result = archive.run(request);
             if ("archived".equals(result.status())) {
                 metrics.rows(result.rows());
                 metrics.bytes(result.bytes());
