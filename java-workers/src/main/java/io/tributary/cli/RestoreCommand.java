@@ -74,6 +74,10 @@ final class RestoreCommand implements Callable<Integer> {
             description = "Run id for the audit log (default: $AIRFLOW_CTX_DAG_RUN_ID, else manual__<time>).")
     String runId;
 
+    @Option(names = "--dry-run", description = "Say what would happen (thaw, restore, skip; the DDL) and change"
+            + " nothing: no S3 restore requested, no table created.")
+    boolean dryRun;
+
     @Override
     public Integer call() {
         WorkerContext context = root.context();
@@ -93,7 +97,11 @@ final class RestoreCommand implements Callable<Integer> {
             RestoreRequest request = new RestoreRequest(migration, entry, target, ref,
                     RunContext.fromEnvironment(context.env(), runId), thawOnly, thawDays, thawTier, waitSeconds,
                     pollSeconds);
-            RestoreResult result = new TableRestore(context.connections("restore"), context.env(), summary).run(request);
+            TableRestore restore = new TableRestore(context.connections("restore"), context.env(), summary);
+            if (dryRun) {
+                return restore.preview(request);
+            }
+            RestoreResult result = restore.run(request);
             if ("restored".equals(result.status())) {
                 metrics.rows(result.rows());
             }

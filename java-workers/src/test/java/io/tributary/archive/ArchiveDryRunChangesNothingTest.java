@@ -78,5 +78,16 @@ class ArchiveDryRunChangesNothingTest {
         assertEquals(written, objects());
         assertEquals(catalog, db.control.query("SELECT count(*) || '|' || max(status) FROM tributary.archive_catalog"));
         assertEquals(audit, db.control.query("SELECT count(*) FROM tributary.audit_log"));
+
+        CliRun restoreDry = db.run("restore", "--entry", "src_eu.public.old_orders", "--target", "restored",
+                "--dry-run");
+        assertEquals(0, restoreDry.exitCode(), restoreDry.toString());
+        assertEquals("restore", restoreDry.json().get("action").asText());
+        assertEquals(300, restoreDry.json().get("rows").asLong());
+        assertTrue(restoreDry.json().get("ddl").asText().contains("\"old_orders\""), restoreDry.toString());
+        assertNull(db.restored.query("SELECT to_regclass('public.old_orders')"), "no table created");
+        assertEquals(0, db.run("restore", "--entry", "src_eu.public.old_orders", "--target", "restored").exitCode());
+        CliRun again = db.run("restore", "--entry", "src_eu.public.old_orders", "--target", "restored", "--dry-run");
+        assertTrue(again.json().get("action").asText().startsWith("skip"), again.toString());
     }
 }
