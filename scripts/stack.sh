@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The local stack: throwaway PostgreSQL instances, an S3-compatible server and a Prometheus
-# Pushgateway, all on loopback, all state under $STATE. Idempotent: `up` twice is a no-op.
+# The local stack: throwaway PostgreSQL instances (serving TLS with a CA made at the first start-up),
+# an S3-compatible server and a Prometheus Pushgateway, all on loopback, all state under $STATE. Idempotent: `up` twice is a no-op.
 #
 #   scripts/stack.sh up | down | status | destroy | restart-s3
 set -euo pipefail
@@ -143,6 +143,38 @@ SQL
   fi
 }
 
+TLS="$STATE/tls"
+
+ensure_tls() {  # a CA made at the first start-up, the server certificate it signs, and an unrelated CA for tests
+  [ -s "$TLS/server.crt" ] && [ -s "$TLS/other-ca.crt" ] && return
+  say "making the local stack's TLS CA and server certificate under $TLS"
+  mkdir -p "$TLS"
+  (
+    cd "$TLS" && umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Tributary local stack CA" \
+      -keyout ca.key -out ca.crt
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 -extfile server.ext \
+      -out server.crt
+    # A CA nobody here trusts: tests show a certificate it did not sign is refused.
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Some other CA" -keyout other-ca.key \
+      -out other-ca.crt
+    rm -f server.csr server.ext
+    chmod 0644 ca.crt other-ca.crt server.crt
+  ) >"$STATE/logs/tls.log" 2>&1 || die "could not make the TLS certificates: see $STATE/logs/tls.log"
+}
+
+enable_tls() {  # enable_tls ID PORT: the instance serves TLS with the stack's certificate (clients choose to verify)
+  local id=$1 port=$2 data="$PG_ROOT/$1/data"
+  if [ "$(admin_psql "$id" "$port" postgres -Atc 'SHOW ssl')" = on ]; then return; fi
+  install -m 0600 "$TLS/server.key" "$data/server.key"
+  install -m 0644 "$TLS/server.crt" "$data/server.crt"
+  if is_root; then chown postgres:postgres "$data/server.key" "$data/server.crt"; fi
+  admin_psql "$id" "$port" postgres -c "ALTER SYSTEM SET ssl = on" -c "ALTER SYSTEM SET ssl_cert_file = 'server.crt'" \
+    -c "ALTER SYSTEM SET ssl_key_file = 'server.key'" -c "SELECT pg_reload_conf()" >/dev/null
+}
+
 s3proxy_jar() {
   local jar="$STATE/tools/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
   if [ ! -f "$jar" ]; then
@@ -229,6 +261,8 @@ write_env() {
     echo "export TRIBUTARY_CONN_S3='s3://$ak:$sk@127.0.0.1:$S3_PORT?region=us-east-1&scheme=http'"
     echo "export AIRFLOW_CONN_S3='{\"conn_type\": \"aws\", \"login\": \"$ak\", \"password\": \"$sk\", \"extra\": {\"endpoint_url\": \"http://127.0.0.1:$S3_PORT\", \"region_name\": \"us-east-1\"}}'"
     echo "export TRIBUTARY_PUSHGATEWAY='127.0.0.1:$PUSHGATEWAY_PORT'"
+    echo "export TRIBUTARY_TLS_CA='$TLS/ca.crt'"
+    echo "export TRIBUTARY_TLS_OTHER_CA='$TLS/other-ca.crt'"
     echo "export TRIBUTARY_WORKER='$REPO/bin/tributary'"
     echo "export TRIBUTARY_CONFIG='$REPO/config/migration.yaml'"
   } >"$file")
@@ -241,12 +275,14 @@ cmd_up() {
   echo "$OFFSET" >"$STATE/port_offset"
   (umask 077; mkdir -p "$SECRETS")
   prepare_pg_root
+  ensure_tls
   local spec id port db role
   for spec in "${INSTANCES[@]}"; do
     IFS=: read -r id port db role <<<"$spec"
     init_instance "$id" "$port" "$role"
     start_instance "$id" "$port"
     provision_instance "$id" "$port" "$db" "$role"
+    enable_tls "$id" "$port"
   done
   start_s3
   start_pushgateway

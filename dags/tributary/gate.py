@@ -233,7 +233,13 @@ def check(**kwargs) -> dict[str, Any]:
     The result also goes to XCom under ``XCOM_KEY`` before failing, so the phase's outcome task can name the
     failed expectations and the data docs in the DAG's final error.
     """
-    res = run_gate(**kwargs)
+    try:
+        res = run_gate(**kwargs)
+    except Exception as e:
+        if tls_refused(e):  # a certificate that does not verify is fixed by a person: never retried
+            raise AirflowFailException(f"TLS refused: {e} (check that sslrootcert names the CA that signed the"
+                                       " server's certificate and that the host is the one it was issued for)") from e
+        raise
     log = logging.getLogger(__name__)
     (log.info if res.success else log.error)("%s", res.summary())
     try:
@@ -245,6 +251,20 @@ def check(**kwargs) -> dict[str, Any]:
     if not res.success:
         raise AirflowFailException(res.summary())
     return res.as_xcom()
+
+
+# libpq's words when it refuses a server's certificate or cannot read the CA file (psycopg2 passes them on).
+_TLS_REFUSALS = ("certificate verify failed", "root certificate file", "server certificate for",
+                 "SSL error: ", "server does not support SSL")
+
+
+def tls_refused(e: BaseException) -> bool:
+    """Is this failure, or one it was raised from, libpq refusing the server's TLS?"""
+    while e is not None:
+        if any(m in str(e) for m in _TLS_REFUSALS):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def failure_summary(result: dict[str, Any] | None) -> str:

@@ -207,6 +207,10 @@ public final class ConnectionUri {
             switch (p.getKey()) {
                 case "target_session_attrs" -> value = TARGET_SESSION_ATTRS.get(value);
                 case "keepalives" -> value = "0".equals(value) ? "false" : "true";
+                // libpq: "if a root CA file exists, sslmode=require behaves like verify-ca"; pgjdbc's require would
+                // accept any certificate, so a URI psql refuses would connect here.
+                case "sslmode" -> value = "require".equals(value) && parameters.containsKey("sslrootcert")
+                        ? "verify-ca" : value;
                 default -> {
                 }
             }

@@ -28,6 +28,10 @@ public final class DatabaseFault {
             // Authentication: the user must fix credentials; no stack trace, no password.
             message = message.replace("\"", "");
         }
+        if (tlsRefused(e)) {
+            message = "TLS refused: " + message + " (check that sslrootcert names the CA that signed the server's"
+                    + " certificate and that the host is the one it was issued for; sslmode=verify-full checks both)";
+        }
         String text = where + message + (code == ExitCode.RETRYABLE ? " (retryable, SQLSTATE " + state + ")" : "");
         if (code == ExitCode.FAILED && !state.isEmpty()) {
             text = text + " (SQLSTATE " + state + ")";
@@ -36,6 +40,9 @@ public final class DatabaseFault {
     }
 
     static ExitCode exitCode(String state, Throwable e) {
+        if (tlsRefused(e)) {
+            return ExitCode.BAD_INPUT; // a certificate that does not verify is fixed by a person, not by a retry
+        }
         if (state.startsWith("08") // connection exception
                 || state.startsWith("53") // insufficient resources (too many connections, disk full)
                 || state.equals("40001") // serialization failure
@@ -58,6 +65,25 @@ public final class DatabaseFault {
             return ExitCode.RETRYABLE;
         }
         return ExitCode.FAILED;
+    }
+
+    /**
+     * The server's certificate did not verify (unknown CA, wrong host name), the CA file cannot be read, or the
+     * server offers no TLS where the URI requires it: what libpq refuses, and as final.
+     */
+    static boolean tlsRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException || t instanceof javax.net.ssl.SSLPeerUnverifiedException
+                    || t instanceof java.security.cert.CertificateException) {
+                return true;
+            }
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            if (m.contains("could not be verified by hostnameverifier") || m.contains("SSL root certificate file")
+                    || m.contains("The server does not support SSL")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean hasNetworkCause(Throwable e) {
