@@ -136,6 +136,13 @@ SELECT format('CREATE ROLE tributary %s', '$attrs') WHERE NOT EXISTS (SELECT FRO
 ALTER ROLE tributary WITH $attrs PASSWORD :'pw';
 SELECT 'CREATE DATABASE "$db" OWNER tributary' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db') \gexec
 SQL
+  # The least privilege discover, copy, stage and archive (without --drop-source) need: read every table and the
+  # statistics, nothing else (docs/security.md). Tests run those commands as this role.
+  admin_psql "$id" "$port" postgres -v pw="$(secret pg_reader_password)" <<SQL
+SELECT 'CREATE ROLE tributary_reader LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary_reader') \gexec
+ALTER ROLE tributary_reader WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD :'pw';
+GRANT pg_read_all_data, pg_read_all_stats TO tributary_reader;
+SQL
   if [ "$role" = source ]; then
     # Sources are read, profiled and followed, never written by Tributary.
     admin_psql "$id" "$port" "$db" -c "GRANT pg_read_all_data, pg_read_all_stats, pg_monitor TO tributary" \
@@ -257,6 +264,7 @@ write_env() {
       echo "export TRIBUTARY_CONN_$upper='postgresql://tributary:$pw@127.0.0.1:$port/$db'"
       echo "export AIRFLOW_CONN_$upper='postgresql://tributary:$pw@127.0.0.1:$port/$db'"
       echo "export PSQL_ADMIN_$upper='host=$(socket_dir "$id") port=$port user=postgres dbname=$db'"
+      echo "export TRIBUTARY_CONN_${upper}_READER='postgresql://tributary_reader:$(secret pg_reader_password)@127.0.0.1:$port/$db'"
     done
     echo "export TRIBUTARY_CONN_S3='s3://$ak:$sk@127.0.0.1:$S3_PORT?region=us-east-1&scheme=http'"
     echo "export AIRFLOW_CONN_S3='{\"conn_type\": \"aws\", \"login\": \"$ak\", \"password\": \"$sk\", \"extra\": {\"endpoint_url\": \"http://127.0.0.1:$S3_PORT\", \"region_name\": \"us-east-1\"}}'"
