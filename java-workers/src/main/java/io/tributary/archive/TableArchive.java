@@ -353,6 +353,7 @@ public final class TableArchive {
             LifecycleRule rule = lifecycleRule(settings, layout);
             try (RunSummary.Step step = summary.begin("lifecycle rule")) {
                 store.putLifecycleRule(settings.bucket(), rule);
+                store.putLifecycleRule(settings.bucket(), abortIncompleteUploadsRule(settings, layout));
             }
             lifecycleId = rule.id();
             lifecycleRule = describe(rule);
@@ -431,9 +432,21 @@ public final class TableArchive {
      * written with this retention (their {@value #RETENTION_TAG} tag). One rule per retention value: lowering
      * the retention later adds a rule for new archives and never shortens an existing one.
      */
+    /** Days after which parts of an archive upload a killed worker left behind are removed (and no longer billed). */
+    static final int ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
+
+    private static String ruleIdPrefix(ArchiveSettings settings) {
+        return "tributary-archive" + (settings.prefix().isEmpty() ? "" : "-" + settings.prefix()
+                .replaceAll("[^A-Za-z0-9._-]", "-"));
+    }
+
+    static LifecycleRule abortIncompleteUploadsRule(ArchiveSettings settings, ArchiveLayout layout) {
+        return LifecycleRule.abortIncompleteUploads(ruleIdPrefix(settings) + "-abort-incomplete-uploads",
+                layout.lifecyclePrefix(), ABORT_INCOMPLETE_UPLOADS_DAYS);
+    }
+
     static LifecycleRule lifecycleRule(ArchiveSettings settings, ArchiveLayout layout) {
-        String id = "tributary-archive" + (settings.prefix().isEmpty() ? "" : "-" + settings.prefix()
-                .replaceAll("[^A-Za-z0-9._-]", "-")) + "-retain-" + settings.retentionDays() + "d";
+        String id = ruleIdPrefix(settings) + "-retain-" + settings.retentionDays() + "d";
         int transitionDays = settings.transitionDays() == null ? 0 : settings.transitionDays();
         return new LifecycleRule(id, layout.lifecyclePrefix(),
                 Map.of(RETENTION_TAG, String.valueOf(settings.retentionDays())), transitionDays,

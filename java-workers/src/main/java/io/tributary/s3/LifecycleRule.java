@@ -5,15 +5,21 @@ import java.util.Map;
 
 /**
  * One lifecycle rule for a key prefix and, optionally, object tags (all must match): optionally move objects to
- * {@code transitionStorageClass} after {@code transitionDays}, and expire them after {@code expirationDays}
- * (0 = never).
+ * {@code transitionStorageClass} after {@code transitionDays}, expire them after {@code expirationDays}
+ * (0 = never), and abort multipart uploads still incomplete {@code abortIncompleteUploadsDays} after they began
+ * (0 = never; S3 allows it only in a rule without tags: the parts of an upload carry none).
  */
 public record LifecycleRule(String id, String prefix, Map<String, String> tags, int transitionDays,
-        String transitionStorageClass, int expirationDays) {
+        String transitionStorageClass, int expirationDays, int abortIncompleteUploadsDays) {
 
-    public LifecycleRule(String id, String prefix, int transitionDays, String transitionStorageClass,
-            int expirationDays) {
-        this(id, prefix, Map.of(), transitionDays, transitionStorageClass, expirationDays);
+    public LifecycleRule(String id, String prefix, Map<String, String> tags, int transitionDays,
+            String transitionStorageClass, int expirationDays) {
+        this(id, prefix, tags, transitionDays, transitionStorageClass, expirationDays, 0);
+    }
+
+    /** Parts of uploads a killed worker never completed or aborted stay stored and billed until this removes them. */
+    public static LifecycleRule abortIncompleteUploads(String id, String prefix, int days) {
+        return new LifecycleRule(id, prefix, Map.of(), 0, null, 0, days);
     }
 
     public LifecycleRule {
@@ -29,6 +35,10 @@ public record LifecycleRule(String id, String prefix, Map<String, String> tags, 
         }
         if (expirationDays > 0 && transitionStorageClass != null && expirationDays <= transitionDays) {
             throw JobFailure.badInput("lifecycle rule " + id + ": expiration must come after the transition");
+        }
+        if (abortIncompleteUploadsDays < 0 || (abortIncompleteUploadsDays > 0 && !tags.isEmpty())) {
+            throw JobFailure.badInput("lifecycle rule " + id + ": aborting incomplete uploads takes days >= 0 and"
+                    + " a rule without tags");
         }
     }
 }

@@ -398,6 +398,10 @@ public final class ObjectStore implements AutoCloseable {
         if (r.expirationDays() > 0) {
             b.expiration(LifecycleExpiration.builder().days(r.expirationDays()).build());
         }
+        if (r.abortIncompleteUploadsDays() > 0) {
+            b.abortIncompleteMultipartUpload(software.amazon.awssdk.services.s3.model.AbortIncompleteMultipartUpload
+                    .builder().daysAfterInitiation(r.abortIncompleteUploadsDays()).build());
+        }
         return b.build();
     }
 

@@ -66,7 +66,7 @@ class ArchiveObjectsCarrySseTagsStorageClassAndLifecycleTest {
         try (ObjectStore store = ObjectStore.open(db.env(), "archive_s3")) {
             store.ensureBucket(db.bucket);
             // a rule someone else put on the bucket must survive ours
-            store.putLifecycleRule(db.bucket, new io.tributary.s3.LifecycleRule("keep-logs", "logs/", 0, null, 30));
+            store.putLifecycleRule(db.bucket, new io.tributary.s3.LifecycleRule("keep-logs", "logs/", java.util.Map.of(), 0, null, 30));
 
             CliRun run = db.archive("public.old_fx_rates", "--run-id", "scheduled__2026-12-01T00:00:00+00:00",
                     "--class", "unknown");
@@ -99,6 +99,11 @@ class ArchiveObjectsCarrySseTagsStorageClassAndLifecycleTest {
             assertEquals(90, ours.transitions().get(0).days());
             assertEquals("DEEP_ARCHIVE", ours.transitions().get(0).storageClassAsString());
             assertTrue(rules.stream().anyMatch(x -> x.id().equals("keep-logs")), "the bucket's other rule survives");
+            var abort = rules.stream().filter(x -> x.id().equals("tributary-archive-archive-abort-incomplete-uploads"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no rule for incomplete uploads: " + rules));
+            assertEquals(7, abort.abortIncompleteMultipartUpload().daysAfterInitiation(),
+                    "parts a killed worker left behind are not billed forever");
+            assertEquals("archive/", abort.filter().prefix(), "a prefix-only rule (S3 allows no tags with it)");
 
             // A shorter retention later applies to the archives written with it, never to the earlier ones.
             db.writeConfig(PRODUCTION.replace("retention_days: 2555", "retention_days: 400"));
