@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
+from tributary import names
+
 from .features import InstanceContext, describe_table
 from .model import DEFAULT_MIN_CONFIDENCE, load_classifier, settle
 
@@ -29,7 +31,8 @@ def classify_inventory(inventory: dict, *, min_confidence: float = DEFAULT_MIN_C
     for table in inventory.get("tables", []):
         features, facts = describe_table(table, context)
         decision = classifier.decide(features, facts)
-        qualified = f"{context.instance}.{table['schema']}.{table['name']}"
+        # matched like every other glob of migration.yaml: against the name as names.qualified writes it
+        qualified = names.qualified(context.instance, table["schema"], table["name"])
         result = {
             "instance": context.instance, "schema": table["schema"], "table": table["name"],
             "class": decision.label, "confidence": decision.confidence, "reasons": list(decision.reasons),
