@@ -11,8 +11,8 @@ from . import classify_inventory, evaluate, format_report
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tributary.classify",
-                                     description="Leave-one-database-out report of the table classifier; "
-                                                 "classify inventory files.")
+                                     description="Classify inventory files; without any, print the "
+                                                 "leave-one-database-out report of the table classifier.")
     parser.add_argument("inventories", nargs="*", help="inventory JSON files (docs/inventory-format.md)")
     parser.add_argument("--min-confidence", type=float, default=0.7)
     parser.add_argument("--override", action="append", default=[], metavar="PATTERN=CLASS",
@@ -22,8 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     overrides = dict(item.split("=", 1) for item in args.override)
 
-    metrics = evaluate()
-    print(format_report(metrics), file=sys.stderr if args.json else sys.stdout)
+    if not args.inventories or args.docs:  # the measure takes seconds: only when asked for, or nothing else is
+        metrics = evaluate()
+        print(format_report(metrics), file=sys.stderr if args.json else sys.stdout)
     if args.docs:
         from .evaluation import DOCS_FILE, write_docs
 
