@@ -155,3 +155,14 @@ def discovered_plan(tmp_path_factory) -> dict:
     plan_dir = Path(run["state"]) / "plan"
     return {"plan": json.loads((plan_dir / "plan.json").read_text()), "plan_dir": plan_dir,
             "state": Path(run["state"]), "log": run["log"]}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures a test records with record_property("classification report", text) (test_classifier.py) are printed
+    at the end of the run, also under pytest-xdist (user properties travel back to the controller)."""
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "classification report" and getattr(report, "when", "call") == "call":
+                    terminalreporter.write_sep("=", "table classifier: leave one database out (issue 21)")
+                    terminalreporter.write_line(str(value))

@@ -1,5 +1,6 @@
-"""The table classifier (issue 3, item 4): held-out accuracy, the acceptance inventories
-(Pagila + the demo's trading instance), overrides, the review threshold, reasons, determinism."""
+"""The table classifier (issue 3, item 4; issue 21): the leave-one-database-out measure over real public schemas,
+the acceptance inventories (Pagila + the demo's trading instance), usage first, the review rules, overrides,
+reasons, determinism."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 pytest.importorskip("sklearn")
 
 from tributary.classify import classify_inventory, evaluate, format_report  # noqa: E402
+from tributary.classify.evaluation import GOAL_ACCURACY, meets_goal  # noqa: E402
 from tributary.classify.model import TRAIN_FILE, TableClassifier, featurize_corpus, read_jsonl  # noqa: E402
 from tributary.classify.words import date_in_name, split_identifier  # noqa: E402
 
@@ -36,14 +38,36 @@ def by_table(decisions: list[dict]) -> dict[str, dict]:
     return {f"{d['schema']}.{d['table']}": d for d in decisions}
 
 
-def test_held_out_accuracy_is_at_least_95_percent():
-    metrics = evaluate()
-    print("\n" + format_report(metrics))
-    assert metrics["holdout_tables"] >= 100
-    assert metrics["accuracy"] >= 0.95, format_report(metrics)
-    for cls, scores in metrics["per_class"].items():
-        assert scores["support"] > 0, f"held-out set has no {cls} tables"
-        assert scores["recall"] >= 0.85 and scores["precision"] >= 0.85, (cls, scores)
+@pytest.fixture(scope="module")
+def lodo() -> dict:
+    """One leave-one-database-out run (about ten seconds), shared by the tests that read its figures."""
+    return evaluate()
+
+
+def test_leave_one_database_out_meets_the_goal(lodo, record_property):
+    """The measure (issue 21): every real database left out in turn, trained on the others (+ the synthetic
+    corpus, never scored). Goal: >= 95 % on the in-service workload, and in no workload an application table
+    archived without review. The report goes to make test's summary (conftest.py) and docs/classification.md."""
+    report = format_report(lodo)
+    record_property("classification report", report)
+    print("\n" + report)
+    assert lodo["databases"] >= 20 and lodo["tables"] >= 300
+    service = lodo["workloads"]["in service"]
+    for cls, scores in service["per_class"].items():
+        assert scores["support"] > 0, f"the real corpus has no {cls} tables"
+        assert scores["precision"] >= 0.85, (cls, scores)  # what it calls broker or unknown, it calls right
+    for workload, figures in lodo["workloads"].items():
+        assert not figures["application_archived_without_review"], (workload, report)
+    assert service["accuracy"] >= GOAL_ACCURACY, report
+    assert meets_goal(lodo)
+
+
+def test_docs_carry_the_current_figures(lodo):
+    """docs/classification.md shows the figures `make test` computes (regenerate: python -m tributary.classify --docs)."""
+    from tributary.classify.evaluation import DOCS_FILE, figures_block
+
+    assert figures_block(lodo) in DOCS_FILE.read_text(), \
+        "docs/classification.md is stale: run `cd dags && python -m tributary.classify --docs`"
 
 
 def test_corpus_is_large_diverse_and_keeps_the_acceptance_tables_out():
@@ -224,3 +248,94 @@ def test_classifier_survives_infinity_nan_and_missing_statistics():
         assert features.get("no_time_span") == 1.0 and not {"span_recent", "span_old"} & set(features), t["name"]
         assert all(v == v for v in features.values()), t["name"]  # no NaN reaches the model
     assert describe_table(never, context)[1]["rows"] == 0
+
+
+# ---- the real corpus (issue 21)
+
+def test_real_corpus_is_twenty_public_databases_with_sources_licences_and_reasons():
+    from tributary.classify.real_corpus import REAL_DIR, databases
+
+    dbs = databases()
+    assert len(dbs) >= 20
+    sources = (REAL_DIR / "SOURCES.md").read_text()
+    labels = set()
+    for db in dbs:
+        assert db["url"].startswith("https://") and db["licence"] and db["file"], db["instance"]
+        assert db["instance"] in sources and db["url"] in sources, f"{db['instance']} missing from SOURCES.md"
+        assert db["tables"], db["instance"]
+        for t in db["tables"]:
+            assert t["label"] in ("application", "broker", "unknown") and len(t["why"].split()) >= 4, t["name"]
+            assert t["columns"] and all(c["type"] for c in t["columns"]), t["name"]
+            # schema facts only: no rows, no statistics are stored (they are generated, see real_corpus.py)
+            assert not {"usage", "size", "profile"} & set(t), t["name"]
+            labels.add(t["label"])
+    assert labels == {"application", "broker", "unknown"}
+    assert not {db["instance"] for db in dbs} & {"src_eu", "src_us"}  # none of them is this project's
+
+
+def test_workloads_are_generated_from_the_labels_deterministically():
+    from tributary.classify.real_corpus import WORKLOADS, databases, with_workload
+
+    for db in databases():
+        service, again = with_workload(db, "in service"), with_workload(db, "in service")
+        assert service == again
+        for t in service["tables"]:
+            u = t["usage"]
+            writes = u["n_tup_ins"] + u["n_tup_upd"] + u["n_tup_del"]
+            if t["label"] == "unknown":  # leftovers: never touched (a dump's full scan aside)
+                assert writes == 0 and u["idx_scan"] == 0 and u["seq_scan"] <= 2, t["name"]
+            if t["label"] == "broker":  # feeds: appended, read
+                assert u["n_tup_ins"] > 0 and u["seq_scan"] + u["idx_scan"] > 0, t["name"]
+        fresh = with_workload(db, "fresh restore")
+        assert all(t["usage"]["seq_scan"] == t["usage"]["idx_scan"] == t["usage"]["n_tup_ins"] == 0
+                   for t in fresh["tables"])
+    assert WORKLOADS == ("in service", "fresh restore")
+
+
+def _with_usage(inventory: dict, **usage) -> dict:
+    inventory = copy.deepcopy(inventory)
+    inventory["stats_reset"] = "2026-10-01T00:00:00Z"  # statistics cover seven weeks
+    for table in inventory["tables"]:
+        table["usage"].update(usage)
+    return inventory
+
+
+def test_a_table_nobody_read_or_wrote_is_never_application_with_high_confidence():
+    unused = _with_usage(load("pagila_inventory.json"), seq_scan=0, idx_scan=0, n_tup_ins=0, n_tup_upd=0,
+                         n_tup_del=0, statement_calls=0)
+    for d in classify_inventory(unused):
+        assert d["class"] != "application", d
+        if d["model_class"] == "application":
+            assert d["confidence"] <= 0.5 and d["flagged_for_review"], d
+            assert "confidence capped" in " ".join(d["reasons"][:2]), d["reasons"]
+
+
+def test_usage_outweighs_names():
+    # A table named like a leftover copy that the application reads by key and updates every day is no leftover.
+    busy = _with_usage(load("trading_inventory.json"), seq_scan=40, idx_scan=250000, n_tup_ins=300, n_tup_upd=9000,
+                       n_tup_del=12, statement_calls=80000)
+    decisions = by_table(classify_inventory(busy, min_confidence=0.0))
+    for name in ("public.backup_users_20200101", "public.legacy_promo_codes", "public.old_kyc_audit_2018"):
+        assert decisions[name]["model_class"] != "unknown", decisions[name]
+        assert any("read and edited" in r for r in decisions[name]["reasons"]), decisions[name]["reasons"]
+
+
+def test_an_unknown_guess_is_archived_without_review_only_when_application_is_unlikely():
+    from tributary.classify.model import ARCHIVE_RISK, Decision, settle
+
+    sure = Decision("unknown", 0.93, {"application": 0.04, "broker": 0.03, "unknown": 0.93}, ["never scanned"])
+    risky = Decision("unknown", 0.8, {"application": ARCHIVE_RISK + 0.05, "broker": 0.05, "unknown": 0.8}, [])
+    assert settle(sure) == ("unknown", False, None)
+    klass, flagged, why = settle(risky)
+    assert (klass, flagged) == ("unknown", True) and "costly" in why
+    # the other classes are not held to it
+    assert settle(Decision("broker", 0.8, {"application": 0.15, "broker": 0.8, "unknown": 0.05}, [])) == \
+        ("broker", False, None)
+
+
+def test_reasons_are_the_features_that_decided():
+    decisions = by_table(classify_inventory(load("trading_inventory.json")))
+    stale = decisions["public.tmp_import_2019"]["reasons"]
+    assert any("never scanned" in r or "neither read nor written" in r or "no scans" in r for r in stale), stale
+    ticks = decisions["market.ticks"]["reasons"]
+    assert any("market" in r for r in ticks), ticks

@@ -216,3 +216,55 @@ def test_applications_without_a_name_in_common_keep_their_schema_names(tmp_path,
 def test_without_a_grouping_all_instances_are_one_application(tmp_path, inventory):
     plan = planning.build_plan(make_config(tmp_path), [inventory], classes_by_rule(inventory), [])
     assert [a["instances"] for a in plan["applications"]] == [["src_eu"]]
+
+
+def test_tables_under_the_review_threshold_come_first_with_a_guess_reasons_and_a_settling_line(tmp_path, inventory):
+    """Issue 21: plan.md opens with the flagged tables, least sure first: best guess, reasons, and the one line of
+    migration.yaml that settles each; that line really settles it (it parses, matches only that table, and wins)."""
+    cfg = make_config(tmp_path)
+    decisions = classes_by_rule(inventory)
+    by_name = {d["table"]: d for d in decisions}
+    by_name["fills"].update({"class": "unknown", "flagged_for_review": True, "confidence": 0.55, "model_class": "broker",
+                             "reasons": ["confidence 55% is below the review threshold 70%; the model's best guess is "
+                                         "broker", "appended to and read"]})
+    by_name["agent_status"].update({"class": "unknown", "flagged_for_review": True, "confidence": 0.41,
+                                    "model_class": "application", "reasons": ["confidence capped at 50%"]})
+    plan = planning.build_plan(cfg, [inventory], decisions, [])
+    md = planning.render_markdown(plan)
+    review = md.index("## Review first: 2 table(s)")
+    assert review < md.index("## All tables") < md.index("## Applications")
+    section = md[review:md.index("## All tables")]
+    # least sure first; the guess, the reasons and the line to paste
+    assert section.index("public.agent_status") < section.index("market.fills")
+    assert '| src_eu | market.fills | broker | 0.55 | confidence 55% is below the review threshold' in section
+    assert '`- {match: "src_eu.market.fills", class: broker}`' in section
+    fills = next(t for t in plan["tables"] if t["table"] == "fills")
+    assert fills["model_class"] == "broker" and fills["settle"] == '- {match: "src_eu.market.fills", class: broker}'
+    assert next(t for t in plan["tables"] if t["table"] == "users")["settle"] is None
+    # no phase moves a flagged table: it is planned to "review", not to the archive
+    assert fills["destination"]["kind"] == "review" and fills["class"] == "unknown"
+    # in the all-tables list too, the flagged ones lead
+    rows = [line for line in md[md.index("## All tables"):].splitlines() if line.startswith("| src_eu |")]
+    assert "⚑ review" in rows[0] and "⚑ review" in rows[1] and "⚑ review" not in rows[2]
+
+    # pasted into migration.yaml, the line settles the table: the config validates and the override wins
+    [rule] = yaml.safe_load(fills["settle"])
+    settled = make_config(tmp_path, tables=cfg.raw.get("tables", []) + [rule])
+    assert planning.overrides_from(settled)["src_eu.market.fills"] == "broker"
+
+
+@pytest.mark.parametrize("schema, table", [("public", "rates*2024?[old]"), ("Odd Schema", 'a.b"c'), ("public", "ümlaut")])
+def test_the_settling_line_matches_exactly_that_table_even_with_odd_names(tmp_path, schema, table):
+    from fnmatch import fnmatchcase
+
+    from tributary import names
+    from tributary.classify.inventory import matching_override
+
+    line = planning.settle_line("src_x", schema, table, "broker")
+    [rule] = yaml.safe_load(line)
+    assert rule["class"] == "broker"
+    qualified = names.qualified("src_x", schema, table)
+    assert fnmatchcase(qualified, rule["match"])
+    assert not fnmatchcase(names.qualified("src_x", schema, table + "x"), rule["match"])
+    assert matching_override(qualified, {rule["match"]: "broker"}) == (rule["match"], "broker")
+    make_config(tmp_path, tables=[rule])  # the schema of migration.yaml accepts it

@@ -414,3 +414,30 @@ def test_report_task_fails_when_another_task_of_the_run_failed():
                             "expectations": "upstream_failed", "report": "running"}}
     assert _bad_tasks(states, "report") == ["expectations", "outcome", "table.gx_gate"]
     assert _bad_tasks({"manual__1": {"plan": "success", "expectations": "skipped"}}, "report") == []
+
+
+def test_tables_to_review_come_first_with_the_guess_the_reasons_and_the_line_that_settles_them(state):
+    """Issue 21: the page opens (before the phases) with the flagged tables: best guess, reasons, migration.yaml line."""
+    plan_file = state / "plan" / "plan.json"
+    plan = json.loads(plan_file.read_text())
+    for t in plan["tables"]:
+        if t["flagged_for_review"]:
+            t.update(model_class="broker", confidence=0.58, settle='- {match: "src_eu.market.ticks", class: broker}',
+                     reasons=["confidence 58% is below the review threshold 70%; the model's best guess is broker",
+                              "appended to and read"])
+    plan_file.write_text(json.dumps(plan))
+    model = _model(state)
+    assert [(t["table"], t["model_class"]) for t in model["review"]] == [("market.ticks", "broker")]
+    html = report.render(model)
+    review = html.index('id="review-first"')
+    assert review < html.index('id="phases"')
+    section = html[review:html.index('id="phases"')]
+    assert "market.ticks" in section and "<b>broker</b>" in section and "0.58" in section
+    assert "appended to and read" in section
+    assert "- {match: &#34;src_eu.market.ticks&#34;, class: broker}" in section or \
+        '- {match: "src_eu.market.ticks", class: broker}' in section
+    # and in the classification section each class lists its flagged tables first
+    for group in model["reasons"]:
+        flags = [t["flagged"] for t in group["tables"]]
+        assert flags == sorted(flags, reverse=True), group["class"]
+    assert any(t["flagged"] for g in model["reasons"] for t in g["tables"])

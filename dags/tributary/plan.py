@@ -152,6 +152,21 @@ def place_applications(cfg: MigrationConfig, inventories: list[dict[str, Any]], 
     return placed
 
 
+def settle_line(instance: str, schema: str, table: str, klass: str) -> str:
+    """The one line of migration.yaml's ``tables:`` list that settles a table's class, e.g.
+    ``- {match: "src_eu.public.rates", class: broker}``. The match is the table's qualified name (odd names
+    quoted as names.qualified writes them) with the glob characters ``*?[`` made literal, so it matches that
+    table only; the value is JSON-quoted, which YAML reads as the same string."""
+    literal = "".join(f"[{c}]" if c in "*?[" else c for c in names.qualified(instance, schema, table))
+    return f"- {{match: {json.dumps(literal, ensure_ascii=False)}, class: {klass}}}"
+
+
+def review_first(tables: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tables a person must settle, least sure first."""
+    return sorted((t for t in tables if t["flagged_for_review"]),
+                  key=lambda t: (t["confidence"], t["instance"], t["schema"], t["table"]))
+
+
 def estimated_copy_seconds(total_bytes: int | None) -> float | None:
     if total_bytes is None:
         return None
@@ -189,9 +204,17 @@ def build_plan(cfg: MigrationConfig, inventories: list[dict[str, Any]], decision
                 "reasons": decision["reasons"],
                 "decided_by": decision["source"],
                 "flagged_for_review": decision["flagged_for_review"],
+                # the model's own best guess (also when the threshold or an override changed the class)
+                "model_class": decision.get("model_class", decision["class"]),
+                "settle": (settle_line(inv["instance"], t["schema"], t["name"], decision.get("model_class") or "unknown")
+                           if decision["flagged_for_review"] else None),
                 "application": app_of.get(inv["instance"], {}).get("name"),
-                "destination": _destination(cfg, inv["instance"], t["schema"], t["name"], decision["class"],
-                                            app_of.get(inv["instance"])),
+                # a flagged table goes nowhere until a person settles it: no phase picks a "review" destination
+                "destination": ({"kind": "review", "reason": "flagged for review: the classifier is not sure; settle "
+                                 "it with the line in plan.md's review section"}
+                                if decision["flagged_for_review"] else
+                                _destination(cfg, inv["instance"], t["schema"], t["name"], decision["class"],
+                                             app_of.get(inv["instance"]))),
                 "key": rules.get("key") or t.get("primary_key") or [],
                 "rows": rows,
                 "bytes": size.get("total_bytes"),
@@ -269,10 +292,28 @@ def render_markdown(plan: dict[str, Any]) -> str:
         + f"; {s['flagged_for_review']} flagged for review; {s['conflicts']} conflicts; "
         + f"estimated copy + verify time {s['estimated_copy_seconds']} s.",
         "",
+    ]
+    review = review_first(plan["tables"])
+    if review:
+        lines += [
+            f"## Review first: {len(review)} table(s) the classifier is not sure of", "",
+            "Parked as `unknown` and flagged: nothing irreversible happens to them until a person decides. Each row "
+            "gives the model's best guess and why; to settle a table, add its line to the `tables:` list of "
+            "migration.yaml (edit the class if the guess is wrong) and run discovery again.", "",
+            "| instance | table | best guess | confidence | why | settle with (migration.yaml `tables:`) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for t in review:
+            lines.append("| " + " | ".join(_cell(x) for x in (
+                t["instance"], names.qualified(t["schema"], t["table"]), t.get("model_class") or "?",
+                f"{t['confidence']:.2f}", "; ".join(t["reasons"][:4]),
+            )) + " | `" + (t.get("settle") or "").replace("|", "\\|") + "` |")
+        lines += ["", "## All tables", ""]
+    lines += [
         "| instance | table | class | confidence | destination | rows | size | est. s | conflicts | why |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for t in plan["tables"]:
+    for t in sorted(plan["tables"], key=lambda t: not t["flagged_for_review"]):  # review first, then as planned
         klass = t["class"] + (" ⚑ review" if t["flagged_for_review"] else "")
         klass += " (override)" if t["decided_by"] == "override" else ""
         lines.append("| " + " | ".join(_cell(x) for x in (

@@ -412,6 +412,7 @@ def build_model(state: Path, control: ControlSchema, *, config_file: Path | None
             "instance": instance, "table": qualified,
             "class": (p or {}).get("class", "?"), "confidence": (p or {}).get("confidence"),
             "flagged": bool((p or {}).get("flagged_for_review")), "decided_by": (p or {}).get("decided_by"),
+            "model_class": (p or {}).get("model_class"), "settle": (p or {}).get("settle"),
             "reasons": (p or {}).get("reasons") or [], "skip": bool((p or {}).get("skip")),
             "destination": kind, "destination_detail": dest, "target": target_table,
             "planned_rows": (p or {}).get("rows"), "planned_bytes": (p or {}).get("bytes"),
@@ -503,6 +504,9 @@ def build_model(state: Path, control: ControlSchema, *, config_file: Path | None
         "gx": gx,
         "gx_index": _gx_index(state, links_from),
         "reasons": _reasons_by_class(tables),
+        # tables under the review threshold, least sure first: what a person must settle before anything moves
+        "review": sorted((t for t in tables if t["flagged"]),
+                         key=lambda t: (t["confidence"] if t["confidence"] is not None else 0.0, t["instance"], t["table"])),
         "problems": problems,
     }
 
@@ -634,7 +638,7 @@ def _fmt_cell(v: Any) -> str:
 
 def _reasons_by_class(tables: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[str, list[dict[str, Any]]] = {}
-    for t in sorted(tables, key=lambda t: (t["class"], t["instance"], t["table"])):
+    for t in sorted(tables, key=lambda t: (t["class"], not t["flagged"], t["instance"], t["table"])):  # review first
         if t["in_plan"]:
             groups.setdefault(t["class"], []).append(t)
     return [{"class": k, "tables": v} for k, v in sorted(groups.items())]

@@ -32,6 +32,8 @@ ROW_EDIT_COLUMNS = ("updated_at", "modified_at", "last_update", "last_updated", 
                     "updated_on", "modified_on", "last_modified", "changed_at", "lock_version", "row_version")
 TIME_COLUMN_NAMES = ("ts", "time", "timestamp", "event_time", "trade_time", "quote_time", "exchange_ts",
                      "recv_ts", "sip_ts", "bar_time", "snapshot_time", "as_of", "asof")
+# Sequential scans that still mean "nobody uses it": a pg_dump, a look by hand.
+DUMP_SCANS = 2
 _INDEX_COLUMNS = re.compile(r"\((?P<cols>[^)]*)\)")
 
 
@@ -202,7 +204,22 @@ def describe_table(table: dict, context: InstanceContext, schema: str | None = N
     facts.update(scans=scans, inserts=inserts, updates=updates, deletes=deletes)
     reset_days = _days_before(now, context.stats_reset)
     facts["stats_reset_days"] = reset_days
+    # None: the statistics say nothing about this table (no usage row); else whether anything used it. A full
+    # scan or two and nothing else is what pg_dump or a curious analyst leaves: no use.
+    index_scans = number(usage.get("idx_scan")) or 0
+    facts["used"] = (inserts + updates + deletes > 0 or index_scans > 0 or scans > DUMP_SCANS) if usage else None
     if usage:
+        # The combinations that tell the classes apart, as single signals (usage outweighs names: model.py).
+        long_window = reset_days is None or reset_days >= 2
+        if not facts["used"] and long_window:
+            features["unused_since_reset"] = 1.0
+        if scans and (updates or deletes):
+            features["read_and_edited"] = 1.0
+        # Over a short window a bulk load is most of what happened: the write patterns only count over a long one.
+        if long_window and scans and inserts and not updates:
+            features["appended_and_read"] = 1.0
+        if long_window and inserts > 1000 and inserts > 10 * scans:  # feeds: written far more than read
+            features["written_more_than_read"] = 1.0
         if scans == 0:
             # A counter that was zeroed an hour ago proves nothing: keep the two cases apart.
             short_window = reset_days is not None and reset_days < 2
@@ -211,7 +228,7 @@ def describe_table(table: dict, context: InstanceContext, schema: str | None = N
             features["scan_volume"] = min(math.log10(1 + scans), 9) / 9
         if inserts + updates + deletes == 0:
             features["no_writes"] = 1.0
-        elif updates == 0 and deletes == 0:
+        elif updates == 0 and deletes == 0 and long_window:
             features["insert_only"] = 1.0
         if updates > 0:
             features["has_updates"] = 1.0

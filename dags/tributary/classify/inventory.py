@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
+from tributary import names
+
 from .features import InstanceContext, describe_table
-from .model import load_classifier
+from .model import DEFAULT_MIN_CONFIDENCE, load_classifier, settle
 
 OVERRIDE_REASON = "override in migration.yaml"
 
@@ -18,7 +20,7 @@ def matching_override(qualified_name: str, overrides: dict[str, str] | None) -> 
     return min(matches, key=lambda m: (sum(m[0].count(ch) for ch in "*?["), -len(m[0]), m[0]))
 
 
-def classify_inventory(inventory: dict, *, min_confidence: float = 0.7,
+def classify_inventory(inventory: dict, *, min_confidence: float = DEFAULT_MIN_CONFIDENCE,
                        overrides: dict[str, str] | None = None) -> list[dict]:
     """Per table: instance, schema, table, class, confidence, reasons, flagged_for_review, source,
     model_class (the model's own best guess, also when an override or the threshold changed it)
@@ -29,7 +31,8 @@ def classify_inventory(inventory: dict, *, min_confidence: float = 0.7,
     for table in inventory.get("tables", []):
         features, facts = describe_table(table, context)
         decision = classifier.decide(features, facts)
-        qualified = f"{context.instance}.{table['schema']}.{table['name']}"
+        # matched like every other glob of migration.yaml: against the name as names.qualified writes it
+        qualified = names.qualified(context.instance, table["schema"], table["name"])
         result = {
             "instance": context.instance, "schema": table["schema"], "table": table["name"],
             "class": decision.label, "confidence": decision.confidence, "reasons": list(decision.reasons),
@@ -42,11 +45,10 @@ def classify_inventory(inventory: dict, *, min_confidence: float = 0.7,
             result.update({"class": forced, "source": "override", "confidence": 1.0,
                            "reasons": [f"{OVERRIDE_REASON} ({pattern} -> {forced}); the model said "
                                        f"{decision.label} at {decision.confidence:.0%}"] + decision.reasons})
-        elif decision.confidence < min_confidence:
-            # An unsure call must not move data anywhere irreversible: park it as unknown for a human.
-            result.update({"class": "unknown", "flagged_for_review": True,
-                           "reasons": [f"confidence {decision.confidence:.0%} is below the review threshold "
-                                       f"{min_confidence:.0%}; the model's best guess is {decision.label}"]
-                                      + decision.reasons})
+        else:
+            klass, flagged, why = settle(decision, min_confidence)
+            if flagged:
+                # Parked as unknown for a person: nothing irreversible happens to it before someone decides.
+                result.update({"class": klass, "flagged_for_review": True, "reasons": [why] + decision.reasons})
         results.append(result)
     return results

@@ -44,6 +44,15 @@ PHRASES = {
     "never_scanned": lambda f: "never scanned (0 sequential and 0 index scans) since statistics were reset",
     "never_scanned_since_recent_reset": lambda f: (
         f"no scans, but statistics were reset only {f['stats_reset_days'] * 24:.0f} h ago, so usage says little"),
+    "unused_since_reset": lambda f: (
+        ("neither read nor written" if not f["scans"] else f"not written, and read only by {f['scans']} full scan(s) (a dump?)")
+        + " since the statistics were reset"
+        + (f" {f['stats_reset_days']:.0f} days ago" if f.get("stats_reset_days") is not None else "")),
+    "written_more_than_read": lambda f: (
+        f"written far more than read ({f['inserts']:,} rows inserted, {f['scans']:,} scans): the pattern of a feed"),
+    "read_and_edited": lambda f: (
+        f"read and edited: {f['scans']:,} scans, {f['updates']:,} updates and {f['deletes']:,} deletes since the reset"),
+    "appended_and_read": lambda f: f"appended to and read: {f['inserts']:,} inserts, no updates, {f['scans']:,} scans",
     "scan_volume": lambda f: f"read: {f['scans']:,} scans since statistics were reset",
     "no_writes": lambda f: "no rows inserted, updated or deleted since statistics were reset",
     "insert_only": lambda f: f"insert-only ({f['inserts']:,} inserts, no updates or deletes)",
