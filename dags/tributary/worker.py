@@ -6,8 +6,9 @@
 Both pass the worker's JSON result line to XCom and feed it connections only through its
 environment (``TRIBUTARY_CONN_<ID>``), never argv.
 
-Exit codes (ARCHITECTURE.md): 0 ok, 2 bad input / 3 verification failed -> fail without retry,
-4 retryable infrastructure fault -> retry, 1 or anything else -> fail (Airflow's retry policy).
+Exit codes (ARCHITECTURE.md, docs/architecture.md): 0 ok, 2 bad input / 3 verification failed /
+5 out of memory -> fail without retry, 4 retryable infrastructure fault -> retry, 1 or anything else
+-> fail (Airflow's retry policy). A failed worker's JSON result still reaches XCom.
 """
 
 from __future__ import annotations
@@ -31,12 +32,17 @@ from tributary import connections, paths
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_VERIFICATION, EXIT_RETRYABLE = 0, 1, 2, 3, 4
+# bin/tributary's (and the worker image's) exit when the JVM ran out of memory, or the kernel killed the
+# container for its memory limit: the same memory fails the same way again, so no retry.
+EXIT_OUT_OF_MEMORY = 5
 _EXIT_MEANING = {
     EXIT_FAILED: "failed",
     EXIT_BAD_INPUT: "bad input or config, nothing changed",
     EXIT_VERIFICATION: "verification failed, the data differs",
     EXIT_RETRYABLE: "retryable infrastructure fault",
+    EXIT_OUT_OF_MEMORY: "out of memory: raise the worker's memory or lower chunk_rows/parallelism",
 }
+_NOT_RETRIED = (EXIT_BAD_INPUT, EXIT_VERIFICATION, EXIT_OUT_OF_MEMORY)
 # Parent variables a worker must not inherit: other connections' secrets and Airflow's own settings.
 _WITHHELD_PREFIXES = ("TRIBUTARY_CONN_", "TRIBUTARY_GX_CONN", "AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__", "PSQL_ADMIN_")
 
@@ -51,7 +57,7 @@ class WorkerError(AirflowException):
 
 
 class WorkerRejected(AirflowFailException):
-    """Worker exit 2 or 3: retrying cannot help, so the task fails at once."""
+    """Worker exit 2, 3 or 5: retrying cannot help, so the task fails at once."""
 
     def __init__(self, message: str, exit_code: int, result: dict | None = None):
         super().__init__(message)
@@ -241,7 +247,7 @@ def _outcome(command: str, code: int, result: dict | None, stderr_tail: list[str
     message = (result or {}).get("error") or next((l for l in reversed(stderr_tail) if l.strip()), "no message")
     meaning = _EXIT_MEANING.get(code, f"killed by signal {-code}" if code < 0 else "failed")
     text = f"tributary {command} exit {code} ({meaning}): {message}"
-    if code in (EXIT_BAD_INPUT, EXIT_VERIFICATION):
+    if code in _NOT_RETRIED:
         raise WorkerRejected(text, code, result)
     raise WorkerError(text, code, result)
 
@@ -251,7 +257,15 @@ def _outcome(command: str, code: int, result: dict | None, stderr_tail: list[str
 
 
 def _run_in_task(argv: list[str], connection_ids: list[str]) -> dict:
-    return run(argv, connection_ids)
+    try:
+        return run(argv, connection_ids)
+    except (WorkerError, WorkerRejected) as failure:
+        # As a pod does (pod.py): the failed worker's JSON result is still this task's XCom.
+        if failure.result is not None:
+            from airflow.sdk import get_current_context
+
+            get_current_context()["ti"].xcom_push(key="return_value", value=failure.result)
+        raise
 
 
 def worker_task(*, task_id: str, argv: Any, connection_ids: Sequence[str],
@@ -325,6 +339,7 @@ def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str],
     )
     return WorkerPodOperator(
         task_id=task_id,
+        connection_ids=connection_ids,
         name=f"tributary-{task_id.split('.')[-1].replace('_', '-')}",
         namespace=env("TRIBUTARY_K8S_NAMESPACE", "tributary"),
         image=env("TRIBUTARY_WORKER_IMAGE", "tributary/worker:dev"),
