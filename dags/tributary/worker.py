@@ -65,6 +65,15 @@ class WorkerRejected(AirflowFailException):
         self.result = result
 
 
+def task_defaults(cfg, **delay: float) -> dict[str, Any]:
+    """Every DAG's ``default_args``: retries with backoff, and an ``execution_timeout`` of the shortest low-trading
+    window of migration.yaml (timetable.shortest_window), so no try runs on into trading hours."""
+    from tributary import timetable
+
+    return {"retries": 2, "retry_delay": retry_delay(**delay), "retry_exponential_backoff": True,
+            "execution_timeout": timetable.shortest_window(cfg.warehouse_schedule)}
+
+
 def retry_delay(**delay: float) -> timedelta:
     """A DAG's wait between task retries (``timedelta(**delay)``), or ``TRIBUTARY_RETRY_DELAY_SECONDS`` when set:
     the tests set 1 s so a retried exit 4 does not wait out real 20 s, 40 s, ... (read at parse time)."""
@@ -256,7 +265,32 @@ def _outcome(command: str, code: int, result: dict | None, stderr_tail: list[str
 # Airflow tasks
 
 
+def map_label(argv: Sequence[Any]) -> str:
+    """What a mapped worker task works on, for the Airflow UI (``map_index_template``): ``source.schema.table``
+    (or ``conn.schema.table``) plus the partition, instead of ``copy[17]``."""
+    argv = [str(a) for a in argv]
+
+    def value(flag: str) -> str | None:
+        return argv[argv.index(flag) + 1] if flag in argv[:-1] else None
+
+    where = value("--source") or value("--conn")
+    table = value("--table")
+    label = ".".join(p for p in (where, table) if p) if table and not table.startswith(f"{where}:") else (table or "")
+    partition = value("--partition")
+    return f"{label} {partition}" if partition else label
+
+
+MAP_INDEX_TEMPLATE = "{{ tributary_table }}"
+
+
+def _label_run(argv: Sequence[Any]) -> None:
+    from airflow.sdk import get_current_context
+
+    get_current_context()["tributary_table"] = map_label(argv)
+
+
 def _run_in_task(argv: list[str], connection_ids: list[str]) -> dict:
+    _label_run(argv)
     try:
         return run(argv, connection_ids)
     except (WorkerError, WorkerRejected) as failure:
@@ -277,12 +311,43 @@ def worker_task(*, task_id: str, argv: Any, connection_ids: Sequence[str],
     ``secret_env`` (variable -> (Kubernetes Secret, key)): further secrets a pod gets from Secrets,
     e.g. the archive's raw-aes master key; a subprocess inherits them from Airflow's environment.
     """
+    task_kwargs.setdefault("map_index_template", MAP_INDEX_TEMPLATE)
     if launcher_mode() == "kubernetes":
         return pod_operator(task_id=task_id, argv=argv, connection_ids=connection_ids, secret_env=secret_env,
                             **task_kwargs)
     from airflow.sdk import task
 
     return task(task_id=task_id, **task_kwargs)(_run_in_task)(argv=argv, connection_ids=list(connection_ids))
+
+
+def _poke_worker(argv: list[str], connection_ids: list[str]):
+    """One poke of a worker sensor: exit 0 is done (its result is the XCom), exit 4 is "not yet"."""
+    from airflow.sdk import PokeReturnValue
+
+    _label_run(argv)
+    try:
+        return PokeReturnValue(is_done=True, xcom_value=run(argv, connection_ids))
+    except WorkerError as not_yet:
+        if not_yet.exit_code != EXIT_RETRYABLE:
+            raise
+        log.info("not yet: %s", not_yet)
+        return PokeReturnValue(is_done=False)
+
+
+def worker_sensor(*, task_id: str, argv: Any, connection_ids: Sequence[str], poke_interval: timedelta,
+                  timeout: timedelta, **task_kwargs):
+    """A worker command polled until it exits 0 (exit 4 = not yet), e.g. restore's thaw while S3 restores from
+    GLACIER: a sensor in reschedule mode frees its worker slot between pokes instead of burning ``retries``.
+
+    In kubernetes mode it is the pod task with as many retries as pokes fit in ``timeout`` (a pod per poke)."""
+    if launcher_mode() == "kubernetes":
+        pokes = max(1, int(timeout / poke_interval))
+        return pod_operator(task_id=task_id, argv=argv, connection_ids=connection_ids, retries=pokes,
+                            retry_delay=poke_interval, retry_exponential_backoff=False, **task_kwargs)
+    from airflow.sdk import task
+
+    return task.sensor(task_id=task_id, mode="reschedule", poke_interval=poke_interval, timeout=timeout,
+                       retries=0, **task_kwargs)(_poke_worker)(argv=argv, connection_ids=list(connection_ids))
 
 
 # --------------------------------------------------------------------------------------------
