@@ -134,3 +134,88 @@ def test_every_metric_the_chart_queries_is_pushed_by_the_worker(rendered):
     queries += [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
     queried = set(re.findall(r"\b(tributary_[a-z_]+)", " ".join(queries)))
     assert queried - exported - set(NOT_YET_EXPORTED) == set(), f"the worker exports {sorted(exported)}"
+
+
+def test_the_airflow_chart_is_the_one_for_airflow_3_2_and_chart_lock_pins_it(helm, tmp_path):
+    meta = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    (dep,) = meta["dependencies"]
+    assert dep["version"] == "1.22.0"  # the official chart whose default Airflow is 3.2.2 (docker/airflow.Dockerfile)
+    lock = yaml.safe_load((CHART / "Chart.lock").read_text())
+    assert lock["dependencies"] == [{"name": "airflow", "repository": dep["repository"], "version": dep["version"]}]
+    # Helm itself checks the lock's digest against Chart.yaml before it fetches (which cannot work here).
+    shutil.copytree(CHART, tmp_path / "tributary")
+    result = subprocess.run([helm, "dependency", "build", str(tmp_path / "tributary")], capture_output=True, text=True)
+    assert result.returncode == 0 or "out of sync" not in result.stderr, result.stderr
+
+
+CONNECTIONS = [
+    {"id": "src_eu", "uri": "postgresql://tributary:chart-pw@src-eu.db:5432/trading?sslmode=verify-full"},
+    {"id": "consolidated", "existingSecret": "consolidated-from-vault"},
+]
+
+# Stands in for the official chart (unfetchable here) doing what it does with `extraEnv`: tpl it into containers.
+AIRFLOW_STUB = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: airflow-stub-env, namespace: {{ .Release.Namespace }}}
+data:
+  env.yaml: |
+{{ tpl .Values.extraEnv . | indent 4 }}
+  logging.yaml: |
+{{ toYaml .Values.config.logging | indent 4 }}
+"""
+
+
+@pytest.fixture(scope="module")
+def rendered_release(helm, chart_without_airflow, tmp_path_factory):
+    chart = tmp_path_factory.mktemp("release") / "tributary"
+    shutil.copytree(chart_without_airflow, chart)
+    stub = chart / "charts" / "airflow"
+    (stub / "templates").mkdir(parents=True)
+    (stub / "Chart.yaml").write_text("apiVersion: v2\nname: airflow\nversion: 1.22.0\n")
+    (stub / "templates" / "env.yaml").write_text(AIRFLOW_STUB)
+    values = tmp_path_factory.mktemp("values") / "values.yaml"
+    values.write_text(yaml.safe_dump({"global": {"tributary": {"connections": CONNECTIONS}}}))
+    out = subprocess.run([helm, "template", "prod", str(chart), "-n", "trading-migration", "-f", str(values)],
+                         check=True, capture_output=True, text=True).stdout
+    return [d for d in yaml.safe_load_all(out) if d]
+
+
+def test_one_list_of_connections_makes_the_secrets_and_the_airflow_connections(rendered_release):
+    from tributary import worker
+
+    secrets = {d["metadata"]["name"]: d for d in rendered_release if d["kind"] == "Secret"}
+    # src_eu: made here, under the name the pods ask for; consolidated: an existing Secret, nothing made.
+    assert set(secrets) == {worker.secret_name("src_eu")}
+    assert secrets[worker.secret_name("src_eu")]["stringData"]["uri"] == CONNECTIONS[0]["uri"]
+    (stub,) = [d for d in rendered_release if d["metadata"]["name"] == "airflow-stub-env"]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in yaml.safe_load(stub["data"]["env.yaml"])}
+    assert env == {"AIRFLOW_CONN_SRC_EU": {"name": "tributary-conn-src-eu", "key": "uri"},
+                   "AIRFLOW_CONN_CONSOLIDATED": {"name": "consolidated-from-vault", "key": "uri"}}
+    logging = yaml.safe_load(stub["data"]["logging.yaml"])
+    assert logging["remote_logging"] == "True" and logging["remote_base_log_folder"].startswith("s3://")
+    assert "chart-pw" not in stub["data"]["env.yaml"]
+
+
+def test_everything_lands_in_the_release_namespace(rendered_release):
+    assert {d["metadata"].get("namespace") for d in rendered_release} == {"trading-migration"}
+
+
+def test_prometheus_scrapes_the_pushgateway_keeping_the_workers_labels(rendered_release):
+    (monitor,) = [d for d in rendered_release if d["kind"] == "ServiceMonitor"]
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["honorLabels"] is True and endpoint["port"] == "http"
+    (service,) = [d for d in rendered_release if d["kind"] == "Service"]
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["spec"]["selector"].items()
+
+
+def test_values_schema_refuses_a_connection_without_a_secret(helm, chart_without_airflow, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"global": {"tributary": {"connections": [{"id": "src_eu"}]}}}))
+    result = subprocess.run([helm, "template", "x", str(chart_without_airflow), "--set", "airflow.enabled=false",
+                             "-f", str(bad)], capture_output=True, text=True)
+    assert result.returncode != 0 and "connections" in result.stderr, result.stderr
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(yaml.safe_dump({"global": {"tributary": {"connections": [{"id": "src_eu", "url": "postgresql://x"}]}}}))
+    result = subprocess.run([helm, "template", "x", str(chart_without_airflow), "--set", "airflow.enabled=false",
+                             "-f", str(typo)], capture_output=True, text=True)
+    assert result.returncode != 0 and "url" in result.stderr, result.stderr

@@ -30,6 +30,9 @@ def test_worker_pod_runs_the_image_with_args_and_secret_env(kubernetes_mode):
         assert (ref.name, ref.key) == (secret, "uri") and env[f"TRIBUTARY_CONN_{cid}"].value is None
     assert env["TRIBUTARY_PUSHGATEWAY"].value == "tributary-pushgateway:9091"
     assert container.resources.requests["cpu"] and container.resources.limits["memory"]
+    assert pod.spec.security_context.run_as_non_root is True and pod.spec.security_context.run_as_user == 10001
+    assert container.security_context.allow_privilege_escalation is False
+    assert container.security_context.capabilities.drop == ["ALL"]
     assert any(m.mount_path == "/etc/tributary" for m in container.volume_mounts)
     # do_xcom_push adds the sidecar that reads /airflow/xcom/return.json
     assert any(c.name == "airflow-xcom-sidecar" for c in pod.spec.containers)

@@ -406,13 +406,19 @@ def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str],
         task_id=task_id,
         connection_ids=connection_ids,
         name=f"tributary-{task_id.split('.')[-1].replace('_', '-')}",
-        namespace=env("TRIBUTARY_K8S_NAMESPACE", "tributary"),
+        # Unset: the namespace Airflow itself runs in (the Helm release's), read in-cluster by the provider.
+        namespace=env("TRIBUTARY_K8S_NAMESPACE") or None,
         image=env("TRIBUTARY_WORKER_IMAGE", "tributary/worker:dev"),
         arguments=argv,  # the image's ENTRYPOINT is the CLI, so argv starts with the command
         env_vars=pod_env(connection_ids) + _secret_env(secret_env) + _pushgateway_env(),
         volumes=[config_volume],
         volume_mounts=[k8s.V1VolumeMount(name="tributary-config", mount_path="/etc/tributary", read_only=True)],
         container_resources=resources,
+        # The image's own unprivileged user (docker/worker.Dockerfile); nothing to escalate, no capabilities.
+        security_context=k8s.V1PodSecurityContext(run_as_non_root=True, run_as_user=10001, run_as_group=10001,
+                                                  fs_group=10001, seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault")),
+        container_security_context=k8s.V1SecurityContext(allow_privilege_escalation=False,
+                                                         capabilities=k8s.V1Capabilities(drop=["ALL"])),
         do_xcom_push=True,
         get_logs=True,
         on_finish_action="delete_succeeded_pod",  # keep failed pods for a post-mortem
