@@ -219,3 +219,73 @@ def test_values_schema_refuses_a_connection_without_a_secret(helm, chart_without
     result = subprocess.run([helm, "template", "x", str(chart_without_airflow), "--set", "airflow.enabled=false",
                              "-f", str(typo)], capture_output=True, text=True)
     assert result.returncode != 0 and "url" in result.stderr, result.stderr
+
+
+PROMTOOL = shutil.which("promtool")
+
+# One case (or more) per alert of the chart: what fires, when, with which labels; and what must not fire.
+ALERT_CASES = [
+    {"name": "a copy whose checksums differ (exit 3) pages at once, and is not also a plain failure",
+     "series": {'tributary_job_exit_code{job="copy", table="public.users"}': "3x20", 'up{job="pushgateway"}': "1x20"},
+     "expect": [("1m", "TributaryVerificationFailed", [{"severity": "critical", "job": "copy", "table": "public.users"}], "3"),
+                ("10m", "TributaryWorkerJobFailed", [], None)]},
+    {"name": "a worker that exited 4 warns after 5 minutes",
+     "series": {'tributary_job_exit_code{job="stage", table="md.ticks"}': "4x20", 'up{job="pushgateway"}': "1x20"},
+     "expect": [("3m", "TributaryWorkerJobFailed", [], None),
+                ("6m", "TributaryWorkerJobFailed", [{"severity": "warning", "job": "stage", "table": "md.ticks"}], "4")]},
+    {"name": "a running job silent for 15 minutes is stalled",
+     "series": {'tributary_job_running{job="copy", table="public.trades"}': "1x30",
+                'push_time_seconds{job="copy", table="public.trades"}': "0x30", 'up{job="pushgateway"}': "1x30"},
+     "expect": [("10m", "TributaryCopyStalled", [], None),
+                ("16m", "TributaryCopyStalled", [{"severity": "warning", "job": "copy", "table": "public.trades"}], "1")]},
+    {"name": "a finished job is never stalled",
+     "series": {'tributary_job_running{job="copy", table="public.done"}': "0x30",
+                'push_time_seconds{job="copy", table="public.done"}': "0x30", 'up{job="pushgateway"}': "1x30"},
+     "expect": [("20m", "TributaryCopyStalled", [], None)]},
+    {"name": "CDC lag over a minute for 10 minutes",
+     "series": {'tributary_cdc_lag_seconds{job="follow", source="src_eu"}': "120x20", 'up{job="pushgateway"}': "1x20"},
+     "expect": [("5m", "TributaryCdcLagHigh", [], None),
+                ("11m", "TributaryCdcLagHigh", [{"severity": "warning", "source": "src_eu"}], "120")]},
+    {"name": "an unscraped Pushgateway",
+     "series": {'up{job="pushgateway"}': "0x20"},
+     "expect": [("3m", "TributaryPushgatewayDown", [], None),
+                ("6m", "TributaryPushgatewayDown", [{"severity": "warning"}], "1")]},
+]
+
+
+def _annotations(rule: dict, labels: dict, value: str | None) -> dict:
+    """The rule's annotations as Prometheus renders them for these labels and value (the templates used here)."""
+    out = {}
+    for key, text in rule.get("annotations", {}).items():
+        text = re.sub(r"\{\{ \$labels\.(\w+) \}\}", lambda m: labels.get(m.group(1), ""), text)
+        out[key] = text.replace("{{ $value }}", value or "")
+    return out
+
+
+def test_every_alert_rule_passes_promtool_unit_tests(rendered, tmp_path):
+    if not PROMTOOL:
+        _unavailable("promtool is missing: make stack-up installs the Debian package prometheus")
+    rule = rendered[("PrometheusRule", "demo-tributary-alerts")]
+    rules = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
+    check = subprocess.run([PROMTOOL, "check", "rules", str(tmp_path / "rules.yml")], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    tested = {alert for case in ALERT_CASES for _, alert, fired, _ in case["expect"] if fired}
+    assert tested == set(rules), f"alerts without a firing test case: {set(rules) - tested}"
+    tests = []
+    for case in ALERT_CASES:
+        tests.append({
+            "interval": "1m",
+            "input_series": [{"series": s, "values": v} for s, v in case["series"].items()],
+            "alert_rule_test": [
+                {"eval_time": at, "alertname": alert,
+                 "exp_alerts": [{"exp_labels": {**labels, **rules[alert].get("labels", {})},
+                                 "exp_annotations": _annotations(rules[alert], labels, value)} for labels in fired]}
+                for at, alert, fired, value in case["expect"]],
+        })
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump({"rule_files": ["rules.yml"], "evaluation_interval": "1m",
+                                                        "tests": tests}))
+    result = subprocess.run([PROMTOOL, "test", "rules", str(tmp_path / "tests.yml")], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
