@@ -21,7 +21,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["tributary", "phase-4"],
-    default_args={"retries": 2, "retry_delay": worker.retry_delay(seconds=30), "retry_exponential_backoff": True},
+    default_args=worker.task_defaults(CONFIG, seconds=30),  # retries, backoff, execution_timeout from the window
     params={
         "table_filter": Param("*", type="string", description="Glob on schema.table or instance.schema.table."),
         "dry_run": Param(False, type="boolean", description="List the tables that would be archived; write nothing."),

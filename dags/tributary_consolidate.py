@@ -27,7 +27,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,  # one writer per target table; re-runs resume through the worker's ledger
     tags=["tributary", "phase-2"],
-    default_args={"retries": 2, "retry_delay": worker.retry_delay(seconds=30), "retry_exponential_backoff": True},
+    default_args=worker.task_defaults(CONFIG, seconds=30),  # retries, backoff, execution_timeout from the window
     params={
         "dry_run": Param(False, type="boolean", description="Select and resolve (recording nothing); copy nothing."),
         "table_filter": Param("*", type="string", description="Glob on schema.table (or source.schema.table)."),

@@ -20,7 +20,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["tributary", "phase-1"],
-    default_args={"retries": 2, "retry_delay": worker.retry_delay(seconds=20), "retry_exponential_backoff": True},
+    default_args=worker.task_defaults(CONFIG, seconds=20),  # retries, backoff, execution_timeout from the window
     params={
         "dry_run": Param(False, type="boolean", description="Write the plan for review; do not publish it (phases 2-5 don't start)."),
         "table_filter": Param("*", type="string", description="Glob on schema.table or instance.schema.table: plan only these."),

@@ -3,10 +3,12 @@
 Manual only (no schedule). Params: the catalog entry (an archive id from `tributary catalog search`,
 or instance.schema.table for its newest verified archive), the target connection and table name.
 Objects in an archive storage class (GLACIER, DEEP_ARCHIVE) are restored by S3 first: `thaw` asks
-for it and, while S3 is still restoring, ends with exit 4 so Airflow tries again later.
+for it and, while S3 is still restoring, ends with exit 4: a reschedule-mode sensor pokes again later.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from airflow.sdk import DAG, Param, task
 
@@ -22,7 +24,7 @@ with DAG(
     schedule=None,
     catchup=False,
     tags=["tributary", "phase-4", "restore"],
-    default_args={"retries": 2, "retry_delay": worker.retry_delay(seconds=30)},
+    default_args={**worker.task_defaults(CONFIG, seconds=30), "retry_exponential_backoff": False},
     params={
         "catalog_entry": Param("", type="string",
                                description="Archive id (tributary catalog search) or instance.schema.table (newest verified)."),
@@ -34,9 +36,10 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     argv = task(task_id="restore_args", retries=0, multiple_outputs=True)(archive.restore_args)()
-    # S3 restores from GLACIER take hours: each try reports progress; exit 4 = not yet, try again later.
-    thaw = worker.worker_task(task_id="thaw", argv=argv["thaw"], connection_ids=CONNECTIONS,
-                              retries=96, retry_delay=worker.retry_delay(minutes=15), retry_exponential_backoff=False)
+    # S3 restores from GLACIER take hours: a sensor in reschedule mode pokes every 15 minutes for up to 48 hours
+    # (exit 4 = not yet) and holds no worker slot in between.
+    thaw = worker.worker_sensor(task_id="thaw", argv=argv["thaw"], connection_ids=CONNECTIONS,
+                                poke_interval=worker.retry_delay(minutes=15), timeout=timedelta(hours=48))
     loaded = worker.worker_task(task_id="load", argv=argv["load"], connection_ids=CONNECTIONS,
                                 secret_env=archive.key_secret_env(CONFIG))
     thaw >> loaded

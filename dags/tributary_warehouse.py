@@ -29,7 +29,7 @@ with DAG(
     catchup=False,  # history is loaded with `airflow backfill create` (docs/runbooks/backfill.md)
     max_active_runs=1,  # one writer per warehouse partition
     tags=["tributary", "phase-3"],
-    default_args={"retries": 2, "retry_delay": worker.retry_delay(seconds=30), "retry_exponential_backoff": True},
+    default_args=worker.task_defaults(CONFIG, seconds=30),  # retries, backoff, execution_timeout from the window
     params={
         "dry_run": Param(False, type="boolean", description="Plan only: list tables and the partition, move nothing."),
         "table_filter": Param("*", type="string", description="Glob on schema.table (or source.schema.table)."),

@@ -12,6 +12,7 @@ S3PROXY_VERSION=2.6.0
 if [ -f "$STATE/port_offset" ]; then OFFSET="$(cat "$STATE/port_offset")"; else OFFSET="${TRIBUTARY_PORT_OFFSET:-0}"; fi
 S3_PORT=$((54340 + OFFSET))
 PUSHGATEWAY_PORT=$((54391 + OFFSET))
+PROMETHEUS_PORT=$((54390 + OFFSET))
 
 # id:port:database:role — role decides wal_level and grants.
 INSTANCES=(
@@ -252,6 +253,24 @@ start_pushgateway() {
   wait_http pushgateway "http://127.0.0.1:$PUSHGATEWAY_PORT/-/ready"
 }
 
+# Prometheus scrapes the Pushgateway as the chart's ServiceMonitor does: honor_labels keeps the workers' own
+# job=<command>, source and table labels, which the alert rules and the dashboard select on.
+start_prometheus() {
+  mkdir -p "$STATE/prometheus/data"
+  cat >"$STATE/prometheus/prometheus.yml" <<EOF
+global: {scrape_interval: 5s, evaluation_interval: 5s}
+scrape_configs:
+  - job_name: pushgateway
+    honor_labels: true
+    static_configs: [{targets: ['127.0.0.1:$PUSHGATEWAY_PORT']}]
+EOF
+  if ! pid_alive "$STATE/run/prometheus.pid"; then say "starting Prometheus on 127.0.0.1:$PROMETHEUS_PORT"; fi
+  start_daemon prometheus prometheus --config.file="$STATE/prometheus/prometheus.yml" \
+    --storage.tsdb.path="$STATE/prometheus/data" --storage.tsdb.retention.time=7d \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT"
+  wait_http prometheus "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
+}
+
 write_env() {
   local pw ak sk file="$STATE/env" spec id port db role upper
   pw="$(secret pg_password)"; ak="$(secret s3_access_key)"; sk="$(secret s3_secret_key)"
@@ -271,13 +290,14 @@ write_env() {
     echo "export TRIBUTARY_PUSHGATEWAY='127.0.0.1:$PUSHGATEWAY_PORT'"
     echo "export TRIBUTARY_TLS_CA='$TLS/ca.crt'"
     echo "export TRIBUTARY_TLS_OTHER_CA='$TLS/other-ca.crt'"
+    echo "export TRIBUTARY_PROMETHEUS='http://127.0.0.1:$PROMETHEUS_PORT'"
     echo "export TRIBUTARY_WORKER='$REPO/bin/tributary'"
     echo "export TRIBUTARY_CONFIG='$REPO/config/migration.yaml'"
   } >"$file")
 }
 
 cmd_up() {
-  ensure_packages postgresql postgresql-contrib prometheus-pushgateway curl openssl iproute2 maven openjdk-17-jdk-headless
+  ensure_packages postgresql postgresql-contrib prometheus-pushgateway prometheus curl openssl iproute2 maven openjdk-17-jdk-headless
   PG_BIN="$(pg_bindir)"
   mkdir -p "$STATE"/{logs,run,tools}
   echo "$OFFSET" >"$STATE/port_offset"
@@ -294,12 +314,14 @@ cmd_up() {
   done
   start_s3
   start_pushgateway
+  start_prometheus
   write_env
   cmd_status
 }
 
 cmd_down() {
   stop_daemon s3proxy
+  stop_daemon prometheus
   stop_daemon pushgateway
   [ -d "$PG_ROOT" ] || return 0
   PG_BIN="$(pg_bindir)"
@@ -340,6 +362,8 @@ cmd_status() {
   printf '%-14s %-9s %-22s %-6s %s\n' s3 s3proxy "127.0.0.1:$S3_PORT" "$state" "$STATE/s3/data" >&2
   state=down; pid_alive "$STATE/run/pushgateway.pid" && state=up; [ "$state" = up ] || down=1
   printf '%-14s %-9s %-22s %-6s %s\n' pushgateway metrics "127.0.0.1:$PUSHGATEWAY_PORT" "$state" "$STATE/pushgateway" >&2
+  state=down; pid_alive "$STATE/run/prometheus.pid" && state=up; [ "$state" = up ] || down=1
+  printf '%-14s %-9s %-22s %-6s %s\n' prometheus metrics "127.0.0.1:$PROMETHEUS_PORT" "$state" "$STATE/prometheus" >&2
   return $down
 }
 

@@ -45,7 +45,10 @@ def test_restore_dag_is_manual_with_entry_target_and_table(dagbag):
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
     assert set(up) == {"restore_args", "thaw", "load", "outcome"}
     assert "thaw" in up["load"] and "load" in up["outcome"]
-    assert dag.get_task("thaw").retries >= 24  # S3 restores from GLACIER take hours
+    # S3 restores from GLACIER take hours: a sensor that frees its slot between pokes, for hours (not retries=96)
+    thaw = dag.get_task("thaw")
+    assert thaw.mode == "reschedule" and thaw.retries == 0
+    assert thaw.timeout >= 24 * thaw.poke_interval and thaw.timeout >= 6 * 3600
     params = _params(dag)
     assert set(params) == {"catalog_entry", "target_connection", "target_table"}
     assert params["target_connection"] == "consolidated"
@@ -85,3 +88,31 @@ def test_archive_argv_carries_class_reasons_and_drop_flag_but_no_secret():
     assert argv[argv.index("--run-id") + 1] == "manual__1"
     assert [argv[i + 1] for i, a in enumerate(argv) if a == "--reason"] == ["never read", "name says tmp"]
     assert not any("://" in a for a in argv)
+
+
+def test_worker_tasks_are_named_by_table_and_stopped_before_trading_resumes(dagbag):
+    from tributary import config, timetable, worker
+
+    window = timetable.shortest_window(config.load().warehouse_schedule)
+    assert window.total_seconds() == 14.5 * 3600  # 17:30 -> 08:00 in the committed migration.yaml
+    for dag_id in ("tributary_consolidate", "tributary_warehouse", "tributary_archive", "tributary_discover"):
+        dag = dagbag.dags[dag_id]
+        for t in dag.tasks:
+            assert t.execution_timeout == window, (dag_id, t.task_id)
+    copy = dagbag.dags["tributary_consolidate"].get_task("copy.copy")
+    assert copy.map_index_template == worker.MAP_INDEX_TEMPLATE
+    assert worker.map_label(["copy", "--source", "src_eu", "--table", "public.users"]) == "src_eu.public.users"
+    assert worker.map_label(["stage", "--source", "src_eu", "--table", "md.ticks", "--partition", "2026-01-02"]) \
+        == "src_eu.md.ticks 2026-01-02"
+    assert worker.map_label(["checksum", "--conn", "consolidated", "--table", '"Odd"."Name"']) \
+        == 'consolidated."Odd"."Name"'
+
+
+def test_the_window_timeout_follows_migration_yaml():
+    from datetime import timedelta
+
+    from tributary import timetable
+
+    assert timetable.shortest_window({"window": {"after_close": "16:00", "before_open": "09:30"}}) == timedelta(hours=17, minutes=30)
+    assert timetable.shortest_window({"window": {"after_close": "01:00", "before_open": "05:00"}}) == timedelta(hours=4)
+    assert timetable.shortest_window(None) == timedelta(hours=14, minutes=30)  # the defaults: 17:30 -> 08:00

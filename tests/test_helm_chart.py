@@ -134,3 +134,158 @@ def test_every_metric_the_chart_queries_is_pushed_by_the_worker(rendered):
     queries += [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
     queried = set(re.findall(r"\b(tributary_[a-z_]+)", " ".join(queries)))
     assert queried - exported - set(NOT_YET_EXPORTED) == set(), f"the worker exports {sorted(exported)}"
+
+
+def test_the_airflow_chart_is_the_one_for_airflow_3_2_and_chart_lock_pins_it(helm, tmp_path):
+    meta = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    (dep,) = meta["dependencies"]
+    assert dep["version"] == "1.22.0"  # the official chart whose default Airflow is 3.2.2 (docker/airflow.Dockerfile)
+    lock = yaml.safe_load((CHART / "Chart.lock").read_text())
+    assert lock["dependencies"] == [{"name": "airflow", "repository": dep["repository"], "version": dep["version"]}]
+    # Helm itself checks the lock's digest against Chart.yaml before it fetches (which cannot work here).
+    shutil.copytree(CHART, tmp_path / "tributary")
+    result = subprocess.run([helm, "dependency", "build", str(tmp_path / "tributary")], capture_output=True, text=True)
+    assert result.returncode == 0 or "out of sync" not in result.stderr, result.stderr
+
+
+CONNECTIONS = [
+    {"id": "src_eu", "uri": "postgresql://tributary:chart-pw@src-eu.db:5432/trading?sslmode=verify-full"},
+    {"id": "consolidated", "existingSecret": "consolidated-from-vault"},
+]
+
+# Stands in for the official chart (unfetchable here) doing what it does with `extraEnv`: tpl it into containers.
+AIRFLOW_STUB = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: airflow-stub-env, namespace: {{ .Release.Namespace }}}
+data:
+  env.yaml: |
+{{ tpl .Values.extraEnv . | indent 4 }}
+  logging.yaml: |
+{{ toYaml .Values.config.logging | indent 4 }}
+"""
+
+
+@pytest.fixture(scope="module")
+def rendered_release(helm, chart_without_airflow, tmp_path_factory):
+    chart = tmp_path_factory.mktemp("release") / "tributary"
+    shutil.copytree(chart_without_airflow, chart)
+    stub = chart / "charts" / "airflow"
+    (stub / "templates").mkdir(parents=True)
+    (stub / "Chart.yaml").write_text("apiVersion: v2\nname: airflow\nversion: 1.22.0\n")
+    (stub / "templates" / "env.yaml").write_text(AIRFLOW_STUB)
+    values = tmp_path_factory.mktemp("values") / "values.yaml"
+    values.write_text(yaml.safe_dump({"global": {"tributary": {"connections": CONNECTIONS}}}))
+    out = subprocess.run([helm, "template", "prod", str(chart), "-n", "trading-migration", "-f", str(values)],
+                         check=True, capture_output=True, text=True).stdout
+    return [d for d in yaml.safe_load_all(out) if d]
+
+
+def test_one_list_of_connections_makes_the_secrets_and_the_airflow_connections(rendered_release):
+    from tributary import worker
+
+    secrets = {d["metadata"]["name"]: d for d in rendered_release if d["kind"] == "Secret"}
+    # src_eu: made here, under the name the pods ask for; consolidated: an existing Secret, nothing made.
+    assert set(secrets) == {worker.secret_name("src_eu")}
+    assert secrets[worker.secret_name("src_eu")]["stringData"]["uri"] == CONNECTIONS[0]["uri"]
+    (stub,) = [d for d in rendered_release if d["metadata"]["name"] == "airflow-stub-env"]
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in yaml.safe_load(stub["data"]["env.yaml"])}
+    assert env == {"AIRFLOW_CONN_SRC_EU": {"name": "tributary-conn-src-eu", "key": "uri"},
+                   "AIRFLOW_CONN_CONSOLIDATED": {"name": "consolidated-from-vault", "key": "uri"}}
+    logging = yaml.safe_load(stub["data"]["logging.yaml"])
+    assert logging["remote_logging"] == "True" and logging["remote_base_log_folder"].startswith("s3://")
+    assert "chart-pw" not in stub["data"]["env.yaml"]
+
+
+def test_everything_lands_in_the_release_namespace(rendered_release):
+    assert {d["metadata"].get("namespace") for d in rendered_release} == {"trading-migration"}
+
+
+def test_prometheus_scrapes_the_pushgateway_keeping_the_workers_labels(rendered_release):
+    (monitor,) = [d for d in rendered_release if d["kind"] == "ServiceMonitor"]
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["honorLabels"] is True and endpoint["port"] == "http"
+    (service,) = [d for d in rendered_release if d["kind"] == "Service"]
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["spec"]["selector"].items()
+
+
+def test_values_schema_refuses_a_connection_without_a_secret(helm, chart_without_airflow, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"global": {"tributary": {"connections": [{"id": "src_eu"}]}}}))
+    result = subprocess.run([helm, "template", "x", str(chart_without_airflow), "--set", "airflow.enabled=false",
+                             "-f", str(bad)], capture_output=True, text=True)
+    assert result.returncode != 0 and "connections" in result.stderr, result.stderr
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(yaml.safe_dump({"global": {"tributary": {"connections": [{"id": "src_eu", "url": "postgresql://x"}]}}}))
+    result = subprocess.run([helm, "template", "x", str(chart_without_airflow), "--set", "airflow.enabled=false",
+                             "-f", str(typo)], capture_output=True, text=True)
+    assert result.returncode != 0 and "url" in result.stderr, result.stderr
+
+
+PROMTOOL = shutil.which("promtool")
+
+# One case (or more) per alert of the chart: what fires, when, with which labels; and what must not fire.
+ALERT_CASES = [
+    {"name": "a copy whose checksums differ (exit 3) pages at once, and is not also a plain failure",
+     "series": {'tributary_job_exit_code{job="copy", table="public.users"}': "3x20", 'up{job="pushgateway"}': "1x20"},
+     "expect": [("1m", "TributaryVerificationFailed", [{"severity": "critical", "job": "copy", "table": "public.users"}], "3"),
+                ("10m", "TributaryWorkerJobFailed", [], None)]},
+    {"name": "a worker that exited 4 warns after 5 minutes",
+     "series": {'tributary_job_exit_code{job="stage", table="md.ticks"}': "4x20", 'up{job="pushgateway"}': "1x20"},
+     "expect": [("3m", "TributaryWorkerJobFailed", [], None),
+                ("6m", "TributaryWorkerJobFailed", [{"severity": "warning", "job": "stage", "table": "md.ticks"}], "4")]},
+    {"name": "a running job silent for 15 minutes is stalled",
+     "series": {'tributary_job_running{job="copy", table="public.trades"}': "1x30",
+                'push_time_seconds{job="copy", table="public.trades"}': "0x30", 'up{job="pushgateway"}': "1x30"},
+     "expect": [("10m", "TributaryCopyStalled", [], None),
+                ("16m", "TributaryCopyStalled", [{"severity": "warning", "job": "copy", "table": "public.trades"}], "1")]},
+    {"name": "a finished job is never stalled",
+     "series": {'tributary_job_running{job="copy", table="public.done"}': "0x30",
+                'push_time_seconds{job="copy", table="public.done"}': "0x30", 'up{job="pushgateway"}': "1x30"},
+     "expect": [("20m", "TributaryCopyStalled", [], None)]},
+    {"name": "CDC lag over a minute for 10 minutes",
+     "series": {'tributary_cdc_lag_seconds{job="follow", source="src_eu"}': "120x20", 'up{job="pushgateway"}': "1x20"},
+     "expect": [("5m", "TributaryCdcLagHigh", [], None),
+                ("11m", "TributaryCdcLagHigh", [{"severity": "warning", "source": "src_eu"}], "120")]},
+    {"name": "an unscraped Pushgateway",
+     "series": {'up{job="pushgateway"}': "0x20"},
+     "expect": [("3m", "TributaryPushgatewayDown", [], None),
+                ("6m", "TributaryPushgatewayDown", [{"severity": "warning"}], "1")]},
+]
+
+
+def _annotations(rule: dict, labels: dict, value: str | None) -> dict:
+    """The rule's annotations as Prometheus renders them for these labels and value (the templates used here)."""
+    out = {}
+    for key, text in rule.get("annotations", {}).items():
+        text = re.sub(r"\{\{ \$labels\.(\w+) \}\}", lambda m: labels.get(m.group(1), ""), text)
+        out[key] = text.replace("{{ $value }}", value or "")
+    return out
+
+
+def test_every_alert_rule_passes_promtool_unit_tests(rendered, tmp_path):
+    if not PROMTOOL:
+        _unavailable("promtool is missing: make stack-up installs the Debian package prometheus")
+    rule = rendered[("PrometheusRule", "demo-tributary-alerts")]
+    rules = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
+    check = subprocess.run([PROMTOOL, "check", "rules", str(tmp_path / "rules.yml")], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    tested = {alert for case in ALERT_CASES for _, alert, fired, _ in case["expect"] if fired}
+    assert tested == set(rules), f"alerts without a firing test case: {set(rules) - tested}"
+    tests = []
+    for case in ALERT_CASES:
+        tests.append({
+            "interval": "1m",
+            "input_series": [{"series": s, "values": v} for s, v in case["series"].items()],
+            "alert_rule_test": [
+                {"eval_time": at, "alertname": alert,
+                 "exp_alerts": [{"exp_labels": {**labels, **rules[alert].get("labels", {})},
+                                 "exp_annotations": _annotations(rules[alert], labels, value)} for labels in fired]}
+                for at, alert, fired, value in case["expect"]],
+        })
+    (tmp_path / "tests.yml").write_text(yaml.safe_dump({"rule_files": ["rules.yml"], "evaluation_interval": "1m",
+                                                        "tests": tests}))
+    result = subprocess.run([PROMTOOL, "test", "rules", str(tmp_path / "tests.yml")], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr

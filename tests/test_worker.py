@@ -146,3 +146,16 @@ def test_real_worker_accepts_the_committed_config():
     committed = yaml.safe_load((REPO / "config" / "migration.yaml").read_text())
     assert out["valid"] is True
     assert out["consolidate_tables"] == len(committed["consolidate"]["tables"]) > 0
+
+
+@pytest.mark.worker
+def test_real_worker_out_of_memory_is_exit_5_with_a_result_and_no_retry(tmp_path, monkeypatch):
+    """The JVM's own ExitOnOutOfMemoryError would exit 3 ("data differs"); bin/tributary says 5 and why."""
+    monkeypatch.setenv("TRIBUTARY_JAVA_OPTS", "-Xms2m -Xmx3m")  # too small to even parse the config
+    with pytest.raises(worker.WorkerRejected) as err:
+        worker.run(["validate-config", "--config", str(REPO / "config" / "migration.yaml")],
+                   worker=REPO / "bin" / "tributary", conn_env={})
+    assert isinstance(err.value, AirflowFailException)
+    assert err.value.exit_code == worker.EXIT_OUT_OF_MEMORY == 5
+    assert err.value.result["exit_code"] == 5 and "out of memory" in err.value.result["error"]
+    assert "exit 5 (out of memory" in str(err.value)

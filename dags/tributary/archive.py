@@ -20,7 +20,7 @@ import json
 import logging
 from typing import Any
 
-from tributary import config, names, outcome as outcome_table, paths, worker
+from tributary import config, names, outcome as outcome_table, paths, pushgateway, worker
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +210,7 @@ def finish(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     ctx = get_current_context()
     ti, dry_run = ctx["ti"], bool(ctx["params"].get("dry_run"))
+    pushgateway.forget_dead_workers(["archive"], jobs)  # every archive worker of this run has ended
     if dry_run:
         jobs = chosen_tables()  # nothing was mapped: report the tables the run would have archived
     rows = []

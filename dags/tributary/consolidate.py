@@ -20,7 +20,7 @@ from typing import Any
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from tributary import config, connections, gate, outcome as outcome_table, paths
+from tributary import config, connections, gate, outcome as outcome_table, paths, pushgateway
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +244,7 @@ def summarize(target_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def finish(jobs: list[dict[str, Any]], resolved: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Log and write the outcome table; fail unless every target table verified (skip on a dry run)."""
     ctx = get_current_context()
+    pushgateway.forget_dead_workers(["copy"], jobs)  # every copy of this run has ended
     rows = summarize(targets(jobs))
     log.info("outcome of %s:\n%s", ctx["run_id"], outcome_table.render(rows))
     merge = _merge_summary(resolved)

@@ -230,3 +230,17 @@ class LowTradingWindowTimetable(Timetable):
         if self.is_low_trading(at):
             return _utc(at)
         return self.window_open(self.last_session_on_or_before(_utc(at).in_timezone(self.timezone).date()))
+
+
+def shortest_window(warehouse: dict[str, Any] | None) -> dt.timedelta:
+    """The shortest low-trading window of migration.yaml's ``warehouse`` section: a weekday night, from
+    ``after_close`` to the next day's ``before_open`` (clock arithmetic only, cheap at parse time).
+
+    The DAGs' ``execution_timeout``: a worker call that outlasts one whole window would run into trading
+    hours, so it is stopped (its ledger makes the next try resume) rather than left to load a busy source."""
+    window = (warehouse or {}).get("window") or {}
+    close = _hhmm(window.get("after_close", DEFAULTS["after_close"]))
+    opens = _hhmm(window.get("before_open", DEFAULTS["before_open"]))
+    minutes = (opens.hour * 60 + opens.minute) - (close.hour * 60 + close.minute)
+    return dt.timedelta(minutes=minutes % (24 * 60) or 24 * 60)
+

@@ -23,7 +23,7 @@ from typing import Any
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from tributary import config, connections, gate, names, paths, verify as verification, worker
+from tributary import config, connections, gate, names, paths, pushgateway, verify as verification, worker
 from tributary.timetable import LowTradingWindowTimetable
 
 log = logging.getLogger(__name__)
@@ -422,6 +422,7 @@ def finish(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str, A
     """Log and write the partition's outcome (each trading day's, for a series); fail unless every table
     verified (skip on a dry run)."""
     ctx = get_current_context()
+    pushgateway.forget_dead_workers(["stage", "load"], jobs)  # every worker of this run has ended
     if ctx["params"].get("dry_run"):
         jobs = chosen_tables()  # nothing was mapped: report the tables the run would have loaded
     rows = summarize(jobs, part)

@@ -6,8 +6,9 @@
 Both pass the worker's JSON result line to XCom and feed it connections only through its
 environment (``TRIBUTARY_CONN_<ID>``), never argv.
 
-Exit codes (ARCHITECTURE.md): 0 ok, 2 bad input / 3 verification failed -> fail without retry,
-4 retryable infrastructure fault -> retry, 1 or anything else -> fail (Airflow's retry policy).
+Exit codes (ARCHITECTURE.md, docs/architecture.md): 0 ok, 2 bad input / 3 verification failed /
+5 out of memory -> fail without retry, 4 retryable infrastructure fault -> retry, 1 or anything else
+-> fail (Airflow's retry policy). A failed worker's JSON result still reaches XCom.
 """
 
 from __future__ import annotations
@@ -31,12 +32,17 @@ from tributary import connections, paths
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_VERIFICATION, EXIT_RETRYABLE = 0, 1, 2, 3, 4
+# bin/tributary's (and the worker image's) exit when the JVM ran out of memory, or the kernel killed the
+# container for its memory limit: the same memory fails the same way again, so no retry.
+EXIT_OUT_OF_MEMORY = 5
 _EXIT_MEANING = {
     EXIT_FAILED: "failed",
     EXIT_BAD_INPUT: "bad input or config, nothing changed",
     EXIT_VERIFICATION: "verification failed, the data differs",
     EXIT_RETRYABLE: "retryable infrastructure fault",
+    EXIT_OUT_OF_MEMORY: "out of memory: raise the worker's memory or lower chunk_rows/parallelism",
 }
+_NOT_RETRIED = (EXIT_BAD_INPUT, EXIT_VERIFICATION, EXIT_OUT_OF_MEMORY)
 # Parent variables a worker must not inherit: other connections' secrets and Airflow's own settings.
 _WITHHELD_PREFIXES = ("TRIBUTARY_CONN_", "TRIBUTARY_GX_CONN", "AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__", "PSQL_ADMIN_")
 
@@ -51,12 +57,21 @@ class WorkerError(AirflowException):
 
 
 class WorkerRejected(AirflowFailException):
-    """Worker exit 2 or 3: retrying cannot help, so the task fails at once."""
+    """Worker exit 2, 3 or 5: retrying cannot help, so the task fails at once."""
 
     def __init__(self, message: str, exit_code: int, result: dict | None = None):
         super().__init__(message)
         self.exit_code = exit_code
         self.result = result
+
+
+def task_defaults(cfg, **delay: float) -> dict[str, Any]:
+    """Every DAG's ``default_args``: retries with backoff, and an ``execution_timeout`` of the shortest low-trading
+    window of migration.yaml (timetable.shortest_window), so no try runs on into trading hours."""
+    from tributary import timetable
+
+    return {"retries": 2, "retry_delay": retry_delay(**delay), "retry_exponential_backoff": True,
+            "execution_timeout": timetable.shortest_window(cfg.warehouse_schedule)}
 
 
 def retry_delay(**delay: float) -> timedelta:
@@ -241,7 +256,7 @@ def _outcome(command: str, code: int, result: dict | None, stderr_tail: list[str
     message = (result or {}).get("error") or next((l for l in reversed(stderr_tail) if l.strip()), "no message")
     meaning = _EXIT_MEANING.get(code, f"killed by signal {-code}" if code < 0 else "failed")
     text = f"tributary {command} exit {code} ({meaning}): {message}"
-    if code in (EXIT_BAD_INPUT, EXIT_VERIFICATION):
+    if code in _NOT_RETRIED:
         raise WorkerRejected(text, code, result)
     raise WorkerError(text, code, result)
 
@@ -250,8 +265,41 @@ def _outcome(command: str, code: int, result: dict | None, stderr_tail: list[str
 # Airflow tasks
 
 
+def map_label(argv: Sequence[Any]) -> str:
+    """What a mapped worker task works on, for the Airflow UI (``map_index_template``): ``source.schema.table``
+    (or ``conn.schema.table``) plus the partition, instead of ``copy[17]``."""
+    argv = [str(a) for a in argv]
+
+    def value(flag: str) -> str | None:
+        return argv[argv.index(flag) + 1] if flag in argv[:-1] else None
+
+    where = value("--source") or value("--conn")
+    table = value("--table")
+    label = ".".join(p for p in (where, table) if p) if table and not table.startswith(f"{where}:") else (table or "")
+    partition = value("--partition")
+    return f"{label} {partition}" if partition else label
+
+
+MAP_INDEX_TEMPLATE = "{{ tributary_table }}"
+
+
+def _label_run(argv: Sequence[Any]) -> None:
+    from airflow.sdk import get_current_context
+
+    get_current_context()["tributary_table"] = map_label(argv)
+
+
 def _run_in_task(argv: list[str], connection_ids: list[str]) -> dict:
-    return run(argv, connection_ids)
+    _label_run(argv)
+    try:
+        return run(argv, connection_ids)
+    except (WorkerError, WorkerRejected) as failure:
+        # As a pod does (pod.py): the failed worker's JSON result is still this task's XCom.
+        if failure.result is not None:
+            from airflow.sdk import get_current_context
+
+            get_current_context()["ti"].xcom_push(key="return_value", value=failure.result)
+        raise
 
 
 def worker_task(*, task_id: str, argv: Any, connection_ids: Sequence[str],
@@ -263,12 +311,43 @@ def worker_task(*, task_id: str, argv: Any, connection_ids: Sequence[str],
     ``secret_env`` (variable -> (Kubernetes Secret, key)): further secrets a pod gets from Secrets,
     e.g. the archive's raw-aes master key; a subprocess inherits them from Airflow's environment.
     """
+    task_kwargs.setdefault("map_index_template", MAP_INDEX_TEMPLATE)
     if launcher_mode() == "kubernetes":
         return pod_operator(task_id=task_id, argv=argv, connection_ids=connection_ids, secret_env=secret_env,
                             **task_kwargs)
     from airflow.sdk import task
 
     return task(task_id=task_id, **task_kwargs)(_run_in_task)(argv=argv, connection_ids=list(connection_ids))
+
+
+def _poke_worker(argv: list[str], connection_ids: list[str]):
+    """One poke of a worker sensor: exit 0 is done (its result is the XCom), exit 4 is "not yet"."""
+    from airflow.sdk import PokeReturnValue
+
+    _label_run(argv)
+    try:
+        return PokeReturnValue(is_done=True, xcom_value=run(argv, connection_ids))
+    except WorkerError as not_yet:
+        if not_yet.exit_code != EXIT_RETRYABLE:
+            raise
+        log.info("not yet: %s", not_yet)
+        return PokeReturnValue(is_done=False)
+
+
+def worker_sensor(*, task_id: str, argv: Any, connection_ids: Sequence[str], poke_interval: timedelta,
+                  timeout: timedelta, **task_kwargs):
+    """A worker command polled until it exits 0 (exit 4 = not yet), e.g. restore's thaw while S3 restores from
+    GLACIER: a sensor in reschedule mode frees its worker slot between pokes instead of burning ``retries``.
+
+    In kubernetes mode it is the pod task with as many retries as pokes fit in ``timeout`` (a pod per poke)."""
+    if launcher_mode() == "kubernetes":
+        pokes = max(1, int(timeout / poke_interval))
+        return pod_operator(task_id=task_id, argv=argv, connection_ids=connection_ids, retries=pokes,
+                            retry_delay=poke_interval, retry_exponential_backoff=False, **task_kwargs)
+    from airflow.sdk import task
+
+    return task.sensor(task_id=task_id, mode="reschedule", poke_interval=poke_interval, timeout=timeout,
+                       retries=0, **task_kwargs)(_poke_worker)(argv=argv, connection_ids=list(connection_ids))
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,14 +404,21 @@ def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str],
     )
     return WorkerPodOperator(
         task_id=task_id,
+        connection_ids=connection_ids,
         name=f"tributary-{task_id.split('.')[-1].replace('_', '-')}",
-        namespace=env("TRIBUTARY_K8S_NAMESPACE", "tributary"),
+        # Unset: the namespace Airflow itself runs in (the Helm release's), read in-cluster by the provider.
+        namespace=env("TRIBUTARY_K8S_NAMESPACE") or None,
         image=env("TRIBUTARY_WORKER_IMAGE", "tributary/worker:dev"),
         arguments=argv,  # the image's ENTRYPOINT is the CLI, so argv starts with the command
         env_vars=pod_env(connection_ids) + _secret_env(secret_env) + _pushgateway_env(),
         volumes=[config_volume],
         volume_mounts=[k8s.V1VolumeMount(name="tributary-config", mount_path="/etc/tributary", read_only=True)],
         container_resources=resources,
+        # The image's own unprivileged user (docker/worker.Dockerfile); nothing to escalate, no capabilities.
+        security_context=k8s.V1PodSecurityContext(run_as_non_root=True, run_as_user=10001, run_as_group=10001,
+                                                  fs_group=10001, seccomp_profile=k8s.V1SeccompProfile(type="RuntimeDefault")),
+        container_security_context=k8s.V1SecurityContext(allow_privilege_escalation=False,
+                                                         capabilities=k8s.V1Capabilities(drop=["ALL"])),
         do_xcom_push=True,
         get_logs=True,
         on_finish_action="delete_succeeded_pod",  # keep failed pods for a post-mortem

@@ -66,7 +66,7 @@ final class WorkerContext {
         ResultWriter writer = new ResultWriter(out, resultFile);
         Object result = null;
         JobFailure failure = null;
-        metrics.start(env.get("TRIBUTARY_PUSHGATEWAY"));
+        metrics.start(env.get("TRIBUTARY_PUSHGATEWAY"), pushSeconds());
         try {
             result = job.run(summary, metrics);
         } catch (JobFailure f) {
@@ -97,6 +97,18 @@ final class WorkerContext {
             return ExitCode.FAILED.code();
         }
         return code.code();
+    }
+
+    /** How often a running job pushes its progress: TRIBUTARY_METRICS_PUSH_SECONDS, else every 30 s. */
+    private long pushSeconds() {
+        String value = env.getOrDefault("TRIBUTARY_METRICS_PUSH_SECONDS", "").strip();
+        try {
+            return value.isEmpty() ? JobMetrics.HEARTBEAT_SECONDS : Math.max(1, Long.parseLong(value));
+        } catch (NumberFormatException e) {
+            LOG.warning("TRIBUTARY_METRICS_PUSH_SECONDS=" + value + " is not a number of seconds; pushing every "
+                    + JobMetrics.HEARTBEAT_SECONDS + " s");
+            return JobMetrics.HEARTBEAT_SECONDS;
+        }
     }
 
     /** Refuses to start (no job ran): the message on stderr, the failure as the JSON line. */

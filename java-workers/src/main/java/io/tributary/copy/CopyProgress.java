@@ -1,5 +1,6 @@
 package io.tributary.copy;
 
+import io.tributary.metrics.LiveProgress;
 import io.tributary.result.RunSummary;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,22 +30,26 @@ final class CopyProgress {
         this.chunksTotal = chunksTotal;
         this.alreadyDone = rowsAlreadyDone;
         this.chunksDone.set(chunksAlreadyDone);
+        LiveProgress.planned(expectedRows, chunksTotal, chunksAlreadyDone, rowsAlreadyDone);
     }
 
     /** Called for every row message streamed. */
     void streamed(long rowCount, long byteCount) {
         rows.add(rowCount);
         bytes.add(byteCount);
+        LiveProgress.streamed(rowCount, byteCount);
     }
 
     /** A chunk whose transaction rolled back: its rows are streamed again by the retry. */
     void discard(long rowCount, long byteCount) {
         rows.add(-rowCount);
         bytes.add(-byteCount);
+        LiveProgress.streamed(-rowCount, -byteCount);
     }
 
     void chunkDone() {
         chunksDone.incrementAndGet();
+        LiveProgress.chunkDone();
     }
 
     /** A consistent reading for the log and the ledger. */

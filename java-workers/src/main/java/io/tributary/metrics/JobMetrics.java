@@ -19,9 +19,16 @@ import java.util.logging.Logger;
 
 /**
  * A job's metrics (Micrometer, Prometheus registry), pushed to the Pushgateway named by
- * TRIBUTARY_PUSHGATEWAY every {@link #HEARTBEAT_SECONDS} while the job runs (so a hung job is visible as
- * {@code tributary_job_running 1} with an old push time) and once at the end. Batch jobs have no scrape
- * endpoint, hence the push. The push group is
+ * TRIBUTARY_PUSHGATEWAY every {@link #HEARTBEAT_SECONDS} (TRIBUTARY_METRICS_PUSH_SECONDS) while the job runs,
+ * with its live progress ({@link LiveProgress}: {@code tributary_progress_rows}, {@code _bytes},
+ * {@code _chunks_done}, {@code _chunks_planned}, {@code _rows_per_second}, {@code _eta_seconds}; a hung job is
+ * visible as {@code tributary_job_running 1} with an old push time), and once at the end. Batch jobs have no
+ * scrape endpoint, hence the push.
+ *
+ * <p>The job's final figures ({@code tributary_rows_total}, {@code tributary_bytes_total}) exist only once the
+ * job recorded them. Heartbeats add to the group (POST) and so never overwrite the previous run's final
+ * figures; the end replaces the group (PUT) only when this run recorded figures of its own. A re-run that
+ * skips a finished table records none, so it does not push 0 over the real figures. The push group is
  * {@code job=<command>} plus what the job works on (e.g. source and table), never an instance label, so a
  * re-run replaces its own series instead of piling up new ones. A failed push is a warning, never a
  * job failure.
@@ -34,8 +41,8 @@ public final class JobMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final String command;
     private final Map<String, String> groupingKey = new LinkedHashMap<>();
-    private final Counter rows;
-    private final Counter bytes;
+    private Counter rows;
+    private Counter bytes;
     private final AtomicLong exitCode = new AtomicLong(-1);
     private final AtomicLong durationMillis = new AtomicLong();
     private final AtomicLong finishedEpochMillis = new AtomicLong();
@@ -44,8 +51,13 @@ public final class JobMetrics {
 
     public JobMetrics(String command) {
         this.command = command;
-        rows = Counter.builder("tributary.rows").description("Rows moved or checked by the job").register(registry);
-        bytes = Counter.builder("tributary.bytes").description("Bytes streamed by the job").register(registry);
+        LiveProgress.reset();
+        progressGauge("rows", "Rows done so far, an earlier attempt's included", LiveProgress::rows);
+        progressGauge("bytes", "Bytes streamed so far by this attempt", LiveProgress::bytes);
+        progressGauge("chunks.done", "Chunks (or partitions) done, an earlier attempt's included", LiveProgress::chunksDone);
+        progressGauge("chunks.planned", "Chunks (or partitions) planned", LiveProgress::chunksTotal);
+        progressGauge("rows.per.second", "This attempt's rows per second so far", LiveProgress::rowsPerSecond);
+        progressGauge("eta.seconds", "Seconds left at the current rate (NaN while unknown)", LiveProgress::etaSeconds);
         Gauge.builder("tributary.job.exit.code", exitCode, AtomicLong::get)
                 .description("Exit code of the last run (0 ok, 2 bad input, 3 verification failed, 4 retryable)")
                 .register(registry);
@@ -57,12 +69,17 @@ public final class JobMetrics {
                 .description("1 while the job runs (re-pushed every 30 s), 0 once it ended").register(registry);
     }
 
+    private void progressGauge(String name, String description, java.util.function.Supplier<Number> value) {
+        Gauge.builder("tributary.progress." + name, value).description(description).register(registry);
+    }
+
     /** Marks the job running and, with a Pushgateway configured, re-pushes every HEARTBEAT_SECONDS. */
     public void start(String address) {
         start(address, HEARTBEAT_SECONDS);
     }
 
-    void start(String address, long periodSeconds) {
+    /** As {@link #start(String)}, every {@code periodSeconds} (TRIBUTARY_METRICS_PUSH_SECONDS). */
+    public void start(String address, long periodSeconds) {
         running.set(1);
         if (address == null || address.isBlank()) {
             return;
@@ -72,7 +89,7 @@ public final class JobMetrics {
             t.setDaemon(true);
             return t;
         });
-        heartbeat.scheduleAtFixedRate(() -> push(address), periodSeconds, periodSeconds, TimeUnit.SECONDS);
+        heartbeat.scheduleAtFixedRate(() -> push(address, false), periodSeconds, periodSeconds, TimeUnit.SECONDS);
     }
 
     /** Adds a grouping-key label (what the job works on), e.g. source=src_eu, table=public.users. */
@@ -82,11 +99,18 @@ public final class JobMetrics {
         }
     }
 
-    public void rows(long n) {
+    /** The job's final row count (recorded once it is known; see the class comment on skipped re-runs). */
+    public synchronized void rows(long n) {
+        if (rows == null) {
+            rows = Counter.builder("tributary.rows").description("Rows moved or checked by the job").register(registry);
+        }
         rows.increment(n);
     }
 
-    public void bytes(long n) {
+    public synchronized void bytes(long n) {
+        if (bytes == null) {
+            bytes = Counter.builder("tributary.bytes").description("Bytes streamed by the job").register(registry);
+        }
         bytes.increment(n);
     }
 
@@ -110,8 +134,15 @@ public final class JobMetrics {
         return registry.scrape();
     }
 
-    /** Pushes to {@code address} (host:port or http(s)://host:port); null or blank means metrics are off. */
+    /**
+     * Pushes to {@code address} (host:port or http(s)://host:port); null or blank means metrics are off. Replaces
+     * the group when this run recorded final figures, else adds to it (keeping the previous run's figures).
+     */
     public synchronized void push(String address) {
+        push(address, rows != null || bytes != null);
+    }
+
+    private synchronized void push(String address, boolean replaceGroup) {
         if (address == null || address.isBlank()) {
             return;
         }
@@ -138,7 +169,11 @@ public final class JobMetrics {
                         return c;
                     });
             groupingKey.forEach(builder::groupingKey);
-            builder.build().push();
+            if (replaceGroup) {
+                builder.build().push();
+            } else {
+                builder.build().pushAdd();
+            }
             LOG.fine(() -> "pushed metrics to " + address);
         } catch (IOException | RuntimeException e) {
             LOG.warning("could not push metrics to the Pushgateway at " + address + ": " + e.getMessage()

@@ -1,5 +1,6 @@
 package io.tributary.parquet;
 
+import io.tributary.metrics.LiveProgress;
 import io.tributary.result.JobFailure;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -63,6 +64,7 @@ public final class ParquetExport {
         long[] overLong = new long[columns.size()];
         int[] longest = new int[columns.size()];
         long total = 0;
+        LiveProgress.addPlanned(java.util.Arrays.stream(rowsPerFile).sum(), rowsPerFile.length);
         try (Statement st = connection.createStatement()) {
             st.setFetchSize(FETCH_ROWS);
             try (ResultSet rs = st.executeQuery(sql)) {
@@ -84,6 +86,8 @@ public final class ParquetExport {
                     }
                     total += rowsPerFile[f];
                     files.add(new FileWritten(f, rowsPerFile[f], out.count));
+                    LiveProgress.streamed(0, out.count);
+                    LiveProgress.chunkDone();
                 }
                 if (rs.next()) {
                     throw JobFailure.failed(table + ": the query returned more rows than counted in the same"
@@ -113,6 +117,7 @@ public final class ParquetExport {
                 row[c] = ParquetValues.read(rs, c + 1, columns.get(c), table);
             }
             file.write(row);
+            LiveProgress.streamed(1, 0); // the file's bytes once it is written (Parquet buffers a row group)
         }
     }
 

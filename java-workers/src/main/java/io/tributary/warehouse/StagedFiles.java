@@ -1,6 +1,7 @@
 package io.tributary.warehouse;
 
 import io.tributary.catalog.Identifiers;
+import io.tributary.metrics.LiveProgress;
 import io.tributary.parquet.ParquetCopyIn;
 import io.tributary.result.JobFailure;
 import io.tributary.s3.ObjectStore;
@@ -26,6 +27,7 @@ public record StagedFiles(ObjectStore store, Manifest manifest) {
         String staging = Identifiers.quote(plan.staging().name());
         long rows = 0;
         Path tmp = Files.createTempFile("tributary-load-", ".parquet");
+        LiveProgress.addPlanned(0, manifest.entries().size());
         try {
             for (Manifest.Entry e : manifest.entries()) {
                 try (InputStream in = store.get(S3Location.parse(e.url(), "manifest entry"))) {
@@ -35,7 +37,10 @@ public record StagedFiles(ObjectStore store, Manifest manifest) {
                     throw JobFailure.failed(e.url() + " is " + Files.size(tmp) + " bytes, the manifest says "
                             + e.contentLength(), null);
                 }
-                rows += ParquetCopyIn.copy(warehouse, staging, quoted, tmp);
+                long copied = ParquetCopyIn.copy(warehouse, staging, quoted, tmp);
+                rows += copied;
+                LiveProgress.streamed(copied, Files.size(tmp));
+                LiveProgress.chunkDone();
             }
         } finally {
             Files.deleteIfExists(tmp);

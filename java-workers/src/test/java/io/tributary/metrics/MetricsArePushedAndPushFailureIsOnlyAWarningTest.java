@@ -133,4 +133,65 @@ class MetricsArePushedAndPushFailureIsOnlyAWarningTest {
         assertTrue(run.stderr().contains("WARN  could not push metrics"), run.stderr());
         assertTrue(run.json().get("valid").asBoolean());
     }
+
+    @Test
+    void aRunningJobPushesItsLiveProgressWithoutTouchingTheLastRunsFigures() throws InterruptedException {
+        JobMetrics metrics = new JobMetrics("copy");
+        metrics.label("table", "public.trades");
+        LiveProgress.planned(1000, 4, 1, 250);
+        LiveProgress.streamed(250, 4096);
+        LiveProgress.chunkDone();
+        metrics.start(address(), 1);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (pushes.isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(!pushes.isEmpty(), "expected a heartbeat push");
+        Push live = pushes.get(0);
+        // POST adds to the group: the previous run's tributary_rows_total stays until this run has its own.
+        assertEquals("POST", live.method());
+        assertTrue(live.body().contains("tributary_progress_rows 500.0"), live.body());
+        assertTrue(live.body().contains("tributary_progress_bytes 4096.0"), live.body());
+        assertTrue(live.body().contains("tributary_progress_chunks_done 2.0"), live.body());
+        assertTrue(live.body().contains("tributary_progress_chunks_planned 4.0"), live.body());
+        assertTrue(live.body().lines().anyMatch(l -> l.startsWith("tributary_progress_rows_per_second ")
+                && Double.parseDouble(l.split(" ")[1]) > 0), live.body());
+        assertTrue(live.body().lines().anyMatch(l -> l.startsWith("tributary_progress_eta_seconds ")
+                && Double.parseDouble(l.split(" ")[1]) > 0), live.body());
+        assertTrue(!live.body().contains("tributary_rows_total"), live.body());
+        metrics.finish(0, 2.0);
+    }
+
+    @Test
+    void aSkippedReRunDoesNotPushZeroOverTheRealFigures() throws Exception {
+        String real = System.getenv("TRIBUTARY_PUSHGATEWAY");
+        org.junit.jupiter.api.Assumptions.assumeTrue(real != null && !real.isBlank() || System.getenv("CI") == null,
+                "TRIBUTARY_PUSHGATEWAY is not set (start the stack)");
+        assertTrue(real != null && !real.isBlank(), "TRIBUTARY_PUSHGATEWAY must be set under CI");
+        String table = "public.skipped_rerun_probe_" + System.nanoTime();
+        JobMetrics copied = new JobMetrics("copy");
+        copied.label("table", table);
+        copied.rows(4321);
+        copied.finish(0, 1.0);
+        copied.push(real);
+        JobMetrics skipped = new JobMetrics("copy"); // the re-run finds the table copied: it records no figures
+        skipped.label("table", table);
+        skipped.finish(0, 0.1);
+        skipped.push(real);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://" + real.replaceFirst("^https?://", "");
+        String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        try {
+            assertTrue(body.lines().anyMatch(l -> l.startsWith("tributary_rows_total{")
+                    && l.contains("table=\"" + table + "\"") && l.endsWith(" 4321")),
+                    "the skipped re-run replaced the copied rows");
+            assertTrue(body.lines().anyMatch(l -> l.startsWith("tributary_job_duration_seconds{")
+                    && l.contains("table=\"" + table + "\"") && l.endsWith(" 0.1")), "the re-run's own status is pushed");
+        } finally {
+            http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(base + "/metrics/job/copy/table/" + table)).DELETE().build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+        }
+    }
 }
