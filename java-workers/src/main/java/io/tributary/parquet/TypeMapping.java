@@ -38,7 +38,10 @@ public final class TypeMapping {
     private final boolean postgresRoundTrip;
     /**
      * Files for Redshift's COPY ... FORMAT AS PARQUET, which reads them through Spectrum's documented Parquet types
-     * (copy-usage_notes-copy-from-columnar): DECIMAL always as FIXED_LEN_BYTE_ARRAY, JSON as plain UTF-8 strings.
+     * (docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html, c-spectrum-data-files.html,
+     * r_CREATE_EXTERNAL_TABLE.html): DECIMAL always as FIXED_LEN_BYTE_ARRAY (not INT32/INT64), JSON as a plain
+     * UTF-8 string (not JSON-annotated) into VARCHAR; timestamptz stays a UTC-adjusted timestamp, which the load
+     * stages into TIMESTAMP (Spectrum's type for it) and converts.
      */
     private final boolean redshift;
 

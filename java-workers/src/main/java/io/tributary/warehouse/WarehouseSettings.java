@@ -52,7 +52,8 @@ public record WarehouseSettings(
         }
         String dialect = w.path("dialect").asText("postgres");
         boolean redshift = dialect.equals("redshift");
-        // Redshift's COPY reads Parquet through Spectrum, which documents Snappy, GZIP, LZO and BZIP2 (not zstd).
+        // Redshift's COPY reads Parquet through Spectrum, which documents Snappy, GZIP, LZO and BZIP2, not zstd
+        // (docs.aws.amazon.com/redshift/latest/dg/c-spectrum-data-files.html, copy-usage_notes-copy-from-columnar.html).
         String compression = w.path("compression").asText(redshift ? "snappy" : "zstd").toUpperCase(Locale.ROOT);
         if (!compression.equals("ZSTD") && !compression.equals("SNAPPY")) {
             throw JobFailure.badInput(config.fileName() + ": targets.warehouse.compression must be zstd or snappy, not "

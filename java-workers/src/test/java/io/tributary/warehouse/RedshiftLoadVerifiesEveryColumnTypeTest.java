@@ -41,7 +41,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every column type of the sample data and of Pagila, through the real Redshift load plan, against a
  * Redshift-faithful PostgreSQL ({@link RedshiftCompat}): the source's figures as {@code stage} computes them, the
- * Parquet file {@code stage} writes for the redshift dialect, that file read into the plan's staging table as
+ * Parquet file {@code stage} writes for the redshift dialect (Snappy, FIXED_LEN_BYTE_ARRAY decimals, UTC
+ * timestamps), that file read into the plan's staging table as
  * Redshift's COPY would type it, the plan's own INSERT, and the plan's own Redshift checksum. Each case names the
  * page of the Amazon Redshift Database Developer Guide its expectation comes from.
  *
@@ -178,7 +179,7 @@ class RedshiftLoadVerifiesEveryColumnTypeTest {
     @Test
     void theCompatLayerBehavesAsTheRedshiftDocumentationSays() throws SQLException {
         try (Connection c = RedshiftCompat.connect(warehouse)) {
-            // JSON_SERIALIZE.html: the example's output, compact; jsonb's text has blanks
+            // JSON_SERIALIZE.html: the example's output, compact; jsonb's text has blanks (JSON_PARSE.html: text in)
             assertEquals("[10001,10002,\"abc\"]", scalar(c, "SELECT JSON_SERIALIZE(JSON_PARSE('[10001,10002,\"abc\"]'))"));
             assertEquals("[10001, 10002, \"abc\"]", scalar(c, "SELECT '[10001,10002,\"abc\"]'::jsonb::text"));
             assertEquals("null", scalar(c, "SELECT JSON_SERIALIZE(NULL)"));
@@ -238,7 +239,10 @@ class RedshiftLoadVerifiesEveryColumnTypeTest {
         }
     }
 
-    /** r_MERGE: two staged rows for one target row fail the MERGE; the stage refuses such a delta up front. */
+    /**
+     * Two staged rows matching one target row fail Redshift's MERGE (docs.aws.amazon.com/redshift/latest/dg/r_MERGE.html,
+     * merge-replacing-existing-rows.html): the stage refuses such a delta up front, naming a duplicate key.
+     */
     @Test
     void aDeltaWithADuplicateKeyIsRefusedBeforeAnythingIsStaged() throws SQLException {
         source.execute("CREATE TABLE public.dup (id integer, v text)",
@@ -252,6 +256,71 @@ class RedshiftLoadVerifiesEveryColumnTypeTest {
             assertTrue(f.getMessage().contains("id = 1"), f.getMessage());
             PartitionStage.requireUniqueKey(src, shape, List.of("id", "v"), "", "src.public.dup");
         }
+    }
+
+    private static WarehouseSettings settings(String warehouseLines) throws Exception {
+        Path file = dir.resolve("settings-" + Integer.toHexString(warehouseLines.hashCode()) + ".yaml");
+        Files.writeString(file, """
+                version: 1
+                project: test
+                control: {connection: consolidated}
+                sources: [{id: src_eu}]
+                targets:
+                  consolidated: {connection: consolidated}
+                  warehouse:
+                    connection: warehouse
+                    iam_role: arn:aws:iam::123456789012:role/copy
+                    staging_connection: s3
+                    staging_bucket: staging
+                """ + warehouseLines.strip().indent(4));
+        return WarehouseSettings.from(new io.tributary.config.MigrationConfigLoader().load(file));
+    }
+
+    /**
+     * COPY from Parquet reads through Redshift Spectrum, whose documented codecs are Snappy, GZIP, LZO and BZIP2
+     * (docs.aws.amazon.com/redshift/latest/dg/c-spectrum-data-files.html, "Compression types for Redshift
+     * Spectrum"; copy-usage_notes-copy-from-columnar.html): the redshift dialect writes Snappy and refuses zstd.
+     */
+    @Test
+    void theRedshiftDialectUsesADocumentedCodecAndRefusesZstd() throws Exception {
+        assertEquals(CompressionCodecName.SNAPPY, settings("dialect: redshift").compression());
+        assertEquals(CompressionCodecName.ZSTD, settings("dialect: postgres").compression());
+        JobFailure f = assertThrows(JobFailure.class, () -> settings("dialect: redshift\ncompression: zstd"));
+        assertEquals(io.tributary.result.ExitCode.BAD_INPUT, f.exitCode());
+        assertTrue(f.getMessage().contains("compression: snappy"), f.getMessage());
+    }
+
+    /** JSON_SERIALIZE.html: compact and capped, so json_mapping: super is refused naming the mapping that works. */
+    @Test
+    void theRedshiftDialectRefusesSuperUpFront() throws Exception {
+        JobFailure f = assertThrows(JobFailure.class, () -> settings("dialect: redshift\njson_mapping: super"));
+        assertEquals(io.tributary.result.ExitCode.BAD_INPUT, f.exitCode());
+        assertTrue(f.getMessage().contains("json_mapping: text"), f.getMessage());
+        settings("dialect: postgres\njson_mapping: super"); // the stand-in compares jsonb with jsonb
+    }
+
+    /**
+     * Spectrum's Parquet types (c-spectrum-data-files.html, r_CREATE_EXTERNAL_TABLE.html): DECIMAL carried as
+     * FIXED_LEN_BYTE_ARRAY whatever its precision, JSON as a plain UTF-8 string into VARCHAR.
+     */
+    @Test
+    void redshiftFilesCarryDecimalsAndJsonInDocumentedForms() {
+        List<io.tributary.catalog.ColumnShape> shapes = List.of(
+                io.tributary.catalog.ColumnShape.of("p", "numeric(5,2)", io.tributary.catalog.ColumnShape.CanonicalForm.TEXT),
+                io.tributary.catalog.ColumnShape.of("q", "numeric(18,4)", io.tributary.catalog.ColumnShape.CanonicalForm.TEXT),
+                io.tributary.catalog.ColumnShape.of("j", "jsonb", io.tributary.catalog.ColumnShape.CanonicalForm.TEXT));
+        List<ParquetColumn> redshift = new TypeMapping(TypeMapping.JsonMapping.TEXT, null, true).map("t", shapes);
+        for (ParquetColumn c : redshift.subList(0, 2)) {
+            assertEquals(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY,
+                    c.field().asPrimitiveType().getPrimitiveTypeName(), c.name());
+        }
+        assertEquals(org.apache.parquet.schema.LogicalTypeAnnotation.stringType(),
+                redshift.get(2).field().getLogicalTypeAnnotation());
+        List<ParquetColumn> postgres = new TypeMapping(TypeMapping.JsonMapping.TEXT, null, false).map("t", shapes);
+        assertEquals(org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32,
+                postgres.get(0).field().asPrimitiveType().getPrimitiveTypeName());
+        assertEquals(org.apache.parquet.schema.LogicalTypeAnnotation.jsonType(),
+                postgres.get(2).field().getLogicalTypeAnnotation());
     }
 
     /** The checksums either side of one load. */
