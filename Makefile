@@ -15,7 +15,7 @@ JAR := java-workers/target/tributary.jar
 JAVA_SOURCES := $(shell find java-workers/src -type f 2>/dev/null) java-workers/pom.xml config/migration.schema.json
 VENV_STAMP := $(STATE)/venv/.lock.sha256
 
-.PHONY: help bootstrap worker venv helm stack-up stack-down stack-status sources demo test test-e2e test-java test-python \
+.PHONY: help bootstrap worker venv helm stack-up stack-down stack-status sources demo test test-e2e test-java test-python redshift-smoke \
         bench bench-publish airflow-ui clean
 
 help:
@@ -69,6 +69,9 @@ bench: venv worker stack-up ## benchmark vs pgcopydb, pg_dump|psql, raw COPY (BE
 
 bench-publish: venv ## write bench/results/latest.json's table into README.md's Benchmark section (after a `make bench`)
 	$(STATE)/venv/bin/python -m bench.report --publish >/dev/null && echo "README.md: Benchmark section rewritten from bench/results/latest.json"
+
+redshift-smoke: venv worker stack-up ## a real Redshift cluster: stage, load (redshift dialect), verify, MERGE, clean up (TRIBUTARY_CONN_REDSHIFT, ...: docs/runbooks/warehouse.md)
+	scripts/redshift-smoke.sh
 
 airflow-ui: venv worker stack-up ## Airflow UI on http://127.0.0.1:58080 (Ctrl-C to stop)
 	scripts/airflow_ui.sh

@@ -112,10 +112,12 @@ public final class ParquetValues {
                     + column.precision() + " digits (DECIMAL(" + column.precision() + "," + column.scale() + "))");
         }
         BigInteger unscaled = scaled.unscaledValue();
-        if (column.precision() <= 9) {
+        // The field's physical type decides (Redshift's files carry every DECIMAL as FIXED_LEN_BYTE_ARRAY).
+        var physical = column.field().asPrimitiveType().getPrimitiveTypeName();
+        if (physical == org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32) {
             return unscaled.intValueExact();
         }
-        if (column.precision() <= 18) {
+        if (physical == org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64) {
             return unscaled.longValueExact();
         }
         int width = TypeMapping.decimalBytes(column.precision());

@@ -36,13 +36,26 @@ public final class TypeMapping {
     private final String unboundedNumeric;
     /** Archive mode: every value must come back into PostgreSQL exactly as it left (see {@link #forArchive}). */
     private final boolean postgresRoundTrip;
+    /**
+     * Files for Redshift's COPY ... FORMAT AS PARQUET, which reads them through Spectrum's documented Parquet types
+     * (docs.aws.amazon.com/redshift/latest/dg/copy-usage_notes-copy-from-columnar.html, c-spectrum-data-files.html,
+     * r_CREATE_EXTERNAL_TABLE.html): DECIMAL always as FIXED_LEN_BYTE_ARRAY (not INT32/INT64), JSON as a plain
+     * UTF-8 string (not JSON-annotated) into VARCHAR; timestamptz stays a UTC-adjusted timestamp, which the load
+     * stages into TIMESTAMP (Spectrum's type for it) and converts.
+     */
+    private final boolean redshift;
 
     /**
      * @param jsonMapping      SUPER (Redshift SUPER via JSON_PARSE) or TEXT (VARCHAR)
      * @param unboundedNumeric null (refuse), {@code text}, or {@code decimal(p,s)}
      */
     public TypeMapping(JsonMapping jsonMapping, String unboundedNumeric) {
-        this(jsonMapping, unboundedNumeric, false);
+        this(jsonMapping, unboundedNumeric, false, false);
+    }
+
+    /** The warehouse's mapping; {@code redshift}: files shaped for Redshift's COPY (see {@link #redshift}). */
+    public TypeMapping(JsonMapping jsonMapping, String unboundedNumeric, boolean redshift) {
+        this(jsonMapping, unboundedNumeric, false, redshift);
     }
 
     /**
@@ -53,11 +66,13 @@ public final class TypeMapping {
      * as for the warehouse (typed Parquet where it is exact, canonical text otherwise).
      */
     public static TypeMapping forArchive() {
-        return new TypeMapping(JsonMapping.TEXT, "text", true);
+        return new TypeMapping(JsonMapping.TEXT, "text", true, false);
     }
 
-    private TypeMapping(JsonMapping jsonMapping, String unboundedNumeric, boolean postgresRoundTrip) {
+    private TypeMapping(JsonMapping jsonMapping, String unboundedNumeric, boolean postgresRoundTrip,
+            boolean redshift) {
         this.postgresRoundTrip = postgresRoundTrip;
+        this.redshift = redshift;
         this.jsonMapping = jsonMapping;
         this.unboundedNumeric = unboundedNumeric == null ? null : unboundedNumeric.strip().toLowerCase(Locale.ROOT);
         if (this.unboundedNumeric != null && !this.unboundedNumeric.equals("text")
@@ -99,7 +114,8 @@ public final class TypeMapping {
             String select = type.endsWith("[]") ? "pg_catalog.to_jsonb(" + q + ")::text" : q + "::jsonb::text";
             String target = jsonMapping == JsonMapping.SUPER ? "SUPER" : "VARCHAR(65535)";
             return new ParquetColumn(name, type, ParquetColumn.Kind.JSON, 0, 0, select,
-                    string(name, LogicalTypeAnnotation.jsonType()), target,
+                    string(name, redshift ? LogicalTypeAnnotation.stringType() : LogicalTypeAnnotation.jsonType()),
+                    target,
                     jsonMapping == JsonMapping.SUPER ? "jsonb" : "text", ParquetColumn.REDSHIFT_MAX_VARCHAR_BYTES);
         }
         switch (type) {
@@ -154,7 +170,11 @@ public final class TypeMapping {
             int bytes = length.find()
                     ? (int) Math.min(4L * Integer.parseInt(length.group(1)), ParquetColumn.REDSHIFT_MAX_VARCHAR_BYTES)
                     : ParquetColumn.REDSHIFT_MAX_VARCHAR_BYTES;
-            return new ParquetColumn(name, type, ParquetColumn.Kind.TEXT, 0, 0, q,
+            // char(n) travels as its text, without the blank padding: a VARCHAR keeps trailing blanks
+            // (r_Character_types, "Significance of trailing blanks"), PostgreSQL's char text drops them.
+            boolean padded = type.startsWith("character(") || type.equals("character");
+            return new ParquetColumn(name, type, ParquetColumn.Kind.TEXT, 0, 0,
+                    padded && !postgresRoundTrip ? q + "::text" : q,
                     string(name, LogicalTypeAnnotation.stringType()), "VARCHAR(" + bytes + ")", type, bytes);
         }
         // uuid, interval, time, inet, enums, money, ...: the canonical text, so nothing is lost.
@@ -171,15 +191,18 @@ public final class TypeMapping {
                     + " do not fit exactly are refused, never rounded) or 'text'");
         }
         if (unboundedNumeric.equals("text")) {
+            // Text it is, on both sides and in both checksums: the number as written (1.50 stays 1.50), never
+            // normalised on one side only. The archive keeps numeric (it restores into PostgreSQL).
             return new ParquetColumn(name, type, ParquetColumn.Kind.TEXT, 0, 0, q + "::text",
-                    string(name, LogicalTypeAnnotation.stringType()), "VARCHAR(1000)", "numeric", 0);
+                    string(name, LogicalTypeAnnotation.stringType()), "VARCHAR(1000)",
+                    postgresRoundTrip ? "numeric" : "text", 0);
         }
         Matcher m = DECIMAL_SETTING.matcher(unboundedNumeric);
         m.matches();
         return decimal(table, name, type, q, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
     }
 
-    private static ParquetColumn decimal(String table, String name, String type, String q, int precision, int scale) {
+    private ParquetColumn decimal(String table, String name, String type, String q, int precision, int scale) {
         if (precision > MAX_PRECISION || scale > precision) {
             throw JobFailure.badInput(table + "." + name + ": " + type + " does not fit Redshift's DECIMAL (precision"
                     + " at most " + MAX_PRECISION + ")");
@@ -187,7 +210,10 @@ public final class TypeMapping {
         // The smallest physical type that holds the precision, as the Parquet spec recommends.
         Type field;
         LogicalTypeAnnotation decimal = LogicalTypeAnnotation.decimalType(scale, precision);
-        if (precision <= 9) {
+        if (redshift) {
+            field = Types.optional(PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY).length(decimalBytes(precision))
+                    .as(decimal).named(name);
+        } else if (precision <= 9) {
             field = Types.optional(PrimitiveTypeName.INT32).as(decimal).named(name);
         } else if (precision <= 18) {
             field = Types.optional(PrimitiveTypeName.INT64).as(decimal).named(name);

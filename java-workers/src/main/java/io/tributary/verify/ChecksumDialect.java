@@ -31,9 +31,11 @@ import java.util.stream.Collectors;
  * and partition sums combine with {@link Checksum#plus} in every dialect. Figures of different hashes are never
  * comparable: results carry {@link #hash()} so callers can refuse to compare apples with pears.
  *
- * <p>Portable row text: each column is {@code N} when NULL, else its canonical text in double quotes with inner
- * quotes doubled; columns are joined by {@code ,}. No backslashes anywhere (Redshift literals treat them
- * differently from PostgreSQL's standard_conforming_strings).
+ * <p>Portable row text: each column is {@code N} when NULL, else the md5 (32 hex digits) of its canonical text;
+ * columns are joined by {@code ,}. Hashing each column first keeps every expression under Redshift's 65,535-byte
+ * VARCHAR limit however wide the row (r_Character_types): a row of 1,600 columns is 52,799 characters. bytea is
+ * hashed in 32,767-byte pieces, whose hex text (TO_HEX doubles the length) still fits. No backslashes anywhere
+ * (Redshift literals treat them differently from PostgreSQL's standard_conforming_strings).
  */
 public enum ChecksumDialect {
     /** PostgreSQL, native hash: what copy, verify and diff use between PostgreSQL databases. */
@@ -118,7 +120,7 @@ public enum ChecksumDialect {
                 + TableChecksum.alias();
     }
 
-    /** The portable row text: {@code N} for NULL, else the quoted canonical text; joined by commas. */
+    /** The portable row text: {@code N} for NULL, else the md5 of the column's canonical text; joined by commas. */
     public String portableRowText(List<ColumnShape> columns) {
         if (columns.isEmpty()) {
             return "''";
@@ -127,8 +129,63 @@ public enum ChecksumDialect {
     }
 
     private String portableField(ColumnShape column) {
-        String text = portableText(column);
-        return "COALESCE('\"' || REPLACE(" + text + ", '\"', '\"\"') || '\"', 'N')";
+        return "COALESCE(" + (this == REDSHIFT ? "MD5(" : "md5(") + portableText(column) + "), 'N')";
+    }
+
+    /** bytea is hashed in pieces of this many bytes: their hex text fits Redshift's 65,535-byte VARCHAR. */
+    public static final int BYTES_PIECE = 32_767;
+    /** Pieces enough for the widest staged VARBYTE (TypeMapping: VARBYTE(1024000)). */
+    static final int BYTES_PIECES = (1_024_000 + BYTES_PIECE - 1) / BYTES_PIECE;
+
+    /**
+     * bytea / VARBYTE: its lowercase hex when it fits one piece, else the md5s of its pieces' hex joined by commas
+     * (a comma never occurs in hex, so the two forms cannot collide).
+     */
+    private String bytesText(String ref) {
+        boolean redshift = this == REDSHIFT;
+        StringBuilder pieces = new StringBuilder();
+        for (int i = 0; i < BYTES_PIECES; i++) {
+            long start = 1L + (long) i * BYTES_PIECE;
+            String piece = redshift ? "TO_HEX(SUBSTRING(" + ref + ", " + start + ", " + BYTES_PIECE + "))"
+                    : "encode(substr(" + ref + ", " + start + ", " + BYTES_PIECE + "), 'hex')";
+            String md5 = (redshift ? "MD5(" : "md5(") + piece + ")";
+            pieces.append(i == 0 ? md5 : " || CASE WHEN " + length(ref, redshift) + " >= " + start + " THEN ',' || "
+                    + md5 + " ELSE '' END");
+        }
+        String whole = redshift ? "TO_HEX(" + ref + ")" : "encode(" + ref + ", 'hex')";
+        return "CASE WHEN " + length(ref, redshift) + " <= " + BYTES_PIECE + " THEN " + whole + " ELSE " + pieces
+                + " END";
+    }
+
+    private static String length(String ref, boolean redshift) {
+        return redshift ? "OCTET_LENGTH(" + ref + ")" : "octet_length(" + ref + ")";
+    }
+
+    /**
+     * A float as Redshift prints it: {@code %.17g} (double) or {@code %.8g} (real), C's printf, since Redshift's
+     * float output is PostgreSQL 8's (DBL_DIG/FLT_DIG + extra_float_digits) and the worker's Redshift sessions run
+     * with extra_float_digits = 2, its maximum (r_extra_float_digits). PostgreSQL 12+ prints floats shortest-exact
+     * instead, so the source spells {@code %.Pg} from to_char's {@code EEEE} form, which is C's {@code %+.*e}:
+     * the P significant digits D and the exponent E, then fixed notation when -4 <= E < P, else scientific, trailing
+     * zeros dropped either way (C's %g).
+     */
+    static String postgresFloatText(String ref, int digits) {
+        String sci = "to_char(" + ref + ", '9." + "9".repeat(digits - 1) + "EEEE')";
+        // sci = ' d.dddde+XX' or '-d.dddde-XX': sign (blank or -), P digits, exponent
+        String sign = "CASE WHEN substr(" + sci + ", 1, 1) = '-' THEN '-' ELSE '' END";
+        String d = "(substr(" + sci + ", 2, 1) || substr(" + sci + ", 4, " + (digits - 1) + "))";
+        String e = "substr(" + sci + ", " + (digits + 4) + ")::int";
+        String fixedPositive = "rtrim(rtrim(substr(" + d + ", 1, " + e + " + 1) || '.' || substr(" + d + ", " + e
+                + " + 2), '0'), '.')";
+        String fixedNegative = "rtrim('0.' || repeat('0', -(" + e + ") - 1) || " + d + ", '0')";
+        String mantissa = "rtrim(rtrim(substr(" + d + ", 1, 1) || '.' || substr(" + d + ", 2), '0'), '.')";
+        String exponent = "CASE WHEN " + e + " < 0 THEN '-' ELSE '+' END || CASE WHEN abs(" + e + ") < 10 THEN '0'"
+                + " ELSE '' END || abs(" + e + ")::text"; // at least two digits (not lpad: it would cut 300 to 30)
+        return "CASE WHEN " + ref + " = 'NaN' THEN 'NaN' WHEN " + ref + " = 'Infinity' THEN 'Infinity' WHEN " + ref
+                + " = '-Infinity' THEN '-Infinity' WHEN " + ref + " = 0 THEN " + ref + "::text ELSE " + sign
+                + " || CASE WHEN " + e + " >= 0 AND " + e + " < " + digits + " THEN " + fixedPositive + " WHEN " + e
+                + " >= -4 AND " + e + " < 0 THEN " + fixedNegative + " ELSE " + mantissa + " || 'e' || " + exponent
+                + " END END";
     }
 
     /**
@@ -163,15 +220,21 @@ public enum ChecksumDialect {
                 || type.startsWith("bpchar") || type.startsWith("nvarchar")) {
             return redshift ? ref : ref + "::text";
         }
-        if (type.equals("bytea") && !redshift) {
-            return "encode(" + ref + ", 'hex')";
-        }
         if (type.startsWith("varbyte") || type.startsWith("binary varying") || type.startsWith("varbinary")
                 || type.equals("bytea")) {
-            return "TO_HEX(" + ref + ")";
+            return bytesText(ref);
         }
         if (type.equals("super")) {
-            return "JSON_SERIALIZE(" + ref + ")";
+            // JSON_SERIALIZE prints compact JSON and fails past 65,535 bytes: never equal to jsonb's text, so a
+            // SUPER column cannot be verified against a PostgreSQL source (json_mapping: text is what verifies).
+            throw JobFailure.badInput(column.name() + " is SUPER: JSON_SERIALIZE prints compact JSON (no blanks"
+                    + " after ',' and ':') and fails past 65,535 bytes, so it can never equal the source's jsonb text;"
+                    + " load JSON as VARCHAR (targets.warehouse.json_mapping: text) to verify it");
+        }
+        if (type.equals("real") || type.equals("float4") || type.equals("double precision")
+                || type.equals("float8") || type.equals("float")) {
+            int digits = type.equals("real") || type.equals("float4") ? 8 : 17;
+            return redshift ? varchar(ref, true) : postgresFloatText(ref, digits);
         }
         if (redshift) {
             return varchar(ref, true);

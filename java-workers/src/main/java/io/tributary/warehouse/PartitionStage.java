@@ -116,11 +116,8 @@ public final class PartitionStage {
             requireColumn(shape, watermarkColumn, "watermark column");
             List<ParquetColumn> columns = settings.typeMapping().map(request.table().toString(), shape.columns());
             List<StagedColumn> staged = columns.stream().map(StagedColumn::of).toList();
-            String projectionBase = "SELECT " + columns.stream()
-                    .map(c -> "(" + c.selectSql() + ")::" + c.postgresType() + " AS " + Identifiers.quote(c.name()))
-                    .collect(Collectors.joining(", ")) + " FROM " + shape.readFrom();
-            String fileSelectBase = "SELECT " + columns.stream().map(ParquetColumn::selectSql)
-                    .collect(Collectors.joining(", ")) + " FROM " + shape.readFrom();
+            String projectionBase = projection(columns, shape);
+            String fileSelectBase = fileSelect(columns, shape);
 
             try (var step = summary.begin("bucket")) {
                 if (store.isS3Compatible()) {
@@ -150,6 +147,7 @@ public final class PartitionStage {
                             + (after.isEmpty() ? "" : " WHERE " + after));
                     where = high == null ? " WHERE 1 = 0"
                             : " WHERE " + (after.isEmpty() ? "" : after + " AND ") + wm + " <= " + Identifiers.literal(high);
+                    requireUniqueKey(src, shape, key, where, request.source() + "." + request.table());
                     String touchedFrom = null;
                     String touchedTo = null;
                     if (partitionColumn != null && high != null) {
@@ -295,6 +293,19 @@ public final class PartitionStage {
                 tableRows, tableRows - total.rows(), entries, request.run().runId());
     }
 
+    /** What the source checksums: the staged values, cast to the stand-in's types (a partition WHERE follows). */
+    static String projection(List<ParquetColumn> columns, TableShape shape) {
+        return "SELECT " + columns.stream()
+                .map(c -> "(" + c.selectSql() + ")::" + c.postgresType() + " AS " + Identifiers.quote(c.name()))
+                .collect(Collectors.joining(", ")) + " FROM " + shape.readFrom();
+    }
+
+    /** What the Parquet files are written from (a partition WHERE follows). */
+    static String fileSelect(List<ParquetColumn> columns, TableShape shape) {
+        return "SELECT " + columns.stream().map(ParquetColumn::selectSql).collect(Collectors.joining(", ")) + " FROM "
+                + shape.readFrom();
+    }
+
     /** The file count: a multiple of the slices, each file near the target size. */
     static int fileCount(long heapBytes, int targetFileMb, int slices, long rows) {
         double parquetBytes = heapBytes / HEAP_TO_PARQUET;
@@ -311,6 +322,30 @@ public final class PartitionStage {
         if (column != null && shape.column(column).isEmpty()) {
             throw JobFailure.badInput(what + " '" + column + "' is not a column of " + shape.table() + " (columns: "
                     + String.join(", ", shape.columnNames()) + ")");
+        }
+    }
+
+    /**
+     * The delta must hold each key once: Redshift's MERGE fails when two staged rows match one target row
+     * (r_MERGE), and which of two versions is the right one is not ours to guess. So a duplicate is bad input.
+     */
+    static void requireUniqueKey(Connection src, TableShape shape, List<String> key, String where, String what)
+            throws SQLException {
+        for (String k : key) {
+            requireColumn(shape, k, "key column");
+        }
+        String keys = key.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
+        String sql = "SELECT count(*), min(k) FROM (SELECT (" + key.stream().map(k -> Identifiers.quote(k) + "::text")
+                .collect(Collectors.joining(" || ',' || ")) + ") AS k FROM " + shape.readFrom() + where + " GROUP BY "
+                + keys + " HAVING count(*) > 1) AS d";
+        try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            if (rs.getLong(1) > 0) {
+                throw JobFailure.badInput("the delta of " + what + " holds "
+                        + rs.getLong(1) + " key(s) more than once (e.g. " + String.join(", ", key) + " = "
+                        + rs.getString(2) + "): the upsert's MERGE needs one row per key; set"
+                        + " targets.warehouse.tables[].key to columns that identify a row");
+            }
         }
     }
 

@@ -50,10 +50,30 @@ public record WarehouseSettings(
                     t.hasNonNull("target_table") ? TableRef.parse(t.path("target_table").asText(), "target_table") : null,
                     List.copyOf(key), text(t, "partition_column"), text(t, "watermark_column"), text(t, "distkey")));
         }
-        String compression = w.path("compression").asText("zstd").toUpperCase(Locale.ROOT);
+        String dialect = w.path("dialect").asText("postgres");
+        boolean redshift = dialect.equals("redshift");
+        // Redshift's COPY reads Parquet through Spectrum, which documents Snappy, GZIP, LZO and BZIP2, not zstd
+        // (docs.aws.amazon.com/redshift/latest/dg/c-spectrum-data-files.html, copy-usage_notes-copy-from-columnar.html).
+        String compression = w.path("compression").asText(redshift ? "snappy" : "zstd").toUpperCase(Locale.ROOT);
+        if (!compression.equals("ZSTD") && !compression.equals("SNAPPY")) {
+            throw JobFailure.badInput(config.fileName() + ": targets.warehouse.compression must be zstd or snappy, not "
+                    + w.path("compression").asText());
+        }
+        if (redshift && compression.equals("ZSTD")) {
+            throw JobFailure.badInput(config.fileName() + ": targets.warehouse.compression zstd is not a codec"
+                    + " Redshift documents for COPY from Parquet (Snappy, GZIP, LZO, BZIP2); set compression: snappy"
+                    + " (the redshift default)");
+        }
+        String json = w.path("json_mapping").asText("text").toUpperCase(Locale.ROOT);
+        if (redshift && json.equals("SUPER")) {
+            throw JobFailure.badInput(config.fileName() + ": targets.warehouse.json_mapping super cannot be verified"
+                    + " on Redshift: JSON_SERIALIZE prints compact JSON (no blanks after ',' and ':') and fails past"
+                    + " 65,535 bytes, so it never equals the source's jsonb text; use json_mapping: text (VARCHAR"
+                    + " holding jsonb's text; JSON_PARSE it in queries)");
+        }
         return new WarehouseSettings(
                 w.path("connection").asText(),
-                w.path("dialect").asText("postgres"),
+                dialect,
                 w.path("schema").asText(null),
                 text(w, "staging_connection"),
                 text(w, "staging_bucket"),
@@ -63,7 +83,7 @@ public record WarehouseSettings(
                 w.path("target_file_mb").asInt(128),
                 w.path("multipart_part_mb").asInt(16),
                 CompressionCodecName.valueOf(compression),
-                TypeMapping.JsonMapping.valueOf(w.path("json_mapping").asText("text").toUpperCase(Locale.ROOT)),
+                TypeMapping.JsonMapping.valueOf(json),
                 text(w, "unbounded_numeric"),
                 List.copyOf(tables));
     }
@@ -74,7 +94,7 @@ public record WarehouseSettings(
     }
 
     public TypeMapping typeMapping() {
-        return new TypeMapping(jsonMapping, unboundedNumeric);
+        return new TypeMapping(jsonMapping, unboundedNumeric, dialect.equals("redshift"));
     }
 
     public Optional<TableEntry> table(String source, TableRef table) {

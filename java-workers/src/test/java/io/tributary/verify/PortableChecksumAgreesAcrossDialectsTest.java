@@ -11,6 +11,7 @@ import io.tributary.catalog.TableRef;
 import io.tributary.catalog.TableShape;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.testing.CliRun;
+import io.tributary.testing.RedshiftCompat;
 import io.tributary.testing.RequiresPostgres;
 import io.tributary.testing.ScratchDatabase;
 import io.tributary.testing.TestPostgres;
@@ -28,14 +29,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Redshift form of the checksum, run for real on PostgreSQL: a scratch database gets the two Redshift
- * functions the SQL uses (STRTOL with base 16, TO_HEX of bytes) as small compat functions, then the PostgreSQL
- * source (every demo/Pagila type) and a copy of it shaped as the warehouse stores it (Redshift types: wider
- * numerics, varchar for types Redshift lacks) must give the same portable checksum.
+ * The Redshift form of the checksum, run for real on PostgreSQL: a scratch database gets the Redshift-faithful
+ * compat layer ({@link RedshiftCompat}: STRTOL, MD5 and TO_HEX capped at 65,535 bytes, floats printed %.17g),
+ * then the PostgreSQL source (every demo/Pagila type) and a copy of it shaped as the warehouse stores it
+ * (Redshift types: wider numerics, varchar for types Redshift lacks) must give the same portable checksum.
  *
  * <p>The compat functions live in {@code public}; worker connections have an empty search_path, so the Redshift
  * form runs here through the library API ({@link TableChecksum} with {@link ChecksumDialect#REDSHIFT} over
- * {@link InformationSchemaShape}) on a connection with the worker's session settings but search_path public.
+ * {@link InformationSchemaShape}) on a connection with the worker's session settings but search_path
+ * {@code public, pg_catalog}.
  */
 @RequiresPostgres
 class PortableChecksumAgreesAcrossDialectsTest {
@@ -44,11 +46,8 @@ class PortableChecksumAgreesAcrossDialectsTest {
     @BeforeAll
     static void createTables() {
         db = TestPostgres.createDatabase("checksum_dialects");
+        RedshiftCompat.install(db);
         db.execute(
-                "CREATE FUNCTION public.strtol(text, integer) RETURNS bigint IMMUTABLE STRICT LANGUAGE sql AS"
-                        + " $$ SELECT CASE WHEN $2 = 16 THEN ('x' || lpad($1, 16, '0'))::bit(64)::bigint END $$",
-                "CREATE FUNCTION public.to_hex(bytea) RETURNS text IMMUTABLE STRICT LANGUAGE sql AS"
-                        + " $$ SELECT encode($1, 'hex') $$",
                 "CREATE TYPE public.mood AS ENUM ('sad', 'ok', 'happy')",
                 "CREATE DOMAIN public.posint AS integer CHECK (VALUE > 0)",
                 "CREATE TABLE public.src (id bigint PRIMARY KEY, name text, price numeric(10,2), qty double precision,"
@@ -65,7 +64,7 @@ class PortableChecksumAgreesAcrossDialectsTest {
                         + " FROM generate_series(1, 2000) g",
                 "INSERT INTO public.src (id) VALUES (0)",
                 // The same rows as the warehouse would hold them: Redshift types, text for types Redshift lacks.
-                "CREATE TABLE public.wh (id bigint, name varchar(65535), price numeric(18,4), qty double precision,"
+                "CREATE TABLE public.wh (id bigint, name varchar(65535), price numeric(18,4), qty public.rs_double,"
                         + " ts timestamptz, d date, flag boolean, doc varchar(65535), raw bytea, span varchar(100),"
                         + " uid varchar(36), m varchar(10), p integer, levels varchar(200), tsv varchar(200),"
                         + " code varchar(12), at_local timestamp)",
@@ -98,6 +97,9 @@ class PortableChecksumAgreesAcrossDialectsTest {
                 if (!s.getKey().equals("search_path")) {
                     st.execute("SET \"" + s.getKey() + "\" = '" + s.getValue() + "'");
                 }
+            }
+            if (dialect == ChecksumDialect.REDSHIFT) {
+                st.execute("SET search_path = public, pg_catalog"); // Redshift's MD5 (the compat one) first
             }
             TableRef ref = TableRef.parse(table, "table");
             TableShape shape = (dialect == ChecksumDialect.REDSHIFT ? InformationSchemaShape.read(c, ref)
@@ -142,14 +144,17 @@ class PortableChecksumAgreesAcrossDialectsTest {
         db.execute("CREATE TABLE public.tiny (id int, label text, amount numeric(8,3), at timestamptz)",
                 "INSERT INTO public.tiny VALUES (1, 'say \"hi\"', 10.500, '2024-05-01 12:00:00+02'),"
                         + " (2, NULL, NULL, NULL), (3, '', 0.000, '1999-12-31 23:59:59.000001+00')");
-        // Computed here independently, from the row text the docs describe.
-        List<String> rowTexts = List.of(
-                "\"1\",\"say \"\"hi\"\"\",\"10.5\",\"2024-05-01 10:00:00.000000\"",
-                "\"2\",N,N,N",
-                "\"3\",\"\",\"0\",\"1999-12-31 23:59:59.000001\"");
+        // Computed here independently, from the row text the docs describe: each column's md5, or N for NULL.
+        List<List<String>> rows = List.of(
+                List.of("1", "say \"hi\"", "10.5", "2024-05-01 10:00:00.000000"),
+                java.util.Arrays.asList("2", null, null, null),
+                List.of("3", "", "0", "1999-12-31 23:59:59.000001"));
         BigInteger total = BigInteger.ZERO;
         MessageDigest md5 = MessageDigest.getInstance("MD5");
-        for (String text : rowTexts) {
+        for (List<String> row : rows) {
+            String text = row.stream().map(v -> v == null ? "N"
+                    : HexFormat.of().formatHex(md5.digest(v.getBytes(StandardCharsets.UTF_8))))
+                    .collect(java.util.stream.Collectors.joining(","));
             String hex = HexFormat.of().formatHex(md5.digest(text.getBytes(StandardCharsets.UTF_8)));
             total = total.add(new BigInteger(hex.substring(0, 15), 16));
         }

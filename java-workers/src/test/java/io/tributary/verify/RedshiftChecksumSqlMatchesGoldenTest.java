@@ -32,7 +32,7 @@ class RedshiftChecksumSqlMatchesGoldenTest {
             ColumnShape.of("filled_at", "timestamp with time zone", CanonicalForm.TEXT),
             ColumnShape.of("trade_date", "date", CanonicalForm.TEXT),
             ColumnShape.of("is_buy", "boolean", CanonicalForm.TEXT),
-            ColumnShape.of("raw", "super", CanonicalForm.TEXT),
+            ColumnShape.of("raw", "character varying", CanonicalForm.TEXT),
             ColumnShape.of("blob", "binary varying", CanonicalForm.TEXT),
             ColumnShape.of("venue's \"id\"", "character", CanonicalForm.TEXT)), null);
 
@@ -63,6 +63,18 @@ class RedshiftChecksumSqlMatchesGoldenTest {
         RowSelection partition = RowSelection.of(WAREHOUSE_FILLS, null,
                 KeyRange.parse("fill_id:1000:2000"), "test");
         assertGolden("redshift-checksum.sql", new TableChecksum(partition, ChecksumDialect.REDSHIFT).sql());
+    }
+
+    /** JSON_SERIALIZE: compact JSON, an error past the VARCHAR limit (docs.aws.amazon.com/redshift/latest/dg/JSON_SERIALIZE.html). */
+    @Test
+    void aSuperColumnIsRefusedNamingTheMappingThatVerifies() {
+        TableShape withSuper = new TableShape(new TableRef("broker", "fills"), List.of(
+                ColumnShape.of("fill_id", "bigint", CanonicalForm.TEXT),
+                ColumnShape.of("raw", "super", CanonicalForm.TEXT)), null);
+        JobFailure f = assertThrows(JobFailure.class, () -> new TableChecksum(RowSelection.of(withSuper, null, null,
+                "test"), ChecksumDialect.REDSHIFT).sql());
+        assertEquals(io.tributary.result.ExitCode.BAD_INPUT, f.exitCode());
+        org.junit.jupiter.api.Assertions.assertTrue(f.getMessage().contains("json_mapping: text"), f.getMessage());
     }
 
     @Test
