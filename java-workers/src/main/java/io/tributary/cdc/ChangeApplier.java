@@ -86,6 +86,7 @@ final class ChangeApplier implements AutoCloseable {
         this.tables = tables;
         this.merges = merges;
         this.sourceTables = sourceTables;
+        this.rulesChanged = !merges.isEmpty(); // read the merge rules afresh: an earlier run may have rolled back
         target.setAutoCommit(false);
     }
 
@@ -479,6 +480,7 @@ final class ChangeApplier implements AutoCloseable {
         try {
             pending = null;
             pendingWhat.clear();
+            rulesChanged = !merges.isEmpty(); // a live duplicate settled in this batch is undone too
             target.rollback();
         } catch (SQLException e) {
             LOG.fine("rollback after a failure failed too: " + e.getMessage());
