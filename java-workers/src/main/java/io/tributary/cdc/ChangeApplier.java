@@ -386,8 +386,22 @@ final class ChangeApplier implements AutoCloseable {
         return new MergedWhere(r, identity, fullRow);
     }
 
-    /** True when the row with these values is a losing row of a duplicate (left out of the target, as by the copy). */
+    /**
+     * True when the row with these values is a losing row of a duplicate (left out of the target, as by the copy).
+     * If not by the rules read so far, they are read again once: another source's follower may just have settled a
+     * live duplicate against this row.
+     */
     private boolean losing(Relation r, String row, List<Integer> columns, List<Value> values) throws SQLException {
+        if (losingByRulesRead(r, row, columns, values)) {
+            return true;
+        }
+        r.merge().refresh(target);
+        rulesChanged = true;
+        return losingByRulesRead(r, row, columns, values);
+    }
+
+    private boolean losingByRulesRead(Relation r, String row, List<Integer> columns, List<Value> values)
+            throws SQLException {
         LiveMerge m = r.merge();
         String lands = m.landsPredicate();
         if (lands == null || !names(r, columns).containsAll(m.landsPredicateColumns())) {

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @RequiresPostgres
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FollowMergesTwoSourcesTest {
+    /** US's trades have a wider qty: the unified table takes numeric(22,8) (schema --phase pre-data). */
     private static final String SCHEMA = """
             CREATE TABLE public.users (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, full_name text);
             CREATE TABLE public.trades (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES public.users (id),
@@ -72,7 +73,7 @@ class FollowMergesTwoSourcesTest {
                 "INSERT INTO public.accounts VALUES (1, 'IBAN-A', 10, '2024-01-01 00:00+00'),"
                         + " (2, 'IBAN-E', 5, '2024-01-01 00:00+00')",
                 "INSERT INTO public.tags VALUES (1, 'alpha')");
-        us.execute(SCHEMA,
+        us.execute(SCHEMA.replace("qty numeric(18,4)", "qty numeric(20,8)"),
                 "INSERT INTO public.users VALUES (1, 'dora@x.example', 'Dora'), (2, 'anna@x.example', 'Anna US'),"
                         + " (3, 'emil@x.example', 'Emil')",
                 "INSERT INTO public.trades VALUES (1, 2, 3.5), (2, 1, 4.5)",
@@ -88,6 +89,16 @@ class FollowMergesTwoSourcesTest {
                 targets:
                   consolidated: {connection: consolidated}
                 defaults: {conflict_strategy: source-wins}
+                consolidate:
+                  tables:
+                    - {source: src_eu, table: public.users}
+                    - {source: src_eu, table: public.trades}
+                    - {source: src_eu, table: public.accounts}
+                    - {source: src_eu, table: public.tags}
+                    - {source: src_us, table: public.users}
+                    - {source: src_us, table: public.trades}
+                    - {source: src_us, table: public.accounts}
+                    - {source: src_us, table: public.tags}
                 tables:
                   - match: "*.public.users"
                     conflict_strategy: source-wins
@@ -103,6 +114,9 @@ class FollowMergesTwoSourcesTest {
         env.put("TRIBUTARY_CONN_CONSOLIDATED", target.uri());
         env.put("TRIBUTARY_ACTOR", "junit");
 
+        succeed(CliRun.run(env, "schema", "--config=" + config, "--phase", "pre-data"));
+        assertEquals("numeric(22,8)", target.query("SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                + " WHERE attrelid = 'public.trades'::regclass AND attname = 'qty'"), "the unified type is widened");
         List<String> resolve = new ArrayList<>(List.of("resolve", "--config=" + config, "--run-id", "junit"));
         for (String source : List.of("src_eu", "src_us")) {
             for (String t : TABLES) {
@@ -123,10 +137,11 @@ class FollowMergesTwoSourcesTest {
         usOffset = target.count("SELECT key_offset FROM tributary.key_offsets WHERE source = 'src_us'"
                 + " AND target_table = 'public.users'");
         assertTrue(usOffset > 0, "src_us's users were given an offset");
-        // what consolidate builds after the data: the natural keys unique, the foreign key checked
-        target.execute("ALTER TABLE public.users ADD UNIQUE (email)", "ALTER TABLE public.accounts ADD UNIQUE (iban)",
-                "ALTER TABLE public.tags ADD UNIQUE (code)",
-                "ALTER TABLE public.trades ADD FOREIGN KEY (user_id) REFERENCES public.users (id)");
+        // what consolidate builds after the data: keys, the natural keys unique, the foreign key validated
+        succeed(CliRun.run(env, "schema", "--config=" + config, "--phase", "post-data"));
+        assertEquals(4, target.count("SELECT count(*) FROM pg_constraint WHERE contype = 'u'"
+                + " AND conrelid IN ('public.users'::regclass, 'public.accounts'::regclass, 'public.tags'::regclass)"
+                + " OR contype = 'f' AND conrelid = 'public.trades'::regclass"), "unique keys and the foreign key");
         assertEquals("Anna EU|src_eu", target.query("SELECT full_name || '|' || tributary_source FROM public.users"
                 + " WHERE email = 'anna@x.example'"), "the copy kept EU's Anna (source-wins)");
     }
@@ -155,7 +170,7 @@ class FollowMergesTwoSourcesTest {
         us.execute("INSERT INTO public.users VALUES (4, 'gus@x.example', 'Gus')",
                 "UPDATE public.users SET full_name = 'Anna US 2' WHERE id = 2", // the losing row: stays out
                 "UPDATE public.users SET full_name = 'Dora 2' WHERE id = 1",
-                "INSERT INTO public.trades VALUES (3, 2, 6.5)", // US's Anna: folded into EU's, so user 1
+                "INSERT INTO public.trades VALUES (3, 2, 6.12345678)", // US's Anna: folded into EU's, so user 1
                 "DELETE FROM public.users WHERE id = 3");
 
         Process euFollower = start("src_eu", "eu-1.log", "--until-caught-up");
@@ -176,13 +191,13 @@ class FollowMergesTwoSourcesTest {
         long tradeOffset = target.count("SELECT key_offset FROM tributary.key_offsets WHERE source = 'src_us'"
                 + " AND target_table = 'public.trades'");
         assertEquals(String.join("\n",
-                        "2|2|2.5000|src_eu",
-                        "3|40|5.5000|src_eu",
-                        (1 + tradeOffset) + "|1|3.5000|src_us",
-                        (2 + tradeOffset) + "|" + (1 + o) + "|4.5000|src_us",
-                        (3 + tradeOffset) + "|1|6.5000|src_us"),
-                target.query("SELECT string_agg(concat_ws('|', id, user_id, qty, tributary_source), E'\\n'"
-                        + " ORDER BY id) FROM public.trades"));
+                        "2|2|2.5|src_eu",
+                        "3|40|5.5|src_eu",
+                        (1 + tradeOffset) + "|1|3.5|src_us",
+                        (2 + tradeOffset) + "|" + (1 + o) + "|4.5|src_us",
+                        (3 + tradeOffset) + "|1|6.12345678|src_us"), // all 8 decimals: the widened type
+                target.query("SELECT string_agg(concat_ws('|', id, user_id, trim_scale(qty), tributary_source),"
+                        + " E'\\n' ORDER BY id) FROM public.trades"));
         assertEquals(2, target.count("SELECT count(*) FROM tributary.follow_progress WHERE slot_name IN"
                 + " ('fm_merge_eu', 'fm_merge_us') AND transactions > 0"), "one progress row per source and slot");
 
