@@ -46,8 +46,8 @@ public record FollowPlan(String source, String slot, String publication, String 
                     .map(MigrationConfig.ConsolidateTable::targetTable)
                     .orElse(declared.targetSchema() != null ? table.inSchema(declared.targetSchema()) : table);
             if (targets.containsValue(targetTable)) {
-                throw JobFailure.badInput("two followed tables land in " + targetTable + ": follow one-to-one tables"
-                        + " only (many-to-one merges are not supported by follow yet)");
+                throw JobFailure.badInput("two followed tables of " + source + " land in " + targetTable + ": one"
+                        + " source table per target table (each source of a merged table is followed on its own)");
             }
             if (targets.put(table, targetTable) != null) {
                 throw JobFailure.badInput("--table " + table + " is named twice");

@@ -4,8 +4,7 @@ import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.DatabaseFault;
-import io.tributary.copy.CopyRequest;
-import io.tributary.merge.MergeProjection;
+import io.tributary.merge.LiveMerge;
 import io.tributary.metrics.JobMetrics;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
@@ -77,33 +76,34 @@ public final class Follower {
                 seconds(started), null, null, false);
     }
 
-    /** Refuses tables the copy merged with key offsets, a key map or an origin column: not followed yet. */
-    public static void refuseMergedTables(MigrationConfig config, ConnectionFactory connections, FollowPlan plan) {
-        for (TableRef table : plan.tables().keySet()) {
-            CopyRequest.SelectionShaper shaper = MergeProjection.forCopy(config, connections, plan.source(), table,
-                    plan.target());
-            if (shaper == CopyRequest.SelectionShaper.IDENTITY) {
-                continue;
+    /**
+     * Reads what resolve recorded for each followed table (the same rules the copy read it through), refusing what
+     * a follow cannot apply (exit 2, before anything is created): see {@link LiveMerge#of}.
+     */
+    public static Map<TableRef, LiveMerge> merges(MigrationConfig config, ConnectionFactory connections,
+            FollowPlan plan, Connection control) {
+        Map<TableRef, LiveMerge> out = new LinkedHashMap<>();
+        try (Connection source = connections.open(plan.source())) {
+            for (Map.Entry<TableRef, TableRef> e : plan.tables().entrySet()) {
+                LiveMerge.of(config, control, source, plan.source(), e.getKey(), plan.target(), e.getValue())
+                        .ifPresent(m -> out.put(e.getKey(), m));
             }
-            io.tributary.catalog.TableShape shape;
-            try (Connection source = connections.open(plan.source())) {
-                shape = new io.tributary.catalog.CatalogReader().read(source, table).orElse(null);
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, plan.source());
-            }
-            if (shape == null) {
-                continue; // a missing table is reported by the readiness check
-            }
-            io.tributary.catalog.RowSelection shaped = shaper.shape(io.tributary.catalog.RowSelection.of(shape, null));
-            if (!shaped.isIdentity() || shaped.predicate() != null) {
-                throw JobFailure.badInput("table " + table + " of " + plan.source() + " was merged with key remapping or"
-                        + " an origin column (tributary resolve): tributary follow applies one-to-one tables only,"
-                        + " for now; leave it out of --table");
-            }
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, plan.source());
+        }
+        return out;
+    }
+
+    /** {@link #merges} on a connection of its own: the check --prepare makes before creating anything. */
+    public static void checkMerges(MigrationConfig config, ConnectionFactory connections, FollowPlan plan) {
+        try (Connection control = connections.open(plan.target())) {
+            merges(config, connections, plan, control);
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, plan.target());
         }
     }
 
-    public FollowResult follow(FollowPlan plan, Options options, BooleanSupplier stop) {
+    public FollowResult follow(MigrationConfig config, FollowPlan plan, Options options, BooleanSupplier stop) {
         long started = System.nanoTime();
         metrics.gauge("tributary.follow.lag.bytes", "WAL bytes between the source's current position and the"
                 + " last change applied", lagBytes::get);
@@ -115,6 +115,8 @@ public final class Follower {
         FollowLedger.Slot slot;
         try {
             Map<TableRef, TargetTable> tables = new LinkedHashMap<>();
+            Map<TableRef, LiveMerge> merges;
+            Map<TableRef, TargetTable> sourceTables = new LinkedHashMap<>();
             long applied;
             try (var step = summary.begin("start point")) {
                 target = connections.open(plan.target());
@@ -133,6 +135,17 @@ public final class Follower {
                         .orElse(slot.consistentLsn());
                 source = connections.open(plan.source());
                 slotOnSource(source, plan);
+                merges = merges(config, connections, plan, target);
+                for (Map.Entry<TableRef, LiveMerge> e : merges.entrySet()) {
+                    TargetTable into = tables.get(e.getKey());
+                    if (!into.columns().containsKey(e.getValue().originColumn())) {
+                        throw JobFailure.badInput("target table " + into.name() + " has no origin column "
+                                + e.getValue().originColumn() + ": it was not created by the merged copy of "
+                                + plan.source() + "." + e.getKey() + " (copy it again)");
+                    }
+                    sourceTables.put(e.getKey(), TargetTable.read(source, e.getKey()).orElseThrow(
+                            () -> JobFailure.badInput("table " + e.getKey() + " does not exist in " + plan.source())));
+                }
             }
             Long until = options.untilLsn();
             if (options.untilCaughtUp()) {
@@ -144,7 +157,8 @@ public final class Follower {
                     + plan.target() + ": " + String.join(", ", plan.tableNames()));
             stream = new ChangeStream(connections.openReplication(plan.source()), plan.slot(), slot.publication(),
                     applied);
-            Run run = new Run(plan, options, until, applied, source, stream, new ChangeApplier(target, plan, tables));
+            Run run = new Run(plan, options, until, applied, source, stream,
+                    new ChangeApplier(target, plan, tables, merges, sourceTables));
             String status;
             try (var step = summary.begin("follow")) {
                 try {
@@ -156,7 +170,7 @@ public final class Follower {
                     stream = new ChangeStream(connections.openReplication(plan.source()), plan.slot(),
                             slot.publication(), run.position);
                     Run before = new Run(plan, options, changed.finalLsn, run.position, source, stream,
-                            new ChangeApplier(target, plan, tables));
+                            new ChangeApplier(target, plan, tables, merges, sourceTables));
                     before.loop(() -> false);
                     LOG.info("applied " + before.transactions + " transaction(s) up to the source's DDL change at "
                             + lsn(changed.finalLsn));

@@ -39,8 +39,11 @@ import picocli.CommandLine.ParentCommand;
             "     a kill -9 and a restart neither lose nor repeat a change. Stops at --until-lsn, once",
             "     --until-caught-up, when --stop-file appears, or on SIGTERM (after the current transaction).",
             "Checked first (exit 2, nothing created): wal_level=logical, the REPLICATION attribute, a usable",
-            "replica identity on each table (primary key, REPLICA IDENTITY USING INDEX or FULL). Tables merged",
-            "with key remapping or an origin column are refused (exit 2): one-to-one tables only, for now.",
+            "replica identity on each table (primary key, REPLICA IDENTITY USING INDEX or FULL), and that a table",
+            "merged many-to-one was resolved for this source, with an origin column. A merged table's changes go",
+            "through the copy's rules (key offsets, key_map, foreign keys, origin column; a new duplicate natural",
+            "key through the table's conflict strategy); UPDATE, DELETE and TRUNCATE touch this source's rows only.",
+            "Follow each source of a merged table with its own process and slot.",
             "A source DDL change during follow (a table's columns no longer match the target's) stops with",
             "exit 3 after every whole transaction before it, nothing of it. Progress and lag (bytes, seconds)",
             "go to stderr and the Pushgateway."
@@ -131,11 +134,11 @@ final class FollowCommand implements Callable<Integer> {
                 if (step.release) {
                     return follower.release(plan);
                 }
-                Follower.refuseMergedTables(migration, connections, plan);
+                Follower.checkMerges(migration, connections, plan);
                 if (step.prepare) {
                     return follower.prepare(plan, stop, 1.0);
                 }
-                FollowResult result = follower.follow(plan, new Follower.Options(untilLsn(), untilCaughtUp, dropSlot,
+                FollowResult result = follower.follow(migration, plan, new Follower.Options(untilLsn(), untilCaughtUp, dropSlot,
                         Math.max(1, batchTransactions), batchSeconds, progressSeconds), stop);
                 metrics.bytes(result.bytes());
                 return result;

@@ -1,5 +1,6 @@
 package io.tributary.cli;
 
+import io.tributary.cdc.FollowStatus;
 import io.tributary.config.MigrationConfig;
 import io.tributary.config.MigrationConfigLoader;
 import io.tributary.ledger.StatusReport;
@@ -29,7 +30,10 @@ import picocli.CommandLine.ParentCommand;
         description = {
             "Show per-table progress from the control schema (the ledger) as a table on stderr:",
             "source, table, target, status, rows, both checksums, verified, duration, rows/s.",
-            "The JSON result lists the same rows. Read-only: never creates the control schema."
+            "Then each follow (tributary follow) per source and slot: the position applied to the target and",
+            "its lag in bytes behind the source's current WAL position, read live when the source's connection",
+            "is in the environment (lag from: source), else unknown (lag from: unreachable).",
+            "The JSON result lists the same rows (tables, follows). Read-only: never creates the control schema."
         })
 final class StatusCommand implements Callable<Integer> {
 
@@ -53,6 +57,7 @@ final class StatusCommand implements Callable<Integer> {
             connections.uri(controlId);
             List<StatusReport.Row> rows;
             Map<String, Long> conflicts = Map.of();
+            List<FollowStatus.Row> follows = List.of();
             try (var step = summary.begin("read ledger");
                     Connection connection = connections.open(controlId)) {
                 boolean exists = control.exists(connection);
@@ -60,6 +65,7 @@ final class StatusCommand implements Callable<Integer> {
                 if (exists) {
                     conflicts = new RemapLedger(control).conflictCounts(connection,
                             migration.targets().consolidatedConnection(), null);
+                    follows = FollowStatus.read(connection, control, connections);
                 }
                 step.rows(rows.size());
             } catch (SQLException e) {
@@ -70,6 +76,11 @@ final class StatusCommand implements Callable<Integer> {
                         + (runId == null ? "" : " for run " + runId));
             } else {
                 context.err().print(StatusReport.render(rows));
+            }
+            if (!follows.isEmpty()) {
+                context.err().println("follows (lag: WAL bytes between the source's current position and the last"
+                        + " change applied):");
+                context.err().print(FollowStatus.render(follows));
             }
             if (!conflicts.isEmpty()) { // many-to-one: duplicates settled by tributary resolve, and those waiting for a person
                 context.err().println("merge conflicts: " + conflicts.getOrDefault("resolved", 0L) + " settled by rule, "
@@ -86,6 +97,7 @@ final class StatusCommand implements Callable<Integer> {
             result.put("copied", rows.stream().filter(r -> "copied".equals(r.status())).count());
             result.put("verified", rows.stream().filter(StatusReport.Row::verified).count());
             result.put("tables", rows);
+            result.put("follows", follows);
             return result;
         });
     }

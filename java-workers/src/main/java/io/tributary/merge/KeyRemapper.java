@@ -88,6 +88,25 @@ public final class KeyRemapper {
         return prepare(plain.source(), source, foreignKeys).apply(plain);
     }
 
+    /**
+     * The projections a live change goes through ({@code tributary follow}): those of the copy, except that the
+     * table's own key also goes through its key_map. The copy never needs that (a source's own rows in key_map are
+     * losers it leaves out), a follow does: a live duplicate the source won overwrites the loser's row in place,
+     * and key_map then names where the winner's own key landed.
+     */
+    public Map<String, String> liveProjections(TableShape shape, String source, List<SourceKeys.ForeignKey> foreignKeys)
+            throws SQLException {
+        Map<String, String> out = projections(shape, source, foreignKeys);
+        Optional<RemapLedger.Offset> own = offset(source, shape.table());
+        if (own.isPresent() && own.get().keyColumn() != null) {
+            Map<String, String> map = keyMap(own.get().targetTable(), source);
+            if (!map.isEmpty()) {
+                out.put(own.get().keyColumn(), mapped(column(shape, own.get().keyColumn()), own.get().offset(), map));
+            }
+        }
+        return out;
+    }
+
     /** column → SQL expression over the source row, for every column that changes. */
     Map<String, String> projections(TableShape shape, String source, List<SourceKeys.ForeignKey> foreignKeys)
             throws SQLException {

@@ -56,6 +56,37 @@ public final class MergeRules {
         });
     }
 
+    /**
+     * The natural keys duplicates are looked for on: tables[].natural_key, else every unique key and non-surrogate
+     * primary key that all the given instances' tables have ({@code uniqueKeys} per instance, as in the catalog).
+     */
+    public List<List<String>> naturalKeys(List<String> instances, TableRef table, List<io.tributary.catalog.TableShape> shapes,
+            List<List<List<String>>> uniqueKeys) {
+        var configured = naturalKey(instances, table);
+        if (configured.isPresent()) {
+            for (var shape : shapes) {
+                for (String c : configured.get()) {
+                    KeyRemapper.column(shape, c);
+                }
+            }
+            return List.of(configured.get());
+        }
+        java.util.Set<List<String>> keys = new java.util.LinkedHashSet<>();
+        for (int n = 0; n < shapes.size(); n++) {
+            var shape = shapes.get(n);
+            shape.primaryKeyIfAny().ifPresent(pk -> {
+                boolean surrogate = pk.columns().size() == 1
+                        && KeyRemapper.INTEGER_TYPES.contains(KeyRemapper.column(shape, pk.columns().get(0)).type());
+                if (!surrogate) {
+                    keys.add(pk.columns());
+                }
+            });
+            keys.addAll(uniqueKeys.get(n));
+        }
+        return keys.stream().filter(k -> shapes.stream().allMatch(s -> k.stream().allMatch(
+                c -> s.column(c).isPresent()))).toList();
+    }
+
     /** False when tables[].key_remapping is none: keys are copied as they are (collisions then fail the copy). */
     public boolean remapKeys(List<String> instances, TableRef table) {
         return !last(instances, table, "key_remapping").map(JsonNode::asText).orElse("offset").equals("none");

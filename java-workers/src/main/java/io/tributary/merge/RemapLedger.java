@@ -156,21 +156,28 @@ public final class RemapLedger {
             inserted = ps.executeUpdate();
         }
         if (inserted == 1 && mapKey && k.winnerKey() != null) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema.table("key_map")
-                    + " (target, target_table, source, old_key, new_key, reason, run_id)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-                ps.setString(1, k.target());
-                ps.setString(2, k.targetTable().toString());
-                ps.setString(3, k.loserSource());
-                ps.setString(4, k.loserKey());
-                ps.setString(5, k.winnerKey());
-                ps.setString(6, "duplicate " + String.join(", ", k.naturalKey()) + " " + k.keyValue() + ": "
-                        + k.strategy() + " kept " + k.winnerSource());
-                ps.setString(7, runId);
-                ps.executeUpdate();
-            }
+            mapKey(c, k.target(), k.targetTable(), k.loserSource(), k.loserKey(), k.winnerKey(), "duplicate "
+                    + String.join(", ", k.naturalKey()) + " " + k.keyValue() + ": " + k.strategy() + " kept "
+                    + k.winnerSource(), runId);
         }
         return inserted == 1;
+    }
+
+    /** One key_map line: the source's own key {@code oldKey} lands as {@code newKey}; an existing line is kept. */
+    public void mapKey(Connection c, String target, TableRef targetTable, String source, String oldKey, String newKey,
+            String reason, String runId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema.table("key_map")
+                + " (target, target_table, source, old_key, new_key, reason, run_id)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, target);
+            ps.setString(2, targetTable.toString());
+            ps.setString(3, source);
+            ps.setString(4, oldKey);
+            ps.setString(5, newKey);
+            ps.setString(6, reason);
+            ps.setString(7, runId);
+            ps.executeUpdate();
+        }
     }
 
     /** Counts by status for one target table (or all when null). */

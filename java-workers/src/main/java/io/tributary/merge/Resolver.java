@@ -17,7 +17,6 @@ import io.tributary.ledger.RunContext;
 import io.tributary.ledger.RunLedger;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
-import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -342,29 +341,8 @@ public final class Resolver {
 
     /** tables[].natural_key, else every unique key and non-surrogate primary key all instances have. */
     private List<List<String>> naturalKeys(List<Input> group) {
-        List<String> sources = group.stream().map(i -> i.job().source()).toList();
-        var configured = rules.naturalKey(sources, group.get(0).job().table());
-        if (configured.isPresent()) {
-            for (Input i : group) {
-                for (String c : configured.get()) {
-                    KeyRemapper.column(i.shape(), c);
-                }
-            }
-            return List.of(configured.get());
-        }
-        Set<List<String>> keys = new LinkedHashSet<>();
-        for (Input i : group) {
-            i.shape().primaryKeyIfAny().ifPresent(pk -> {
-                boolean surrogate = pk.columns().size() == 1
-                        && KeyRemapper.INTEGER_TYPES.contains(KeyRemapper.column(i.shape(), pk.columns().get(0)).type());
-                if (!surrogate) {
-                    keys.add(pk.columns());
-                }
-            });
-            keys.addAll(i.uniqueKeys());
-        }
-        return keys.stream().filter(k -> group.stream().allMatch(i -> k.stream().allMatch(
-                c -> i.shape().column(c).isPresent()))).toList();
+        return rules.naturalKeys(group.stream().map(i -> i.job().source()).toList(), group.get(0).job().table(),
+                group.stream().map(Input::shape).toList(), group.stream().map(Input::uniqueKeys).toList());
     }
 
     // ------------------------------------------------------------------------------------------ duplicates
@@ -372,6 +350,9 @@ public final class Resolver {
     /** One row of one instance behind a shared natural key. */
     private record Candidate(int sourceIndex, String source, String keyText, String ownKey, String targetKey,
             Comparable<?> lastWrite, String row) {
+        Duplicates.Contender contender() {
+            return new Duplicates.Contender(sourceIndex, source, lastWrite);
+        }
     }
 
     private void duplicates(List<Input> group, List<String> naturalKey, MergeRules.Strategy strategy,
@@ -410,20 +391,14 @@ public final class Resolver {
                 continue; // a hash collision of different keys, or duplicates inside one instance only
             }
             duplicates++;
-            Candidate winner = winner(candidates, strategy);
+            Candidate winner = candidates.get(Duplicates.winner(
+                    candidates.stream().map(Candidate::contender).toList(), strategy));
             for (Candidate loser : candidates) {
                 if (loser == winner) {
                     continue;
                 }
-                boolean manual = "manual".equals(strategy.name());
-                String reason = switch (strategy.name()) {
-                    case "last-write-wins" -> strategy.lastWriteColumn() + " " + winner.lastWrite() + " ("
-                            + winner.source() + ") vs " + loser.lastWrite() + " (" + loser.source() + ")"
-                            + (compare(winner.lastWrite(), loser.lastWrite()) == 0 ? ", tie: "
-                                    + winner.source() + " wins" : "");
-                    case "source-wins" -> winner.source() + " is the source of truth";
-                    default -> "manual: " + winner.source() + "'s row is in the target until someone decides";
-                };
+                boolean manual = Duplicates.manual(strategy);
+                String reason = Duplicates.reason(strategy, winner.contender(), loser.contender());
                 RemapLedger.Conflict c = new RemapLedger.Conflict(first.target(), first.targetTable(), naturalKey,
                         winner.keyText(), strategy.name(), winner.source(), winner.targetKey(), winner.row(),
                         loser.source(), loser.ownKey(), loser.row(), manual ? "open" : "resolved", reason);
@@ -452,17 +427,8 @@ public final class Resolver {
             targetKey = KeyRemapper.text(List.of(projected.getOrDefault(col, Identifiers.quote(col))),
                     List.of(KeyRemapper.column(shape, col)));
         }
-        String lastWrite = "NULL";
-        if ("last-write-wins".equals(strategy.name())) {
-            String col = strategy.lastWriteColumn();
-            ColumnShape c = shape.column(col).orElseThrow(() -> JobFailure.badInput("last_write_column " + col
-                    + " does not exist in " + input.job().source() + "." + shape.table()));
-            lastWrite = c.type().startsWith("timestamp") || c.type().equals("date")
-                    ? "CAST(extract(epoch FROM " + c.quotedName() + ") AS text)"
-                    : c.canonical() == ColumnShape.CanonicalForm.TEXT && !KeyRemapper.INTEGER_TYPES.contains(c.type())
-                            ? "CAST(" + c.quotedName() + " AS text)" : "CAST(CAST(" + c.quotedName() + " AS numeric) AS text)";
-        }
-        boolean numericLastWrite = !lastWrite.equals("NULL") && (lastWrite.contains("epoch") || lastWrite.contains("numeric"));
+        String lastWrite = Duplicates.lastWriteSql(strategy, shape.columns(), input.job().source() + "."
+                + shape.table());
         String sql = MARKER + "SELECT pg_catalog.hashtextextended(" + keyText + ", 0), " + keyText + ", " + ownKey
                 + ", " + targetKey + ", " + lastWrite + ", CAST(to_jsonb(" + ROW_ALIAS + ".*) AS text) FROM "
                 + shape.readFrom() + " AS " + ROW_ALIAS + " WHERE pg_catalog.hashtextextended(" + keyText
@@ -471,8 +437,7 @@ public final class Resolver {
             ps.setArray(1, c.createArrayOf("int8", hashes.toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    String lw = rs.getString(5);
-                    Comparable<?> last = lw == null ? null : numericLastWrite ? new BigDecimal(lw) : lw;
+                    Comparable<?> last = Duplicates.lastWrite(lastWrite, rs.getString(5));
                     byHash.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new Candidate(index,
                             input.job().source(), rs.getString(2), rs.getString(3), rs.getString(4), last,
                             rs.getString(6)));
@@ -481,27 +446,6 @@ public final class Resolver {
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, input.job().source());
         }
-    }
-
-    /** The row that lands: by strategy; ties (and manual) go to source_wins, else the first source in config order. */
-    private static Candidate winner(List<Candidate> candidates, MergeRules.Strategy strategy) {
-        Comparator<Candidate> bySource = Comparator.comparingInt(c -> strategy.winner() != null
-                && strategy.winner().equals(c.source()) ? -1 : c.sourceIndex());
-        Comparator<Candidate> order = switch (strategy.name()) {
-            case "last-write-wins" -> ((Comparator<Candidate>) (a, b) -> -compare(a.lastWrite(), b.lastWrite()))
-                    .thenComparing(bySource);
-            default -> bySource;
-        };
-        return candidates.stream().sorted(order).findFirst().orElseThrow();
-    }
-
-    /** Nulls lose: a row without a timestamp never beats one with. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static int compare(Comparable a, Comparable b) {
-        if (a == null || b == null) {
-            return a == null ? (b == null ? 0 : -1) : 1;
-        }
-        return a.compareTo(b);
     }
 
     private void merge(List<Input> group, List<String> sql, KeyMerge.Sink sink) throws SQLException {
