@@ -82,9 +82,22 @@ def _reset(source_uri: str, cons_uri: str) -> None:
     with console.cursor() as cur:
         cur.execute("RELOAD")
         cur.execute("SHOW DATABASES")
-        if any(r[0] == SOURCE and r[-2] == 1 for r in cur.fetchall()):  # paused
-            cur.execute(f"RESUME {SOURCE}")
     console.close()
+    if _paused(SOURCE):
+        console = _connect(os.environ["TRIBUTARY_CONN_PGBOUNCER"])
+        console.cursor().execute(f"RESUME {SOURCE}")
+        console.close()
+
+
+def _paused(database: str) -> int:
+    console = _connect(os.environ["TRIBUTARY_CONN_PGBOUNCER"])
+    try:
+        with console.cursor() as cur:
+            cur.execute("SHOW DATABASES")
+            cols = [d[0] for d in cur.description]
+            return next(dict(zip(cols, r))["paused"] for r in cur.fetchall() if r[0] == database)
+    finally:
+        console.close()
 
 
 class Load:
@@ -175,9 +188,31 @@ def test_cutover_and_rollback_lose_no_acknowledged_write(tmp_path):
         assert followed["status"] == "caught-up"
         time.sleep(2)
 
+        # a failed pre-check changes nothing: src_eu has no follower
+        entries = Path(os.environ["TRIBUTARY_PGBOUNCER_DATABASES"]).read_text()
+        rc, log = airflow_run.dags_test("tributary_cutover", airflow, tmp_path, "-c", json.dumps({"sources": "src_eu"}))
+        assert rc != 0 and "pre-check failed, nothing changed" in Path(log).read_text()
+        assert Path(os.environ["TRIBUTARY_PGBOUNCER_DATABASES"]).read_text() == entries
+        assert _sql(cons_uri, "SELECT count(*) FROM tributary.cutover_switches WHERE 'src_eu' = ANY(sources)") == [(0,)]
+
+        # a failure after PAUSE (the target diverged: verification fails) resumes toward the source, unswitched
+        _sql(cons_uri, "UPDATE public.cutover_load SET note = 'diverged' WHERE id = (SELECT min(id) FROM public.cutover_load)")
+        rc, log = airflow_run.dags_test("tributary_cutover", airflow, tmp_path, "-c", json.dumps(env_conf))
+        assert rc != 0 and "differ after the drain" in Path(log).read_text()
+        assert Path(os.environ["TRIBUTARY_PGBOUNCER_DATABASES"]).read_text() == entries
+        assert _paused(SOURCE) == 0
+        assert _sql(cons_uri, "SELECT status FROM tributary.cutover_switches WHERE 'src_pagila' = ANY(sources)"
+                              " ORDER BY switch_id DESC LIMIT 1") == [("resumed-unswitched",)]
+        assert load.errors == [], load.errors
+        # repaired, the same DAG runs again from the start
+        _sql(cons_uri, "UPDATE public.cutover_load SET note = repeat('x', 40) WHERE note = 'diverged'")
+
         rc, log = airflow_run.dags_test("tributary_cutover", airflow, tmp_path, "-c", json.dumps(env_conf))
         assert rc == 0, Path(log).read_text()[-8000:]
         cut_at = time.time()
+        assert _paused(SOURCE) == 0
+        assert f"port={_sql(cons_uri, 'SHOW port')[0][0]} dbname=consolidated" in Path(
+            os.environ["TRIBUTARY_PGBOUNCER_DATABASES"]).read_text()
         time.sleep(4)  # writes now go to the consolidated database
         assert _sql(cons_uri, "SELECT state FROM tributary.source_lifecycle WHERE source = 'src_pagila'") == [("cut-over",)]
         rc, log = airflow_run.dags_test("tributary_rollback", airflow, tmp_path, "-c", json.dumps(env_conf))
@@ -209,7 +244,7 @@ def test_cutover_and_rollback_lose_no_acknowledged_write(tmp_path):
 
     switches = _sql(cons_uri, "SELECT direction, status, freeze_seconds, steps::text FROM tributary.cutover_switches"
                               " WHERE 'src_pagila' = ANY(sources) ORDER BY switch_id DESC LIMIT 2")
-    assert {(d, s) for d, s, _, _ in switches} == {("cutover", "switched"), ("rollback", "switched")}
+    assert [(d, s) for d, s, _, _ in switches] == [("rollback", "switched"), ("cutover", "switched")]
     print(f"\n{len(load.acked)} acknowledged writes by {CLIENTS} clients, {len(during_cutover)} while the consolidated"
           f" database served; longest client wait {max(load.waits):.3f} s")
     for direction, _, freeze, steps in reversed(switches):
