@@ -58,3 +58,37 @@ def test_the_rollback_streams_config_is_valid_and_reverses_the_roles(tmp_path):
     # the follower records its position in its target's transaction: control connection = the source
     assert result["control"] == {"connection": "src_pagila", "schema": "tributary_rollback"}
     assert result["source_ids"] == ["consolidated"] and result["consolidated"] == "src_pagila"
+
+
+def test_decommission_runs_daily(dagbag):
+    dag = dagbag.dags["tributary_decommission"]
+    assert [t.task_id for t in dag.tasks] == ["decommission", "report"]
+    assert dag.catchup is False
+
+
+@pytest.mark.stack
+def test_a_source_cut_over_longer_than_the_hold_is_decommissioned(consolidated_uri):
+    import psycopg2
+
+    subprocess.run([str(REPO / "bin" / "tributary"), "status", "--config", str(REPO / "config" / "migration.yaml")],
+                   capture_output=True, timeout=120)  # any worker run brings the control schema up to date
+    conn = psycopg2.connect(consolidated_uri)
+    conn.autocommit = True
+    rows = {"src_test_old": 20, "src_test_recent": 1}  # days since the cutover; the demo's hold is 14
+    try:
+        with conn.cursor() as cur:
+            for source, days in rows.items():
+                cur.execute("INSERT INTO tributary.source_lifecycle (source, state, serving, switched_at)"
+                            " VALUES (%s, 'cut-over', 'consolidated', now() - make_interval(days => %s))"
+                            " ON CONFLICT (source) DO UPDATE SET state = 'cut-over', switched_at = EXCLUDED.switched_at",
+                            (source, days))
+            marked = cutover.decommission()
+            assert "src_test_old" in marked and "src_test_recent" not in marked
+            cur.execute("SELECT source, state, decommissioned_at IS NOT NULL FROM tributary.source_lifecycle"
+                        " WHERE source LIKE 'src_test_%' ORDER BY source")
+            assert cur.fetchall() == [("src_test_old", "decommissioned", True), ("src_test_recent", "cut-over", False)]
+            assert cutover.decommission() == []  # once
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM tributary.source_lifecycle WHERE source LIKE 'src_test_%'")
+        conn.close()

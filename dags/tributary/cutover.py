@@ -27,7 +27,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -248,20 +250,110 @@ def _t(s: Settings, table: str) -> str:
     return f'"{s.control_schema}"."{table}"'
 
 
-def verify(stream: Stream) -> dict[str, dict]:
-    """Each database counts and checksums every followed table itself (`tributary checksum`); they must agree."""
-    jobs = [(t, stream.source, t) for t in stream.tables] + [(t, stream.target, stream.tables[t]) for t in stream.tables]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda j: worker.run(["checksum", "--conn", j[1], "--table", j[2]], [j[1]]), jobs))
-    figures: dict[str, dict] = {}
-    for (table, conn_id, _), result in zip(jobs, results):
-        side = "source" if conn_id == stream.source else "target"
-        figures.setdefault(table, {})[side] = {"rows": result.get("rows"), "checksum": result.get("checksum")}
+def checksums(stream: Stream, side: str) -> dict[str, dict]:
+    """One side's row count and checksum of every followed table, computed by that database (`tributary checksum`)."""
+    conn_id = stream.source if side == "source" else stream.target
+    tables = {t: (t if side == "source" else stream.tables[t]) for t in stream.tables}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(tables, pool.map(lambda t: worker.run(["checksum", "--conn", conn_id, "--table", t],
+                                                                 [conn_id]), tables.values())))
+    return {t: {"rows": r.get("rows"), "checksum": r.get("checksum")} for t, r in results.items()}
+
+
+def compare(stream: Stream, source: dict[str, dict], target: dict[str, dict]) -> dict[str, dict]:
+    """Both databases' figures must agree for every followed table (exit-3 meaning otherwise)."""
+    figures = {t: {"source": source[t], "target": target[t]} for t in stream.tables}
     bad = [t for t, f in figures.items() if f["source"] != f["target"]]
     if bad:
         raise worker.WorkerRejected(f"{stream.source} -> {stream.target}: {', '.join(sorted(bad))} differ after the"
                                     f" drain: {json.dumps({t: figures[t] for t in bad})}", worker.EXIT_VERIFICATION)
     return figures
+
+
+class WarmFollower:
+    """`tributary follow` started before the freeze and stopped by a stop file once drained. Drained: the source's
+    slot has confirmed a position at or past the source's WAL position taken after PAUSE (the follower confirms only
+    what the target has committed, or, with nothing pending, what the server has read for it)."""
+
+    def __init__(self, stream: Stream, tmp: str):
+        self.stream = stream
+        self.stop = Path(tmp) / f"{stream.slot}.drain.stop"
+        self.result: dict | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=f"follow-{stream.source}", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.result = self.stream.follow("--stop-file", str(self.stop), "--batch-seconds", "0.2")
+        except BaseException as exc:  # reported by drain()/close()
+            self.error = exc
+
+    def start(self) -> "WarmFollower":
+        self.stop.unlink(missing_ok=True)
+        self.thread.start()
+        return self
+
+    def _slot(self, conn) -> tuple:
+        rows = _query(conn, "SELECT active, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s",
+                      (self.stream.slot,))
+        return rows[0] if rows else (False, None)
+
+    def _alive(self) -> None:
+        if not self.thread.is_alive():
+            raise self.error or RuntimeError(f"the follower of {self.stream.source} ended early: {self.result}")
+
+    def wait_streaming(self, timeout: float = 300) -> None:
+        conn = _connect(self.stream.source)
+        try:
+            deadline = time.monotonic() + timeout
+            while not self._slot(conn)[0]:
+                self._alive()
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the follower of {self.stream.source} did not start streaming")
+                time.sleep(0.1)
+        finally:
+            conn.close()
+
+    def wait_close(self, within_bytes: int = 256 * 1024, timeout: float = 120) -> int:
+        """Before PAUSE: let the follower work off its backlog, so the freeze waits only for the last moments.
+        Returns the lag left (the freeze starts anyway after `timeout`; the drain then takes longer)."""
+        conn = _connect(self.stream.source)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                self._alive()
+                (lag,), = _query(conn, "SELECT coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)"
+                                       "::bigint FROM pg_replication_slots WHERE slot_name = %s", (self.stream.slot,))
+                if lag <= within_bytes or time.monotonic() > deadline:
+                    return int(lag)
+                time.sleep(0.05)
+        finally:
+            conn.close()
+
+    def drain(self, timeout: float = 600) -> str:
+        conn = _connect(self.stream.source)
+        try:
+            (mark,), = _query(conn, "SELECT pg_current_wal_lsn()::text")
+            deadline = time.monotonic() + timeout
+            while True:
+                self._alive()
+                done = _query(conn, "SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots"
+                                    " WHERE slot_name = %s", (mark, self.stream.slot))
+                if done and done[0][0]:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the follower of {self.stream.source} did not reach {mark} in {timeout} s")
+                time.sleep(0.02)
+        finally:
+            conn.close()
+        self.close()
+        return mark
+
+    def close(self) -> None:
+        self.stop.touch()
+        self.thread.join(timeout=120)
+        if self.error:
+            raise self.error
 
 
 def _regclass_text(table: str) -> str:
@@ -364,9 +456,9 @@ def record(s: Settings, direction: str, sources: list[str], outcome: dict, run_i
                     " freeze_seconds, steps, error, airflow_run_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                (direction, sources, outcome["status"], outcome.get("paused_at"), outcome.get("resumed_at"),
                 outcome.get("freeze_seconds"), json.dumps(outcome.get("steps", {})), outcome.get("error"), run_id))
-        if outcome["status"] == "switched":
+        if outcome.get("switched"):
             state, to = ("cut-over", s.consolidated) if direction == CUTOVER else ("live", None)
-            for source in sources:
+            for source in outcome["switched"]:
                 _query(ctl, f"INSERT INTO {_t(s, 'source_lifecycle')} AS l (source, state, serving, reverse_slot,"
                             " switched_at) VALUES (%s, %s, %s, %s, now()) ON CONFLICT (source) DO UPDATE SET"
                             " state = EXCLUDED.state, serving = EXCLUDED.serving, reverse_slot = EXCLUDED.reverse_slot,"
@@ -479,12 +571,15 @@ def precheck(sources: list[str], direction: str) -> dict[str, Any]:
 
 
 def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = None) -> dict[str, Any]:
-    """PAUSE → drain → verify → sequences → (cutover: reverse slot) → switch + RELOAD → RESUME, measured."""
+    """PAUSE → drain → verify → sequences → (cutover: reverse slot) → switch + RELOAD → RESUME, measured. The follower
+    is started (warm) before PAUSE; the source side's checksums run during the drain, the target's beside the reverse
+    slot's creation."""
     s = Settings.of(config.load())
     bouncer = Bouncer(s.pgbouncer, s.databases_file)
     steps: dict[str, float] = {}
     outcome: dict[str, Any] = {"direction": direction, "sources": sources, "status": "failed"}
     switched: list[str] = []
+    warm: dict[str, WarmFollower] = {}
     paused_at = t0 = None
 
     def step(name: str, fn, *args):
@@ -494,30 +589,43 @@ def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = N
         finally:
             steps[name] = round(steps.get(name, 0) + time.monotonic() - start, 3)
 
+    # Torn down only after RESUME (the finally below): a failure must not wait for checksums still running.
+    tmp = tempfile.mkdtemp(prefix="tributary-cutover-")
+    pool = ThreadPoolExecutor(max_workers=8)
     try:
-        with _workdir() as tmp:
-            streams = _streams(s, direction, sources, tmp)
-            databases = [s.entries[x] for x in sources]
-            # the side each database serves after the switch
-            to = {x: (s.consolidated if direction == CUTOVER else x) for x in sources}
-            paused_at = datetime.now(timezone.utc)
-            t0 = time.monotonic()
-            for database in databases:
-                step("pause", bouncer.pause, database)
-            figures, sequences = {}, {}
-            for source, stream in streams.items():
-                drained = step("drain", stream.follow, "--until-caught-up")
-                figures[source] = step("verify", verify, stream)
-                sequences[source] = step("sequences", sync_sequences, stream)
-                outcome.setdefault("drained_to", {})[source] = drained.get("last_lsn")
-            if direction == CUTOVER:
-                for source, stream in streams.items():
-                    back_stream = reverse_stream(s, source, stream.tables, tmp)
-                    step("reverse slot", _fresh_reverse_slot, back_stream, tmp)
-            for source in sources:
-                step("switch", bouncer.point, s.entries[source], to[source])
-                switched.append(source)
-            outcome.update(status="switched", verified=figures, sequences=sequences)
+        streams = _streams(s, direction, sources, tmp)
+        to = {x: (s.consolidated if direction == CUTOVER else x) for x in sources}  # who serves after the switch
+        # A follower already running before the freeze: the drain is then the last moments, not a JVM start.
+        warm = {source: WarmFollower(stream, tmp).start() for source, stream in streams.items()}
+        for source, follower in warm.items():
+            follower.wait_streaming()
+            outcome.setdefault("lag_bytes_at_pause", {})[source] = follower.wait_close()
+        paused_at = datetime.now(timezone.utc)
+        t0 = time.monotonic()
+        for source in sources:
+            step("pause", bouncer.pause, s.entries[source])
+        # PAUSE returns once no transaction is open: the stream's source side is still from here on, so its
+        # checksums run while the follower drains.
+        source_sums = {x: pool.submit(checksums, st, "source") for x, st in streams.items()}
+        for source, follower in warm.items():
+            outcome.setdefault("drained_to", {})[source] = step("drain", follower.drain)
+        target_sums = {x: pool.submit(checksums, st, "target") for x, st in streams.items()}
+        reverse = {}
+        if direction == CUTOVER:  # nothing writes to the consolidated database now: its slot starts clean here
+            reverse = {x: pool.submit(_fresh_reverse_slot, reverse_stream(s, x, st.tables, tmp), tmp)
+                       for x, st in streams.items()}
+        figures, sequences = {}, {}
+        for source, stream in streams.items():
+            # the wait for both sides' checksums counts as verification time
+            figures[source] = step("verify", lambda: compare(stream, source_sums[source].result(),
+                                                            target_sums[source].result()))
+            sequences[source] = step("sequences", sync_sequences, stream)
+        for source, made in reverse.items():
+            step("reverse slot", made.result)
+        for source in sources:
+            step("switch", bouncer.point, s.entries[source], to[source])
+            switched.append(source)
+        outcome.update(status="switched", verified=figures, sequences=sequences)
     except BaseException as exc:
         outcome["error"] = str(exc)[:2000]
         # Toward the side with every write: an entry not yet rewritten still points there; one rewritten (RELOAD
@@ -531,12 +639,19 @@ def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = N
                 if paused_at is not None:
                     bouncer.resume(s.entries[source])
         finally:
+            for follower in warm.values():
+                follower.stop.touch()  # a warm follower still running ends after its current transaction
             if t0 is not None:
                 outcome["freeze_seconds"] = round(time.monotonic() - t0, 3)
                 outcome["paused_at"] = paused_at.isoformat()
                 outcome["resumed_at"] = datetime.now(timezone.utc).isoformat()
             outcome["steps"] = steps
+            outcome["switched"] = switched
             bouncer.close()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for follower in warm.values():
+                follower.thread.join(timeout=120)
+            shutil.rmtree(tmp, ignore_errors=True)
             try:
                 record(s, direction, sources, outcome, run_id)
             except Exception:  # the freeze is over either way; the log still has the figures
