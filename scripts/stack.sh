@@ -13,7 +13,7 @@ S3PROXY_VERSION=2.6.0
 if [ -f "$STATE/port_offset" ]; then OFFSET="$(cat "$STATE/port_offset")"; else OFFSET="${TRIBUTARY_PORT_OFFSET:-0}"; fi
 S3_PORT=$((54340 + OFFSET))
 PUSHGATEWAY_PORT=$((54391 + OFFSET))
-PGBOUNCER_PORT=$((54350 + OFFSET))
+PGBOUNCER_PORT=$((54360 + OFFSET))  # 54350 is the tests' moto (scripts/test.sh)
 
 # id:port:database:role — role decides wal_level and grants.
 INSTANCES=(
