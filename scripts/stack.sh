@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local stack: throwaway PostgreSQL instances (serving TLS with a CA made at the first start-up),
-# an S3-compatible server and a Prometheus Pushgateway, all on loopback, all state under $STATE. Idempotent: `up` twice is a no-op.
+# an S3-compatible server, a Prometheus Pushgateway scraped by Prometheus, and a PgBouncer in front of
+# the sources, all on loopback, all state under $STATE. Idempotent: `up` twice is a no-op.
 #
 #   scripts/stack.sh up | down | status | destroy | restart-s3
 set -euo pipefail
@@ -13,6 +14,7 @@ if [ -f "$STATE/port_offset" ]; then OFFSET="$(cat "$STATE/port_offset")"; else 
 S3_PORT=$((54340 + OFFSET))
 PUSHGATEWAY_PORT=$((54391 + OFFSET))
 PROMETHEUS_PORT=$((54390 + OFFSET))
+PGBOUNCER_PORT=$((54360 + OFFSET))  # 54350 is the tests' moto (scripts/test.sh)
 
 # id:port:database:role — role decides wal_level and grants.
 INSTANCES=(
@@ -89,7 +91,9 @@ init_instance() {
     || die "initdb for $id failed: see $STATE/logs/initdb-$id.log"
   rm -f "$pwfile"
   local wal=replica
-  [ "$role" = source ] && wal=logical
+  # Sources are followed into the consolidated database; after a cutover the consolidated database is
+  # followed back into the source it replaced (rollback), so it decodes too.
+  if [ "$role" = source ] || [ "$id" = consolidated ]; then wal=logical; fi
   as_pg bash -c "cat >>'$dir/data/postgresql.conf'" <<EOF
 
 # --- tributary local stack ---
@@ -131,7 +135,7 @@ provision_instance() {  # role, database, grants — safe to repeat
   pw="$(secret pg_password)"
   local attrs="LOGIN"
   # CREATEDB on sources too: the follow tests need scratch databases on an instance with wal_level=logical.
-  if [ "$role" = source ]; then attrs="LOGIN REPLICATION CREATEDB"; else attrs="LOGIN CREATEDB"; fi
+  if [ "$role" = source ] || [ "$id" = consolidated ]; then attrs="LOGIN REPLICATION CREATEDB"; else attrs="LOGIN CREATEDB"; fi
   admin_psql "$id" "$port" postgres -v pw="$pw" <<SQL
 SELECT format('CREATE ROLE tributary %s', '$attrs') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary') \gexec
 ALTER ROLE tributary WITH $attrs PASSWORD :'pw';
@@ -271,6 +275,69 @@ EOF
   wait_http prometheus "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
 }
 
+ensure_logical_wal() {  # a consolidated cluster made before it had to decode: switch it on once
+  local id=$1 port=$2
+  [ "$(admin_psql "$id" "$port" postgres -Atc 'SHOW wal_level')" = logical ] && return 0
+  say "setting wal_level=logical on $id (restart)"
+  admin_psql "$id" "$port" postgres -c "ALTER SYSTEM SET wal_level = logical"
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_ROOT/$id/data" -m fast -w -t 60 -l "$PG_ROOT/$id/postgres.log" restart >/dev/null
+}
+
+# --- PgBouncer: the applications (and the tests' write load) reach the sources only through it, so a
+# cutover can PAUSE them, repoint a database entry and RESUME. One [databases] entry per source, in a file of
+# its own (databases.ini, %include-d) that cutover and rollback rewrite before RELOAD. Passwords live only in
+# the userlist (mode 0600), never in argv or the log.
+PGBOUNCER_DIR="$STATE/pgbouncer"
+
+pgbouncer_databases() {  # the initial entries: every source points at itself
+  local spec id port db role
+  echo "; Written by scripts/stack.sh; rewritten by tributary_cutover / tributary_rollback (the switch)."
+  echo "[databases]"
+  for spec in "${INSTANCES[@]}"; do
+    IFS=: read -r id port db role <<<"$spec"
+    [ "$role" = source ] || continue
+    echo "$id = host=127.0.0.1 port=$port dbname=$db"
+  done
+}
+
+start_pgbouncer() {
+  mkdir -p "$PGBOUNCER_DIR"
+  (umask 077
+   printf '"%s" "%s"\n"%s" "%s"\n' tributary "$(secret pg_password)" pgbouncer_admin "$(secret pgbouncer_admin_password)" \
+     >"$PGBOUNCER_DIR/userlist.txt")
+  # The switch state outlives restarts: written once, then owned by cutover and rollback.
+  [ -f "$PGBOUNCER_DIR/databases.ini" ] || pgbouncer_databases >"$PGBOUNCER_DIR/databases.ini"
+  cat >"$PGBOUNCER_DIR/pgbouncer.ini" <<EOF
+%include $PGBOUNCER_DIR/databases.ini
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBOUNCER_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $PGBOUNCER_DIR/userlist.txt
+admin_users = pgbouncer_admin
+pool_mode = transaction
+max_client_conn = 200
+default_pool_size = 10
+; while PAUSEd, clients wait (up to this many seconds) instead of being refused
+query_wait_timeout = 120
+ignore_startup_parameters = extra_float_digits,options
+pidfile = $STATE/run/pgbouncer.pid
+logfile = $STATE/logs/pgbouncer.log
+EOF
+  pid_alive "$STATE/run/pgbouncer.pid" && return 0
+  say "starting PgBouncer on 127.0.0.1:$PGBOUNCER_PORT (databases: $PGBOUNCER_DIR/databases.ini)"
+  # -d: daemonize and write the pidfile; pgbouncer refuses to run as root.
+  if is_root; then
+    chown -R postgres:postgres "$PGBOUNCER_DIR"
+    touch "$STATE/logs/pgbouncer.log"; chown postgres:postgres "$STATE/logs/pgbouncer.log" "$STATE/run"
+  fi
+  as_pg /usr/sbin/pgbouncer -d -q "$PGBOUNCER_DIR/pgbouncer.ini" || die "PgBouncer did not start: see $STATE/logs/pgbouncer.log"
+  for _ in $(seq 50); do ss -ltn "sport = :$PGBOUNCER_PORT" 2>/dev/null | grep -q LISTEN && return 0; sleep 0.2; done
+  die "PgBouncer does not listen on 127.0.0.1:$PGBOUNCER_PORT: see $STATE/logs/pgbouncer.log"
+}
+
 write_env() {
   local pw ak sk file="$STATE/env" spec id port db role upper
   pw="$(secret pg_password)"; ak="$(secret s3_access_key)"; sk="$(secret s3_secret_key)"
@@ -291,13 +358,23 @@ write_env() {
     echo "export TRIBUTARY_TLS_CA='$TLS/ca.crt'"
     echo "export TRIBUTARY_TLS_OTHER_CA='$TLS/other-ca.crt'"
     echo "export TRIBUTARY_PROMETHEUS='http://127.0.0.1:$PROMETHEUS_PORT'"
+    # PgBouncer: its admin console (cutover/rollback switch it) and each source as the applications reach it.
+    echo "export TRIBUTARY_CONN_PGBOUNCER='postgresql://pgbouncer_admin:$(secret pgbouncer_admin_password)@127.0.0.1:$PGBOUNCER_PORT/pgbouncer'"
+    echo "export AIRFLOW_CONN_PGBOUNCER='postgresql://pgbouncer_admin:$(secret pgbouncer_admin_password)@127.0.0.1:$PGBOUNCER_PORT/pgbouncer'"
+    echo "export TRIBUTARY_PGBOUNCER_DATABASES='$PGBOUNCER_DIR/databases.ini'"
+    for spec in "${INSTANCES[@]}"; do
+      IFS=: read -r id port db role <<<"$spec"
+      [ "$role" = source ] || continue
+      upper="$(tr '[:lower:]' '[:upper:]' <<<"$id")"
+      echo "export APP_CONN_$upper='postgresql://tributary:$pw@127.0.0.1:$PGBOUNCER_PORT/$id'"
+    done
     echo "export TRIBUTARY_WORKER='$REPO/bin/tributary'"
     echo "export TRIBUTARY_CONFIG='$REPO/config/migration.yaml'"
   } >"$file")
 }
 
 cmd_up() {
-  ensure_packages postgresql postgresql-contrib prometheus-pushgateway prometheus curl openssl iproute2 maven openjdk-17-jdk-headless
+  ensure_packages postgresql postgresql-contrib prometheus-pushgateway prometheus pgbouncer curl openssl iproute2 maven openjdk-17-jdk-headless
   PG_BIN="$(pg_bindir)"
   mkdir -p "$STATE"/{logs,run,tools}
   echo "$OFFSET" >"$STATE/port_offset"
@@ -311,15 +388,18 @@ cmd_up() {
     start_instance "$id" "$port"
     provision_instance "$id" "$port" "$db" "$role"
     enable_tls "$id" "$port"
+    if [ "$id" = consolidated ]; then ensure_logical_wal "$id" "$port"; fi
   done
   start_s3
   start_pushgateway
   start_prometheus
+  start_pgbouncer
   write_env
   cmd_status
 }
 
 cmd_down() {
+  stop_daemon pgbouncer
   stop_daemon s3proxy
   stop_daemon prometheus
   stop_daemon pushgateway
@@ -364,6 +444,8 @@ cmd_status() {
   printf '%-14s %-9s %-22s %-6s %s\n' pushgateway metrics "127.0.0.1:$PUSHGATEWAY_PORT" "$state" "$STATE/pushgateway" >&2
   state=down; pid_alive "$STATE/run/prometheus.pid" && state=up; [ "$state" = up ] || down=1
   printf '%-14s %-9s %-22s %-6s %s\n' prometheus metrics "127.0.0.1:$PROMETHEUS_PORT" "$state" "$STATE/prometheus" >&2
+  state=down; pid_alive "$STATE/run/pgbouncer.pid" && state=up; [ "$state" = up ] || down=1
+  printf '%-14s %-9s %-22s %-6s %s\n' pgbouncer pooler "127.0.0.1:$PGBOUNCER_PORT" "$state" "$STATE/pgbouncer/databases.ini" >&2
   return $down
 }
 

@@ -105,6 +105,19 @@ def test_alert_rules_cover_verification_stalls_lag_and_failures(rendered):
         assert "{{ $labels" not in alert["expr"]
 
 
+def test_a_slot_retaining_wal_past_the_threshold_alerts(rendered):
+    rule = rendered[("PrometheusRule", "demo-tributary-alerts")]
+    alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
+    slot = alerts["TributaryReplicationSlotRetainsWal"]
+    # current position minus what the slot confirmed, only for the follower's slots, over 10 GiB (values.yaml)
+    assert "pg_replication_slot_slot_current_wal_lsn" in slot["expr"]
+    assert "pg_replication_slot_slot_confirmed_flush_lsn" in slot["expr"]
+    assert 'slot_name=~"tributary_.*"' in slot["expr"]
+    assert slot["expr"].rstrip().endswith("> 10737418240")
+    assert slot["for"] == "15m" and slot["labels"]["severity"] == "critical"
+    assert slot["annotations"]["runbook_url"].endswith("docs/runbooks/cutover.md#a-slot-retains-wal")
+
+
 def test_dashboard_is_valid_grafana_json_with_prometheus_queries(rendered):
     config_map = rendered[("ConfigMap", "demo-tributary-dashboard")]
     assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"

@@ -37,7 +37,8 @@ public final class ControlSchema {
             new Migration("warehouse", 1, "001-partitions.sql"),
             new Migration("copy", 2, "002-selection-fingerprint.sql"),
             new Migration("landing", 1, "001-landed-chunks.sql"),
-            new Migration("follow", 1, "001-slots.sql"));
+            new Migration("follow", 1, "001-slots.sql"),
+            new Migration("cutover", 1, "001-switches.sql"));
 
     record Migration(String module, int version, String file) {
         String sql(String quotedSchema) {

@@ -1,0 +1,771 @@
+"""Phase 5: cutover and rollback, by switching the applications' PgBouncer entry (docs/runbooks/cutover.md).
+
+The applications reach each source through PgBouncer, one ``[databases]`` entry per source. A cutover:
+
+1. pre-checks, which change nothing: the source's follower exists and is idle, every followed table is verified
+   in the control schema (``table_status``: copied, both checksums equal), a catch-up pass of ``tributary follow``
+   leaves the follower within ``cutover.max_lag_bytes`` of the source;
+2. the freeze, in one task so that a failure anywhere in it is handled in one place: ``PAUSE <db>`` (clients wait,
+   they are not refused), drain the follower to the source's current position, verify every followed table
+   (row count + checksum computed independently by each database, ``tributary checksum``), set the target's
+   sequences past the source's, create the reverse slot on the consolidated database (so every write made there
+   from now on can flow back), rewrite the entry to the consolidated database, ``RELOAD``, ``RESUME``;
+3. after the freeze: the forward slot is dropped, the switch is recorded.
+
+A failure after ``PAUSE`` always ends with ``RESUME`` toward the side that has every write: before the entry is
+rewritten that is the source (nothing was written elsewhere); once ``RELOAD`` took the new entry it is the
+consolidated database. A rollback is the same with the roles reversed (the reverse stream is a ``tributary follow``
+whose source is the consolidated database and whose target, holding its own control schema, is the source).
+
+The PAUSE-to-RESUME time is measured here and recorded in ``cutover_switches`` (control schema), XCom and the log.
+Secrets: connection URIs are only read from Airflow connections and handed to psycopg2 or the worker's
+environment; PgBouncer's admin password likewise. Nothing here logs a URI.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from tributary import config, connections, names, worker
+
+log = logging.getLogger(__name__)
+
+CUTOVER, ROLLBACK = "cutover", "rollback"
+# The rollback stream's own control schema, kept in the source it applies into (follow records its position in
+# the target's transaction). Its slot and publication on the consolidated database:
+REVERSE_CONTROL_SCHEMA = "tributary_rollback"
+
+
+def reverse_slot(source: str) -> str:
+    return f"tributary_back_{source}"[:63]
+
+
+class PreCheckFailed(Exception):
+    """A pre-check did not pass: nothing was changed."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# settings
+
+
+@dataclass(frozen=True)
+class Settings:
+    consolidated: str
+    control: str
+    control_schema: str
+    pgbouncer: str
+    databases_file: str
+    max_lag_bytes: int
+    hold_days: float
+    entries: dict[str, str]  # source id -> PgBouncer database name
+
+    @classmethod
+    def of(cls, cfg: config.MigrationConfig) -> "Settings":
+        raw = cfg.raw.get("cutover") or {}
+        entries = {s: s for s in cfg.source_ids}
+        entries.update({e["source"]: e.get("pgbouncer_database", e["source"]) for e in raw.get("sources", [])})
+        return cls(
+            consolidated=cfg.consolidated_connection,
+            control=cfg.control_connection,
+            control_schema=cfg.raw["control"].get("schema", "tributary"),
+            pgbouncer=raw.get("pgbouncer_connection", "pgbouncer"),
+            databases_file=raw.get("databases_file") or os.environ.get("TRIBUTARY_PGBOUNCER_DATABASES", ""),
+            max_lag_bytes=int(raw.get("max_lag_bytes", 16 * 1024 * 1024)),
+            hold_days=float(raw.get("decommission_hold_days", 14)),
+            entries=entries,
+        )
+
+    def connection_ids(self, sources: list[str]) -> list[str]:
+        return sorted({self.consolidated, self.control, self.pgbouncer, *sources})
+
+
+def _uri(conn_id: str) -> str:
+    return connections.worker_env([conn_id])[connections.env_name(conn_id)]
+
+
+def _connect(conn_id: str):
+    import psycopg2
+
+    conn = psycopg2.connect(_uri(conn_id), application_name="tributary-cutover", connect_timeout=10)
+    conn.autocommit = True
+    return conn
+
+
+def _query(conn, sql: str, args: tuple = ()) -> list[tuple]:
+    with conn.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall() if cur.description else []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PgBouncer: the admin console speaks the simple-query protocol only (psycopg2 without parameters does), and its
+# [databases] file, rewritten atomically; RELOAD makes it take effect.
+
+
+class Bouncer:
+    def __init__(self, conn_id: str, databases_file: str):
+        if not databases_file:
+            raise PreCheckFailed("cutover.databases_file is not set and TRIBUTARY_PGBOUNCER_DATABASES is empty:"
+                                 " the switch needs PgBouncer's [databases] file")
+        self.path = Path(databases_file)
+        self.console = _connect(conn_id)
+
+    def close(self) -> None:
+        self.console.close()
+
+    def command(self, verb: str, database: str | None = None) -> None:
+        # Names are checked against [databases] first, so nothing but a known entry name reaches the console.
+        _query(self.console, f"{verb} {database}" if database else verb)
+
+    def databases(self) -> dict[str, dict[str, Any]]:
+        with self.console.cursor() as cur:
+            cur.execute("SHOW DATABASES")
+            cols = [d[0] for d in cur.description]
+            return {row[0]: dict(zip(cols, row)) for row in cur.fetchall()}
+
+    def pause(self, database: str) -> None:
+        if int(self.databases()[database].get("paused") or 0) == 0:
+            self.command("PAUSE", database)
+
+    def resume(self, database: str) -> None:
+        if int(self.databases()[database].get("paused") or 0) == 1:
+            self.command("RESUME", database)
+
+    def entry(self, database: str) -> str | None:
+        for line in self.path.read_text().splitlines():
+            name, sep, value = line.partition("=")
+            if sep and name.strip() == database:
+                return value.strip()
+        return None
+
+    def point(self, database: str, conn_id: str) -> None:
+        """Rewrite ``database``'s entry to the database of connection ``conn_id`` (host, port, dbname: never a
+        password; PgBouncer authenticates to the server with its userlist), then RELOAD."""
+        value = entry_for(conn_id)
+        lines, found = [], False
+        for line in self.path.read_text().splitlines():
+            name, sep, _ = line.partition("=")
+            if sep and name.strip() == database and not line.lstrip().startswith(";"):
+                line, found = f"{database} = {value}", True
+            lines.append(line)
+        if not found:
+            raise PreCheckFailed(f"PgBouncer's {self.path} has no entry {database}")
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text("\n".join(lines) + "\n")
+        os.chmod(tmp, self.path.stat().st_mode)
+        os.replace(tmp, self.path)  # whole or not at all
+        self.command("RELOAD")
+
+
+def entry_for(conn_id: str) -> str:
+    split = urlsplit(_uri(conn_id))
+    return f"host={split.hostname} port={split.port or 5432} dbname={unquote(split.path.lstrip('/'))}"
+
+
+def serving(bouncer: Bouncer, database: str, consolidated: str) -> str:
+    """Which side PgBouncer sends ``database``'s applications to: 'consolidated' or 'source'."""
+    return "consolidated" if bouncer.entry(database) == entry_for(consolidated) else "source"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the followed tables, their verification and sequences
+
+
+@dataclass
+class Stream:
+    """One direction of one source's change stream: `follow` arguments and config."""
+
+    source: str  # the follow's --source
+    target: str
+    slot: str
+    tables: dict[str, str]  # source table -> target table (qualified names)
+    config_file: str
+
+    def follow(self, *extra: str) -> dict:
+        argv = ["follow", "--config", self.config_file, "--source", self.source, "--slot", self.slot]
+        for table in sorted(self.tables):
+            argv += ["--table", table]
+        return worker.run([*argv, *extra], [self.source, self.target])
+
+
+def forward_stream(s: Settings, source: str) -> Stream:
+    """The follow from ``source`` into the consolidated database, as `tributary follow --prepare` recorded it."""
+    slot = f"tributary_{source}"
+    ctl = _connect(s.control)
+    try:
+        found = _query(ctl, f"SELECT tables, state FROM {_t(s, 'follow_slots')} WHERE source = %s AND slot_name = %s",
+                       (source, slot))
+        if not found or found[0][1] != "released":
+            state = found[0][1] if found else "none"
+            raise PreCheckFailed(f"{source}: no follower to drain (slot {slot} is {state}; start with tributary follow"
+                                 " --prepare, copy in its snapshot, --release)")
+        tables = {}
+        for table in found[0][0]:
+            row = _query(ctl, f"SELECT target_table, status, source_checksum, target_checksum FROM {_t(s, 'table_status')}"
+                              " WHERE source = %s AND source_table = %s AND target = %s", (source, table, s.consolidated))
+            if not row or row[0][1] != "copied" or row[0][2] is None or row[0][2] != row[0][3]:
+                raise PreCheckFailed(f"{source}: table {table} is not verified in the control schema"
+                                     f" ({row[0][1] if row else 'never copied'}): copy it again before the cutover")
+            tables[table] = row[0][0]
+    finally:
+        ctl.close()
+    return Stream(source, s.consolidated, slot, tables, worker.config_path_for_worker())
+
+
+def reverse_stream(s: Settings, source: str, tables: dict[str, str], workdir: str) -> Stream:
+    """The follow from the consolidated database back into ``source`` (rollback). Its config is derived from
+    migration.yaml, the same in every task: the consolidated database as the only source, ``source`` as target and
+    control connection (follow records its position in the target's own transaction)."""
+    back = {t: s_ for s_, t in tables.items()}
+    cfg = {
+        "version": 1,
+        "project": "tributary-rollback",
+        "control": {"connection": source, "schema": REVERSE_CONTROL_SCHEMA},
+        "sources": [{"id": s.consolidated}],
+        "targets": {"consolidated": {"connection": source}},
+        "consolidate": {"tables": [{"source": s.consolidated, "table": t, "target_table": src}
+                                   for t, src in sorted(back.items())]},
+    }
+    path = Path(workdir) / f"rollback-{source}.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return Stream(s.consolidated, source, reverse_slot(source), back, str(path))
+
+
+def _t(s: Settings, table: str) -> str:
+    return f'"{s.control_schema}"."{table}"'
+
+
+def checksums(stream: Stream, side: str) -> dict[str, dict]:
+    """One side's row count and checksum of every followed table, computed by that database (`tributary checksum`)."""
+    conn_id = stream.source if side == "source" else stream.target
+    tables = {t: (t if side == "source" else stream.tables[t]) for t in stream.tables}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(tables, pool.map(lambda t: worker.run(["checksum", "--conn", conn_id, "--table", t],
+                                                                 [conn_id]), tables.values())))
+    return {t: {"rows": r.get("rows"), "checksum": r.get("checksum")} for t, r in results.items()}
+
+
+def compare(stream: Stream, source: dict[str, dict], target: dict[str, dict]) -> dict[str, dict]:
+    """Both databases' figures must agree for every followed table (exit-3 meaning otherwise)."""
+    figures = {t: {"source": source[t], "target": target[t]} for t in stream.tables}
+    bad = [t for t, f in figures.items() if f["source"] != f["target"]]
+    if bad:
+        raise worker.WorkerRejected(f"{stream.source} -> {stream.target}: {', '.join(sorted(bad))} differ after the"
+                                    f" drain: {json.dumps({t: figures[t] for t in bad})}", worker.EXIT_VERIFICATION)
+    return figures
+
+
+class WarmFollower:
+    """`tributary follow` started before the freeze and stopped by a stop file once drained. Drained: the source's
+    slot has confirmed a position at or past the source's WAL position taken after PAUSE (the follower confirms only
+    what the target has committed, or, with nothing pending, what the server has read for it)."""
+
+    def __init__(self, stream: Stream, tmp: str):
+        self.stream = stream
+        self.stop = Path(tmp) / f"{stream.slot}.drain.stop"
+        self.result: dict | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=f"follow-{stream.source}", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.result = self.stream.follow("--stop-file", str(self.stop), "--batch-seconds", "0.2")
+        except BaseException as exc:  # reported by drain()/close()
+            self.error = exc
+
+    def start(self) -> "WarmFollower":
+        self.stop.unlink(missing_ok=True)
+        self.thread.start()
+        return self
+
+    def _slot(self, conn) -> tuple:
+        rows = _query(conn, "SELECT active, confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s",
+                      (self.stream.slot,))
+        return rows[0] if rows else (False, None)
+
+    def _alive(self) -> None:
+        if not self.thread.is_alive():
+            raise self.error or RuntimeError(f"the follower of {self.stream.source} ended early: {self.result}")
+
+    def wait_streaming(self, timeout: float = 300) -> None:
+        conn = _connect(self.stream.source)
+        try:
+            deadline = time.monotonic() + timeout
+            while not self._slot(conn)[0]:
+                self._alive()
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the follower of {self.stream.source} did not start streaming")
+                time.sleep(0.1)
+        finally:
+            conn.close()
+
+    def wait_close(self, within_bytes: int = 256 * 1024, timeout: float = 120) -> int:
+        """Before PAUSE: let the follower work off its backlog, so the freeze waits only for the last moments.
+        Returns the lag left (the freeze starts anyway after `timeout`; the drain then takes longer)."""
+        conn = _connect(self.stream.source)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                self._alive()
+                (lag,), = _query(conn, "SELECT coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)"
+                                       "::bigint FROM pg_replication_slots WHERE slot_name = %s", (self.stream.slot,))
+                if lag <= within_bytes or time.monotonic() > deadline:
+                    return int(lag)
+                time.sleep(0.05)
+        finally:
+            conn.close()
+
+    def drain(self, timeout: float = 600) -> str:
+        conn = _connect(self.stream.source)
+        try:
+            (mark,), = _query(conn, "SELECT pg_current_wal_lsn()::text")
+            deadline = time.monotonic() + timeout
+            while True:
+                self._alive()
+                done = _query(conn, "SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots"
+                                    " WHERE slot_name = %s", (mark, self.stream.slot))
+                if done and done[0][0]:
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the follower of {self.stream.source} did not reach {mark} in {timeout} s")
+                time.sleep(0.02)
+        finally:
+            conn.close()
+        self.close()
+        return mark
+
+    def close(self) -> None:
+        self.stop.touch()
+        self.thread.join(timeout=120)
+        if self.error:
+            raise self.error
+
+
+def _regclass_text(table: str) -> str:
+    """schema.table as PostgreSQL parses a regclass: both parts always double-quoted (odd names stay exact)."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in names.split_table(table))
+
+
+# Each column's sequence: an identity or OWNED BY one, else the one its default depends on (nextval('...')).
+SEQUENCES_SQL = """
+SELECT a.attname, coalesce(pg_get_serial_sequence(%(t)s, a.attname),
+       (SELECT d.refobjid::regclass::text FROM pg_attrdef ad
+          JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid AND d.refclassid = 'pg_class'::regclass
+          JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+         WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum LIMIT 1))
+FROM pg_attribute a
+WHERE a.attrelid = %(t)s::regclass AND a.attnum > 0 AND NOT a.attisdropped
+"""
+
+
+def _sequences(conn, table: str) -> dict[str, str]:
+    return {column: seq for column, seq in _query(conn, SEQUENCES_SQL, {"t": table}) if seq}
+
+
+def _next_value(conn, sequence: str) -> int:
+    (last, called, step), = _query(conn, f"SELECT last_value, is_called, (SELECT increment_by FROM pg_sequences"
+                                         f" WHERE format('%%I.%%I', schemaname, sequencename)::regclass = %s::regclass)"
+                                         f" FROM {sequence}", (sequence,))
+    return last + (step if called else 0)
+
+
+def sync_sequences(stream: Stream) -> dict[str, int]:
+    """Every sequence owned by a followed table: the target's next value at least the source's (never lowered)."""
+    src, dst = _connect(stream.source), _connect(stream.target)
+    done = {}
+    try:
+        for table, target_table in sorted(stream.tables.items()):
+            qs, qt = _regclass_text(table), _regclass_text(target_table)
+            target_sequences = _sequences(dst, qt)
+            for column, sequence in _sequences(src, qs).items():
+                target_seq = target_sequences.get(column)
+                if target_seq is None:
+                    raise worker.WorkerRejected(f"{target_table}.{column} has no sequence on {stream.target}"
+                                                f" while {table}.{column} does on {stream.source}", worker.EXIT_BAD_INPUT)
+                wanted = _next_value(src, sequence)
+                if _next_value(dst, target_seq) < wanted:
+                    _query(dst, "SELECT setval(%s, %s, false)", (target_seq, wanted))
+                done[target_seq] = max(wanted, _next_value(dst, target_seq))
+    finally:
+        src.close()
+        dst.close()
+    return done
+
+
+def lag_bytes(stream: Stream, s: Settings, control_conn_id: str, control_schema: str) -> int:
+    """WAL bytes between the stream's source now and the position applied (follow_progress, else the start)."""
+    src, ctl = _connect(stream.source), _connect(control_conn_id)
+    try:
+        (now,), = _query(src, "SELECT pg_current_wal_lsn()::text")
+        row = _query(ctl, f'SELECT coalesce(p.applied_lsn, s.consistent_lsn)::text FROM "{control_schema}".follow_slots s'
+                          f' LEFT JOIN "{control_schema}".follow_progress p USING (source, slot_name)'
+                          " WHERE s.source = %s AND s.slot_name = %s", (stream.source, stream.slot))
+        if not row:
+            raise PreCheckFailed(f"no slot {stream.slot} of {stream.source} in the control schema")
+        (lag,), = _query(src, "SELECT pg_wal_lsn_diff(%s::pg_lsn, %s::pg_lsn)::bigint", (now, row[0][0]))
+        return max(0, int(lag))
+    finally:
+        src.close()
+        ctl.close()
+
+
+def slot_busy(stream: Stream) -> bool:
+    src = _connect(stream.source)
+    try:
+        row = _query(src, "SELECT active FROM pg_replication_slots WHERE slot_name = %s", (stream.slot,))
+        if not row:
+            raise PreCheckFailed(f"replication slot {stream.slot} does not exist on {stream.source}")
+        return bool(row[0][0])
+    finally:
+        src.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the control schema's record of switches and of each source's life cycle
+
+
+def lifecycle(s: Settings, source: str) -> dict[str, Any] | None:
+    ctl = _connect(s.control)
+    try:
+        row = _query(ctl, f"SELECT state, serving, reverse_slot, switched_at FROM {_t(s, 'source_lifecycle')}"
+                          " WHERE source = %s", (source,))
+        return dict(zip(("state", "serving", "reverse_slot", "switched_at"), row[0])) if row else None
+    finally:
+        ctl.close()
+
+
+def record(s: Settings, direction: str, sources: list[str], outcome: dict, run_id: str | None) -> None:
+    ctl = _connect(s.control)
+    try:
+        _query(ctl, f"INSERT INTO {_t(s, 'cutover_switches')} (direction, sources, status, paused_at, resumed_at,"
+                    " freeze_seconds, steps, error, airflow_run_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+               (direction, sources, outcome["status"], outcome.get("paused_at"), outcome.get("resumed_at"),
+                outcome.get("freeze_seconds"), json.dumps(outcome.get("steps", {})), outcome.get("error"), run_id))
+        if outcome.get("switched"):
+            state, to = ("cut-over", s.consolidated) if direction == CUTOVER else ("live", None)
+            for source in outcome["switched"]:
+                _query(ctl, f"INSERT INTO {_t(s, 'source_lifecycle')} AS l (source, state, serving, reverse_slot,"
+                            " switched_at) VALUES (%s, %s, %s, %s, now()) ON CONFLICT (source) DO UPDATE SET"
+                            " state = EXCLUDED.state, serving = EXCLUDED.serving, reverse_slot = EXCLUDED.reverse_slot,"
+                            " switched_at = EXCLUDED.switched_at, updated_at = now()",
+                       (source, state, to or source, reverse_slot(source) if direction == CUTOVER else None))
+    finally:
+        ctl.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the tasks
+
+
+def select_sources(sources_param: str, direction: str) -> list[str]:
+    """The sources of this run: the Param (comma-separated) or, when empty, every source the direction applies to
+    (cutover: those with a released follower; rollback: those cut over). Unknown ids are refused."""
+    s = Settings.of(config.load())
+    wanted = [x.strip() for x in (sources_param or "").split(",") if x.strip()]
+    unknown = [x for x in wanted if x not in s.entries]
+    if unknown:
+        raise PreCheckFailed(f"unknown source(s) {', '.join(unknown)} (declared: {', '.join(sorted(s.entries))})")
+    if wanted:
+        return wanted
+    ctl = _connect(s.control)
+    try:
+        if direction == CUTOVER:
+            rows = _query(ctl, f"SELECT source FROM {_t(s, 'follow_slots')} WHERE state = 'released'"
+                               " AND slot_name = 'tributary_' || source ORDER BY source")
+        else:
+            rows = _query(ctl, f"SELECT source FROM {_t(s, 'source_lifecycle')} WHERE state = 'cut-over' ORDER BY source")
+    finally:
+        ctl.close()
+    return [r[0] for r in rows]
+
+
+def _streams(s: Settings, direction: str, sources: list[str], workdir: str) -> dict[str, Stream]:
+    streams = {}
+    for source in sources:
+        forward = forward_stream(s, source) if direction == CUTOVER else None
+        if direction == ROLLBACK:
+            life = lifecycle(s, source)
+            if not life or life["state"] != "cut-over":
+                raise PreCheckFailed(f"{source} is not cut over ({life['state'] if life else 'never switched'}):"
+                                     " nothing to roll back")
+            tables = _followed_tables(s, source)
+            streams[source] = reverse_stream(s, source, tables, workdir)
+        else:
+            streams[source] = forward
+    return streams
+
+
+def _followed_tables(s: Settings, source: str) -> dict[str, str]:
+    """The tables a source's forward follow covered (source -> target), from the control schema."""
+    ctl = _connect(s.control)
+    try:
+        rows = _query(ctl, f"SELECT unnest(tables) FROM {_t(s, 'follow_slots')} WHERE source = %s AND slot_name = %s",
+                      (source, f"tributary_{source}"))
+        out = {}
+        for (table,) in rows:
+            (target,), = _query(ctl, f"SELECT target_table FROM {_t(s, 'table_status')} WHERE source = %s"
+                                     " AND source_table = %s AND target = %s", (source, table, s.consolidated))
+            out[table] = target
+        return out
+    finally:
+        ctl.close()
+
+
+@contextmanager
+def _workdir() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="tributary-cutover-") as tmp:
+        yield tmp
+
+
+def precheck(sources: list[str], direction: str) -> dict[str, Any]:
+    """Changes nothing on the data (a catch-up follow pass only applies what the follower would anyway)."""
+    s = Settings.of(config.load())
+    if not sources:
+        raise PreCheckFailed(f"no source to {direction}: give the sources Param")
+    bouncer = Bouncer(s.pgbouncer, s.databases_file)
+    report: dict[str, Any] = {"direction": direction, "sources": {}}
+    try:
+        known = bouncer.databases()
+        with _workdir() as tmp:
+            for source, stream in _streams(s, direction, sources, tmp).items():
+                database = s.entries[source]
+                if database not in known or bouncer.entry(database) is None:
+                    raise PreCheckFailed(f"PgBouncer has no database {database} for {source}")
+                side = serving(bouncer, database, s.consolidated)
+                expected = "source" if direction == CUTOVER else "consolidated"
+                if side != expected:
+                    raise PreCheckFailed(f"{source}: PgBouncer's {database} already points at the {side} side:"
+                                         f" nothing to {direction}")
+                if slot_busy(stream):
+                    raise PreCheckFailed(f"{source}: slot {stream.slot} is in use by a running follower: stop it"
+                                         " (its --stop-file) before the cutover, which drains it itself")
+                catch_up = stream.follow("--until-caught-up")
+                ctl_conn = s.control if direction == CUTOVER else source
+                ctl_schema = s.control_schema if direction == CUTOVER else REVERSE_CONTROL_SCHEMA
+                lag = lag_bytes(stream, s, ctl_conn, ctl_schema)
+                if lag > s.max_lag_bytes:
+                    raise PreCheckFailed(f"{source}: follower {lag} bytes behind (> cutover.max_lag_bytes"
+                                         f" {s.max_lag_bytes}): let it catch up first")
+                report["sources"][source] = {"tables": stream.tables, "lag_bytes": lag, "database": database,
+                                             "caught_up_at": catch_up.get("last_lsn")}
+                log.info("%s pre-check passed: %d tables verified, follower %d bytes behind", source,
+                         len(stream.tables), lag)
+    finally:
+        bouncer.close()
+    return report
+
+
+def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = None) -> dict[str, Any]:
+    """PAUSE → drain → verify → sequences → (cutover: reverse slot) → switch + RELOAD → RESUME, measured. The follower
+    is started (warm) before PAUSE; the source side's checksums run during the drain, the target's beside the reverse
+    slot's creation."""
+    s = Settings.of(config.load())
+    bouncer = Bouncer(s.pgbouncer, s.databases_file)
+    steps: dict[str, float] = {}
+    outcome: dict[str, Any] = {"direction": direction, "sources": sources, "status": "failed"}
+    switched: list[str] = []
+    warm: dict[str, WarmFollower] = {}
+    paused_at = t0 = None
+
+    def step(name: str, fn, *args):
+        start = time.monotonic()
+        try:
+            return fn(*args)
+        finally:
+            steps[name] = round(steps.get(name, 0) + time.monotonic() - start, 3)
+
+    # Torn down only after RESUME (the finally below): a failure must not wait for checksums still running.
+    tmp = tempfile.mkdtemp(prefix="tributary-cutover-")
+    pool = ThreadPoolExecutor(max_workers=8)
+    try:
+        streams = _streams(s, direction, sources, tmp)
+        to = {x: (s.consolidated if direction == CUTOVER else x) for x in sources}  # who serves after the switch
+        # A follower already running before the freeze: the drain is then the last moments, not a JVM start.
+        warm = {source: WarmFollower(stream, tmp).start() for source, stream in streams.items()}
+        for source, follower in warm.items():
+            follower.wait_streaming()
+            outcome.setdefault("lag_bytes_at_pause", {})[source] = follower.wait_close()
+        paused_at = datetime.now(timezone.utc)
+        t0 = time.monotonic()
+        for source in sources:
+            step("pause", bouncer.pause, s.entries[source])
+        # PAUSE returns once no transaction is open: the stream's source side is still from here on, so its
+        # checksums run while the follower drains.
+        source_sums = {x: pool.submit(checksums, st, "source") for x, st in streams.items()}
+        for source, follower in warm.items():
+            outcome.setdefault("drained_to", {})[source] = step("drain", follower.drain)
+        target_sums = {x: pool.submit(checksums, st, "target") for x, st in streams.items()}
+        reverse = {}
+        if direction == CUTOVER:  # nothing writes to the consolidated database now: its slot starts clean here
+            reverse = {x: pool.submit(_fresh_reverse_slot, reverse_stream(s, x, st.tables, tmp), tmp)
+                       for x, st in streams.items()}
+        figures, sequences = {}, {}
+        for source, stream in streams.items():
+            # the wait for both sides' checksums counts as verification time
+            figures[source] = step("verify", lambda: compare(stream, source_sums[source].result(),
+                                                            target_sums[source].result()))
+            sequences[source] = step("sequences", sync_sequences, stream)
+        for source, made in reverse.items():
+            step("reverse slot", made.result)
+        for source in sources:
+            step("switch", bouncer.point, s.entries[source], to[source])
+            switched.append(source)
+        outcome.update(status="switched", verified=figures, sequences=sequences)
+    except BaseException as exc:
+        outcome["error"] = str(exc)[:2000]
+        # Toward the side with every write: an entry not yet rewritten still points there; one rewritten (RELOAD
+        # done) points at the side that was verified equal, drained, and has taken the writes since.
+        if not switched:
+            outcome["status"] = "resumed-unswitched" if paused_at else "failed"
+        raise
+    finally:
+        try:
+            for source in sources:
+                if paused_at is not None:
+                    bouncer.resume(s.entries[source])
+        finally:
+            for follower in warm.values():
+                follower.stop.touch()  # a warm follower still running ends after its current transaction
+            if t0 is not None:
+                outcome["freeze_seconds"] = round(time.monotonic() - t0, 3)
+                outcome["paused_at"] = paused_at.isoformat()
+                outcome["resumed_at"] = datetime.now(timezone.utc).isoformat()
+            outcome["steps"] = steps
+            outcome["switched"] = switched
+            bouncer.close()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for follower in warm.values():
+                follower.thread.join(timeout=120)
+            shutil.rmtree(tmp, ignore_errors=True)
+            try:
+                record(s, direction, sources, outcome, run_id)
+            except Exception:  # the freeze is over either way; the log still has the figures
+                log.exception("could not record the %s in the control schema", direction)
+            log.info("%s of %s: %s; write freeze (PAUSE to RESUME) %.3f s; steps %s", direction, ", ".join(sources),
+                     outcome["status"], outcome.get("freeze_seconds") or 0, json.dumps(steps))
+    return outcome
+
+
+def _fresh_reverse_slot(stream: Stream, tmp: str) -> None:
+    """Publication + slot on the consolidated database at this very position (writes are paused, the target was
+    just verified equal to the source), recorded as released in the source's own control schema. A slot left by a
+    failed earlier attempt may have decoded the forward drain's writes: it is dropped and made anew."""
+    cons = _connect(stream.source)
+    try:
+        exists = _query(cons, "SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (stream.slot,))
+    finally:
+        cons.close()
+    if exists:
+        stream.follow("--until-lsn", "0/0", "--drop-slot")
+    # --prepare holds the slot's snapshot for copies; none is needed (both sides are equal), so it is released at
+    # once by a stop file that already exists.
+    stop = Path(tmp) / f"{stream.slot}.stop"
+    stop.touch()
+    stream.follow("--prepare", "--stop-file", str(stop))
+
+
+def drop_slot(sources: list[str], direction: str) -> dict[str, Any]:
+    """After the switch: the stream that fed the side now serving is no longer needed; drop its slot and
+    publication (a forgotten slot pins WAL). The source, now frozen out, has nothing more to send."""
+    s = Settings.of(config.load())
+    dropped = {}
+    with _workdir() as tmp:
+        for source in sources:
+            life = lifecycle(s, source)
+            if direction == CUTOVER:
+                if not life or life["state"] != "cut-over":
+                    continue
+                stream = forward_stream(s, source)
+            else:
+                if life and life["state"] == "cut-over":
+                    continue
+                stream = reverse_stream(s, source, _followed_tables(s, source), tmp)
+            result = stream.follow("--until-caught-up", "--drop-slot")
+            dropped[source] = {"slot": stream.slot, "dropped": result.get("slot_dropped"), "rows": result.get("rows")}
+    return dropped
+
+
+def decommission(hold_days: float | None = None) -> list[str]:
+    """Sources cut over at least ``cutover.decommission_hold_days`` ago and not rolled back: marked decommissioned
+    (their reverse slot, if still there, is what keeps rollback possible: drop it with the rollback runbook)."""
+    s = Settings.of(config.load())
+    hold = s.hold_days if hold_days is None else hold_days
+    ctl = _connect(s.control)
+    try:
+        rows = _query(ctl, f"UPDATE {_t(s, 'source_lifecycle')} SET state = 'decommissioned', decommissioned_at = now(),"
+                           " updated_at = now() WHERE state = 'cut-over' AND switched_at <= now() - make_interval(secs => %s)"
+                           " RETURNING source", (hold * 86400,))
+    finally:
+        ctl.close()
+    marked = sorted(r[0] for r in rows)
+    if marked:
+        log.info("decommissioned (cut over more than %s days ago): %s", hold, ", ".join(marked))
+    return marked
+
+
+def summary(pre: dict, outcome: dict, dropped: dict) -> dict[str, Any]:
+    """The run's XCom: the freeze and what was verified (figures only, never a URI)."""
+    return {"direction": outcome["direction"], "sources": outcome["sources"], "status": outcome["status"],
+            "freeze_seconds": outcome.get("freeze_seconds"), "steps": outcome.get("steps"),
+            "lag_bytes_before": {k: v["lag_bytes"] for k, v in pre.get("sources", {}).items()},
+            "verified": outcome.get("verified"), "slots_dropped": dropped}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Airflow task bodies (the DAG files only declare them)
+
+
+def _context() -> dict[str, Any]:
+    from airflow.sdk import get_current_context
+
+    return get_current_context()
+
+
+def task_select(direction: str) -> list[str]:
+    params = _context()["params"]
+    return _refuse_precheck(select_sources, params.get("sources") or "", direction)
+
+
+def task_precheck(sources: list[str], direction: str) -> dict[str, Any]:
+    return _refuse_precheck(precheck, sources, direction)
+
+
+def task_freeze(sources: list[str], direction: str) -> dict[str, Any]:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    ctx = _context()
+    if ctx["params"].get("dry_run"):
+        raise AirflowSkipException(f"dry run: pre-checks passed for {', '.join(sources)}; no freeze, no switch")
+    return freeze_and_switch(sources, direction, ctx.get("run_id"))
+
+
+def task_finish(pre: dict, outcome: dict, dropped: dict) -> dict[str, Any]:
+    result = summary(pre, outcome, dropped)
+    result["decommissioned"] = decommission()
+    log.info("%s", json.dumps(result, indent=1, default=str))
+    return result
+
+
+def _refuse_precheck(fn, *args):
+    """A failed pre-check fails the task without retries (it changed nothing; retrying cannot help)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        return fn(*args)
+    except PreCheckFailed as exc:
+        raise AirflowFailException(f"pre-check failed, nothing changed: {exc}") from None

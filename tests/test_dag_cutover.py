@@ -1,0 +1,94 @@
+"""tributary_cutover and tributary_rollback: import cleanly, promised shape and Params; the rollback stream's config."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tributary import config, cutover
+
+REPO = Path(__file__).resolve().parents[1]
+DAGS = REPO / "dags"
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS), include_examples=False)
+
+
+@pytest.mark.parametrize("dag_id, drop", [("tributary_cutover", "drop_forward_slot"),
+                                          ("tributary_rollback", "drop_reverse_slot")])
+def test_cutover_and_rollback_freeze_in_one_task_after_prechecks(dagbag, dag_id, drop):
+    assert dagbag.import_errors == {}
+    dag = dagbag.dags[dag_id]
+    up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
+    assert set(up) == {"select_sources", "precheck", "freeze_and_switch", drop, "outcome", "report"}
+    assert "precheck" in up["freeze_and_switch"]  # a failed pre-check never reaches the freeze
+    assert "freeze_and_switch" in up[drop] and drop in up["outcome"]
+    params = dag.params.dump() if hasattr(dag.params, "dump") else dict(dag.params)
+    assert params == {"sources": "", "dry_run": False}
+    assert dag.schedule is None and dag.max_active_runs == 1
+    assert all(t.retries == 0 for t in dag.tasks)  # a freeze is retried by a person, not a timer
+    # thin: declarations only
+    assert len((DAGS / f"{dag_id}.py").read_text().splitlines()) < 60
+
+
+def test_every_source_has_a_pgbouncer_database():
+    settings = cutover.Settings.of(config.load())
+    assert settings.entries == {"src_eu": "src_eu", "src_us": "src_us", "src_pagila": "src_pagila"}
+    assert settings.pgbouncer == "pgbouncer" and settings.max_lag_bytes == 16 * 1024 * 1024
+
+
+@pytest.mark.worker
+def test_the_rollback_streams_config_is_valid_and_reverses_the_roles(tmp_path):
+    settings = cutover.Settings.of(config.load())
+    stream = cutover.reverse_stream(settings, "src_pagila", {"public.film": "public.film",
+                                                            'public."Odd.Name"': 'src_pagila."Odd.Name"'}, str(tmp_path))
+    assert (stream.source, stream.target, stream.slot) == ("consolidated", "src_pagila", "tributary_back_src_pagila")
+    assert stream.tables == {"public.film": "public.film", 'src_pagila."Odd.Name"': 'public."Odd.Name"'}
+    out = subprocess.run([str(REPO / "bin" / "tributary"), "validate-config", "--config", stream.config_file],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    # the follower records its position in its target's transaction: control connection = the source
+    assert result["control"] == {"connection": "src_pagila", "schema": "tributary_rollback"}
+    assert result["source_ids"] == ["consolidated"] and result["consolidated"] == "src_pagila"
+
+
+def test_decommission_runs_daily(dagbag):
+    dag = dagbag.dags["tributary_decommission"]
+    assert [t.task_id for t in dag.tasks] == ["decommission", "report"]
+    assert dag.catchup is False
+
+
+@pytest.mark.stack
+def test_a_source_cut_over_longer_than_the_hold_is_decommissioned(consolidated_uri):
+    import psycopg2
+
+    subprocess.run([str(REPO / "bin" / "tributary"), "status", "--config", str(REPO / "config" / "migration.yaml")],
+                   capture_output=True, timeout=120)  # any worker run brings the control schema up to date
+    conn = psycopg2.connect(consolidated_uri)
+    conn.autocommit = True
+    rows = {"src_test_old": 20, "src_test_recent": 1}  # days since the cutover; the demo's hold is 14
+    try:
+        with conn.cursor() as cur:
+            for source, days in rows.items():
+                cur.execute("INSERT INTO tributary.source_lifecycle (source, state, serving, switched_at)"
+                            " VALUES (%s, 'cut-over', 'consolidated', now() - make_interval(days => %s))"
+                            " ON CONFLICT (source) DO UPDATE SET state = 'cut-over', switched_at = EXCLUDED.switched_at",
+                            (source, days))
+            marked = cutover.decommission()
+            assert "src_test_old" in marked and "src_test_recent" not in marked
+            cur.execute("SELECT source, state, decommissioned_at IS NOT NULL FROM tributary.source_lifecycle"
+                        " WHERE source LIKE 'src_test_%' ORDER BY source")
+            assert cur.fetchall() == [("src_test_old", "decommissioned", True), ("src_test_recent", "cut-over", False)]
+            assert cutover.decommission() == []  # once
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("DELETE FROM tributary.source_lifecycle WHERE source LIKE 'src_test_%'")
+        conn.close()
