@@ -92,3 +92,25 @@ def test_a_source_cut_over_longer_than_the_hold_is_decommissioned(consolidated_u
         with conn.cursor() as cur:
             cur.execute("DELETE FROM tributary.source_lifecycle WHERE source LIKE 'src_test_%'")
         conn.close()
+
+
+@pytest.mark.stack
+def test_a_table_merged_from_several_sources_is_refused_before_anything_changes(scratch_db, psql):
+    """The reverse stream cannot route a merged table's changes back by origin yet: the pre-check says so."""
+    import psycopg2
+
+    from tributary import cutover
+
+    psql("CREATE SCHEMA tributary; CREATE TABLE tributary.key_offsets (target text, target_table text, source text,"
+         " source_table text); INSERT INTO tributary.key_offsets VALUES"
+         " ('consolidated', 'public.users', 'src_eu', 'public.users'),"
+         " ('consolidated', 'public.users', 'src_us', 'public.users')")
+    s = cutover.Settings(consolidated="consolidated", control="consolidated", control_schema="tributary",
+                         pgbouncer="pgbouncer", databases_file="", max_lag_bytes=0, hold_days=0, entries={})
+    conn = psycopg2.connect(scratch_db)
+    try:
+        cutover._refuse_merged(conn, s, "src_eu", {"public.fills": "public.fills"})  # its own table: fine
+        with pytest.raises(cutover.PreCheckFailed, match="public.users merged from several sources"):
+            cutover._refuse_merged(conn, s, "src_eu", {"public.users": "public.users"})
+    finally:
+        conn.close()

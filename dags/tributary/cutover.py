@@ -222,9 +222,25 @@ def forward_stream(s: Settings, source: str) -> Stream:
                 raise PreCheckFailed(f"{source}: table {table} is not verified in the control schema"
                                      f" ({row[0][1] if row else 'never copied'}): copy it again before the cutover")
             tables[table] = row[0][0]
+        _refuse_merged(ctl, s, source, tables)
     finally:
         ctl.close()
     return Stream(source, s.consolidated, slot, tables, worker.config_path_for_worker())
+
+
+def _refuse_merged(ctl, s: Settings, source: str, tables: dict[str, str]) -> None:
+    """A table several sources were merged into cannot be switched yet: the reverse stream would send every
+    source's rows (with their remapped keys) back into this one; routing by origin column is not built."""
+    (resolved,), = _query(ctl, "SELECT to_regclass(%s) IS NOT NULL", (f'"{s.control_schema}".key_offsets',))
+    if not resolved:
+        return
+    merged = [t for t in tables.values() if _query(
+        ctl, f"SELECT 1 FROM {_t(s, 'key_offsets')} WHERE target = %s AND target_table = %s AND source <> %s LIMIT 1",
+        (s.consolidated, t, source))]
+    if merged:
+        raise PreCheckFailed(f"{source}: {', '.join(sorted(merged))} merged from several sources: cutover and rollback"
+                             " of merged tables are not supported yet (the reverse stream cannot route changes back"
+                             " by origin); switch only sources whose tables are their own")
 
 
 def reverse_stream(s: Settings, source: str, tables: dict[str, str], workdir: str) -> Stream:
