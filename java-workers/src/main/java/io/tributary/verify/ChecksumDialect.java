@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  *   <li><b>portable</b> ({@link #POSTGRES_PORTABLE}, {@link #REDSHIFT}): the first 15 hex digits of
  *       {@code md5(<portable row text>)} as a non-negative 60-bit integer (data-diff's hash). Redshift has no
  *       {@code hashtextextended} and no ROW-to-text cast, so both sides build the row text by concatenation from
- *       functions both databases have ({@code md5}, {@code to_char}, {@code replace}, {@code rtrim}); only the
+ *       functions both databases have ({@code md5}, {@code to_char}, {@code rtrim}, {@code substring}); only the
  *       hex-to-integer step differs ({@code ::bit(60)::bigint} vs {@code STRTOL(.., 16)}). A PostgreSQL source
  *       checksummed with {@code POSTGRES_PORTABLE} and a Redshift table with {@code REDSHIFT} yield comparable
  *       figures. About twice as slow as the v1 text hash (FIELD-NOTES: 9.0 s vs 4.7 s for 5 M rows), four times

@@ -16,12 +16,16 @@ public record LoadPlan(String dialect, TableRef target, TableRef staging, Partit
         List<StagedColumn> columns, List<Step> steps) {
 
     public record Step(Kind kind, String sql) {
-        public enum Kind { CREATE_SCHEMA, CREATE_TARGET, BEGIN, CREATE_STAGING, INGEST, DELETE_PARTITION, DELETE_KEYS,
-            INSERT, MERGE, CHECKSUM, CHECKSUM_TOUCHED, WATERMARK, DROP_STAGING, COMMIT;
+        public enum Kind { CREATE_SCHEMA, CREATE_TARGET, BEGIN, CREATE_STAGING, INGEST, CONVERT_STAGING,
+            DELETE_PARTITION, DELETE_KEYS, INSERT, MERGE, CHECKSUM, CHECKSUM_TOUCHED, WATERMARK, DROP_STAGING, COMMIT;
 
-            /** The steps that change the target, in plan order, between ingest and the checksums. */
+            /**
+             * The steps between ingest and the checksums, in plan order: those that change the target, and the
+             * conversion of staged values a MERGE needs first (its match condition compares columns).
+             */
             public boolean writes() {
-                return this == DELETE_PARTITION || this == DELETE_KEYS || this == INSERT || this == MERGE;
+                return this == CONVERT_STAGING || this == DELETE_PARTITION || this == DELETE_KEYS || this == INSERT
+                        || this == MERGE;
             }
         }
     }

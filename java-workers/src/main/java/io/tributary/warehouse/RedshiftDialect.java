@@ -121,22 +121,29 @@ public final class RedshiftDialect implements WarehouseDialect {
         String names = columns.stream().map(StagedColumn::quoted).collect(Collectors.joining(", "));
         List<io.tributary.catalog.ColumnShape> shapes = columns.stream().map(StagedColumn::redshiftShape).toList();
         WarehouseDialect.Upsert upsert = target.upsert();
+        String drop = "DROP TABLE " + s;
         if (upsert != null) {
-            // MERGE (AWS: staging table + one MERGE per transaction). Redshift's MERGE takes no alias for the
-            // target, so its columns are qualified with the table's full name.
-            String match = upsert.key().stream().map(k -> t + "." + Identifiers.quote(k) + " = "
-                    + value("s.", column(columns, k))).collect(Collectors.joining(" AND "));
+            // MERGE (AWS: staging table + one MERGE per transaction). Its match condition compares a source column
+            // with a target column (r_MERGE), so the staged UTC timestamps are converted first, into a second
+            // temporary table. Redshift's MERGE takes no alias for the target: its columns are qualified in full.
+            String u = Identifiers.quote(target.staging().name() + "_utc");
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CONVERT_STAGING, "CREATE TEMPORARY TABLE " + u + " AS SELECT "
+                    + columns.stream().map(c -> value("", c) + " AS " + c.quoted()).collect(Collectors.joining(", "))
+                    + " FROM " + s));
+            drop += ", " + u;
+            String match = upsert.key().stream().map(k -> t + "." + Identifiers.quote(k) + " = s."
+                    + Identifiers.quote(column(columns, k).name())).collect(Collectors.joining(" AND "));
             List<StagedColumn> updated = columns.stream().filter(c -> !upsert.key().contains(c.name())).toList();
             String set = (updated.isEmpty() ? columns : updated).stream()
-                    .map(c -> c.quoted() + " = " + value("s.", c)).collect(Collectors.joining(", "));
-            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.MERGE, "MERGE INTO " + t + " USING " + s + " AS s ON "
+                    .map(c -> c.quoted() + " = s." + c.quoted()).collect(Collectors.joining(", "));
+            steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.MERGE, "MERGE INTO " + t + " USING " + u + " AS s ON "
                     + match + " WHEN MATCHED THEN UPDATE SET " + set + " WHEN NOT MATCHED THEN INSERT (" + names
-                    + ") VALUES (" + columns.stream().map(c -> value("s.", c)).collect(Collectors.joining(", "))
+                    + ") VALUES (" + columns.stream().map(c -> "s." + c.quoted()).collect(Collectors.joining(", "))
                     + ")"));
-            String keyMatch = upsert.key().stream().map(k -> "t." + Identifiers.quote(k) + " = "
-                    + value("s.", column(columns, k))).collect(Collectors.joining(" AND "));
+            String keyMatch = upsert.key().stream().map(k -> "t." + Identifiers.quote(k) + " = s."
+                    + Identifiers.quote(k)).collect(Collectors.joining(" AND "));
             steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM, ChecksumDialect.REDSHIFT.checksumSql(
-                    "SELECT " + names + " FROM " + t + " AS t WHERE EXISTS (SELECT 1 FROM " + s + " AS s WHERE "
+                    "SELECT " + names + " FROM " + t + " AS t WHERE EXISTS (SELECT 1 FROM " + u + " AS s WHERE "
                             + keyMatch + ")", shapes)));
             steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CHECKSUM_TOUCHED, ChecksumDialect.REDSHIFT.checksumSql(
                     "SELECT " + names + " FROM " + t + upsert.touchedWhere(this), shapes)));
@@ -154,7 +161,7 @@ public final class RedshiftDialect implements WarehouseDialect {
                         + Identifiers.quote(target.watermarkColumn()) + ") AS VARCHAR(64)) FROM " + t));
             }
         }
-        steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DROP_STAGING, "DROP TABLE " + s));
+        steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DROP_STAGING, drop));
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.COMMIT, "COMMIT"));
         return new LoadPlan(name(), target.table(), target.staging(), target.partition(), columns, steps);
     }
@@ -167,7 +174,7 @@ public final class RedshiftDialect implements WarehouseDialect {
         return c.redshiftType().equals("TIMESTAMPTZ") ? "TIMESTAMP" : c.redshiftType();
     }
 
-    /** A staged column as inserted (or matched): the UTC TIMESTAMP becomes the TIMESTAMPTZ it stands for. */
+    /** A staged column as inserted: the UTC TIMESTAMP becomes the TIMESTAMPTZ it stands for. */
     private static String value(String qualifier, StagedColumn c) {
         String ref = qualifier + c.quoted();
         return c.redshiftType().equals("TIMESTAMPTZ") ? "(" + ref + " AT TIME ZONE 'UTC')" : ref;

@@ -135,9 +135,17 @@ class LoadPlanMatchesGoldenTest {
         LoadPlan plan = new RedshiftDialect().plan(upsert(ROLE), FILLS);
         assertGolden("redshift-incremental-merge.sql", plan.script());
         String merge = plan.step(LoadPlan.Step.Kind.MERGE).sql();
-        assertTrue(merge.startsWith("MERGE INTO \"market\".\"fills\" USING \"stage_fills_0123abcd\" AS s ON"
-                + " \"market\".\"fills\".\"exec_id\" = s.\"exec_id\" AND \"market\".\"fills\".\"ts\" ="
-                + " (s.\"ts\" AT TIME ZONE 'UTC')"), merge);
+        // r_MERGE: the match condition compares columns, so the UTC TIMESTAMPs are converted before the MERGE
+        assertEquals("CREATE TEMPORARY TABLE \"stage_fills_0123abcd_utc\" AS SELECT \"exec_id\" AS \"exec_id\","
+                + " \"symbol\" AS \"symbol\", \"side\" AS \"side\", \"qty\" AS \"qty\", \"price\" AS \"price\","
+                + " (\"ts\" AT TIME ZONE 'UTC') AS \"ts\", \"settle_date\" AS \"settle_date\", \"is_test\" AS"
+                + " \"is_test\", \"attrs\" AS \"attrs\" FROM \"stage_fills_0123abcd\"",
+                plan.step(LoadPlan.Step.Kind.CONVERT_STAGING).sql());
+        assertTrue(merge.startsWith("MERGE INTO \"market\".\"fills\" USING \"stage_fills_0123abcd_utc\" AS s ON"
+                + " \"market\".\"fills\".\"exec_id\" = s.\"exec_id\" AND \"market\".\"fills\".\"ts\" = s.\"ts\""),
+                merge);
+        assertEquals("DROP TABLE \"stage_fills_0123abcd\", \"stage_fills_0123abcd_utc\"",
+                plan.step(LoadPlan.Step.Kind.DROP_STAGING).sql());
         assertTrue(merge.contains("\"attrs\" = s.\"attrs\""), merge);
         assertTrue(!merge.contains("\"exec_id\" = s.\"exec_id\", "), "keys are matched, not updated");
         assertTrue(plan.steps().stream().noneMatch(s -> s.kind() == LoadPlan.Step.Kind.DELETE_PARTITION

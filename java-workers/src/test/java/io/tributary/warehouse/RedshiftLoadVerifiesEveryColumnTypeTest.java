@@ -324,15 +324,53 @@ class RedshiftLoadVerifiesEveryColumnTypeTest {
     }
 
     /** The checksums either side of one load. */
-    record Loaded(Checksum source, Checksum warehouse) {
+    record Loaded(Checksum source, Checksum warehouse, LoadPlan plan) {
     }
 
-    /** stage's figures and file for the redshift dialect, then the Redshift plan's staging, INSERT and checksum. */
+    /**
+     * An incremental load through the Redshift MERGE plan (PostgreSQL 15 runs MERGE): a whole-table load first, then
+     * a delta (an updated row, a new one) staged and upserted; the upserted rows and the whole table verify.
+     */
+    @Test
+    void aDeltaMergedThroughTheRedshiftPlanVerifies() throws Exception {
+        source.execute("CREATE TABLE public.upsert (id integer, ts timestamptz, v double precision, j jsonb,"
+                + " c character(3))", "INSERT INTO public.upsert SELECT g, timestamptz '2026-06-01 09:00+02' + g *"
+                + " interval '1 min', g / 3.0, jsonb_build_object('g', g), 'a' FROM generate_series(1, 20) g");
+        Loaded full = stageAndLoad("upsert");
+        assertEquals(full.source(), full.warehouse());
+        source.execute("UPDATE public.upsert SET v = 0.1, j = '{\"changed\": [1, 2]}', c = 'xy' WHERE id = 7",
+                "INSERT INTO public.upsert VALUES (21, '2026-06-02 00:00+00', 1e300, NULL, NULL)");
+        WarehouseDialect.Upsert upsert = new WarehouseDialect.Upsert(List.of("id", "ts"), null, null, null);
+        Loaded delta = stageAndLoad("upsert", " WHERE id IN (7, 21)", upsert);
+        assertEquals(2, delta.source().rows());
+        assertEquals(delta.source(), delta.warehouse(), "the upserted rows");
+        try (Connection src = source.connect(); Connection wh = RedshiftCompat.connect(warehouse)) {
+            sessionSettings(src);
+            TableShape shape = new CatalogReader().read(src, new TableRef("public", "upsert")).orElseThrow();
+            List<ParquetColumn> columns = new TypeMapping(TypeMapping.JsonMapping.TEXT, "text", true).map("upsert",
+                    shape.columns());
+            Checksum table = PartitionStage.checksum(src, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(
+                    PartitionStage.projection(columns, shape), PartitionStage.shapes(
+                            columns.stream().map(StagedColumn::of).toList())));
+            assertEquals(21, table.rows());
+            assertEquals(table, PartitionStage.checksum(wh, delta.plan().step(LoadPlan.Step.Kind.CHECKSUM_TOUCHED)
+                    .sql()), "the whole table after the MERGE");
+        }
+    }
+
     private static Loaded stageAndLoad(String name) throws Exception {
+        return stageAndLoad(name, "", null);
+    }
+
+    /**
+     * stage's figures and file for the redshift dialect (rows matching {@code where}), then the Redshift plan's
+     * staging, INSERT (or conversion and MERGE, with {@code upsert}) and checksum.
+     */
+    private static Loaded stageAndLoad(String name, String where, WarehouseDialect.Upsert upsert) throws Exception {
         TableRef table = new TableRef("public", name);
         List<ParquetColumn> columns;
         Checksum figures;
-        Path file = dir.resolve(name + ".parquet");
+        Path file = dir.resolve(name + (upsert == null ? "" : "-delta") + ".parquet");
         try (Connection src = source.connect()) {
             sessionSettings(src);
             TableShape shape = new CatalogReader().read(src, table).orElseThrow();
@@ -340,32 +378,38 @@ class RedshiftLoadVerifiesEveryColumnTypeTest {
                     shape.columns());
             List<StagedColumn> staged = columns.stream().map(StagedColumn::of).toList();
             figures = PartitionStage.checksum(src, ChecksumDialect.POSTGRES_PORTABLE.checksumSql(
-                    PartitionStage.projection(columns, shape), PartitionStage.shapes(staged)));
+                    PartitionStage.projection(columns, shape) + where, PartitionStage.shapes(staged)));
             src.setAutoCommit(false);
-            ParquetExport.write(src, PartitionStage.fileSelect(columns, shape), columns,
+            ParquetExport.write(src, PartitionStage.fileSelect(columns, shape) + where, columns,
                     new long[] {figures.rows()}, CompressionCodecName.SNAPPY, Map.of(),
                     index -> Files.newOutputStream(file), table.toString());
             src.commit();
         }
         List<StagedColumn> staged = columns.stream().map(StagedColumn::of).toList();
+        String stagingName = "stage_" + name + (upsert == null ? "" : "_delta");
         LoadPlan plan = new RedshiftDialect().plan(new WarehouseDialect.Target(new TableRef("public", "wh_" + name),
-                new TableRef("public", "stage_" + name), Partition.WHOLE_TABLE, "s3://bucket/" + name + "/manifest",
-                "arn:aws:iam::123456789012:role/copy", List.of(), List.of(), null), staged);
+                new TableRef("public", stagingName), upsert == null ? Partition.WHOLE_TABLE
+                        : Partition.incremental(null, null, null, "delta"), "s3://bucket/" + name + "/manifest",
+                "arn:aws:iam::123456789012:role/copy", List.of(), List.of(), null, upsert), staged);
         try (Connection wh = RedshiftCompat.connect(warehouse); Statement st = wh.createStatement()) {
             // The plan's DDL carries ENCODE/DISTSTYLE, which PostgreSQL lacks: the same columns, compat types.
-            st.execute("CREATE TABLE public." + Identifiers.quote("wh_" + name) + " (" + staged.stream()
+            st.execute("CREATE TABLE IF NOT EXISTS public." + Identifiers.quote("wh_" + name) + " (" + staged.stream()
                     .map(c -> c.quoted() + " " + RedshiftCompat.columnType(c.redshiftType()))
                     .collect(Collectors.joining(", ")) + ")");
-            st.execute("CREATE TABLE public." + Identifiers.quote("stage_" + name) + " (" + staged.stream()
+            st.execute("CREATE TABLE public." + Identifiers.quote(stagingName) + " (" + staged.stream()
                     .map(c -> c.quoted() + " " + RedshiftCompat.columnType(RedshiftDialect.stagingType(c))
                             .replace("public.rs_double", "double precision").replace("public.rs_real", "real"))
                     .collect(Collectors.joining(", ")) + ")");
             // what COPY ... FORMAT AS PARQUET does on the cluster: the file's columns, in order, into staging
-            ParquetCopyIn.copy(wh, "public." + Identifiers.quote("stage_" + name),
+            ParquetCopyIn.copy(wh, "public." + Identifiers.quote(stagingName),
                     staged.stream().map(StagedColumn::quoted).toList(), file);
-            st.execute(plan.step(LoadPlan.Step.Kind.DELETE_PARTITION).sql());
-            st.execute(plan.step(LoadPlan.Step.Kind.INSERT).sql());
-            return new Loaded(figures, PartitionStage.checksum(wh, plan.step(LoadPlan.Step.Kind.CHECKSUM).sql()));
+            for (LoadPlan.Step step : plan.steps()) {
+                if (step.kind().writes()) {
+                    st.execute(step.sql());
+                }
+            }
+            return new Loaded(figures, PartitionStage.checksum(wh, plan.step(LoadPlan.Step.Kind.CHECKSUM).sql()),
+                    plan);
         }
     }
 
