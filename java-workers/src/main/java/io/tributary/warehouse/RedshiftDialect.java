@@ -44,6 +44,7 @@ public final class RedshiftDialect implements WarehouseDialect {
         if (props.getProperty("password") != null) {
             rs.setProperty("password", props.getProperty("password"));
         }
+        rs.putAll(tls(props));
         String url = uri.jdbcUrl().replaceFirst("^jdbc:postgresql:", "jdbc:redshift:");
         try {
             Connection c = new com.amazon.redshift.Driver().connect(url, rs);
@@ -56,6 +57,26 @@ public final class RedshiftDialect implements WarehouseDialect {
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, connectionId);
         }
+    }
+
+    /**
+     * The URI's TLS settings in redshift-jdbc42's terms (its properties ssl, sslmode, sslrootcert). The driver
+     * verifies the server's certificate (verify-ca) by default; libpq's non-verifying modes (allow, prefer, require)
+     * are not carried over as weaker than that, and disable is honoured.
+     */
+    static Properties tls(Properties pg) {
+        Properties out = new Properties();
+        String mode = pg.getProperty("sslmode");
+        if ("disable".equals(mode)) {
+            out.setProperty("ssl", "false");
+        } else if (mode != null) {
+            out.setProperty("ssl", "true");
+            out.setProperty("sslmode", "verify-full".equals(mode) ? "verify-full" : "verify-ca");
+        }
+        if (pg.getProperty("sslrootcert") != null) {
+            out.setProperty("sslrootcert", pg.getProperty("sslrootcert"));
+        }
+        return out;
     }
 
     /** Redshift's own COPY reads the manifest's files from S3 (the plan's INGEST step). */
