@@ -40,6 +40,9 @@ def scan_argv(source_id: str) -> list[str]:
     out = run_dir(ctx["run_id"]) / f"{source_id}.inventory.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     argv = ["discover", "--conn", source_id, "--output", str(out)]
+    excluded = next((s.get("exclude_schemas") or [] for s in config.load().raw["sources"] if s["id"] == source_id), [])
+    for schema in excluded:
+        argv += ["--exclude-schema", schema]
     if ctx["params"].get("exact_counts"):
         argv.append("--exact-counts")
     return argv

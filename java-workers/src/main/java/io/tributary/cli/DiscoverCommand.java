@@ -49,6 +49,11 @@ final class DiscoverCommand implements Callable<Integer> {
             description = "Only these schemas (default: every schema but the system ones).")
     List<String> schemas;
 
+    @Option(names = "--exclude-schema", paramLabel = "SCHEMA",
+            description = "Never this schema; repeatable (sources[].exclude_schemas of migration.yaml: the DAG passes"
+                    + " them).")
+    List<String> excludeSchemas;
+
     @Option(names = "--output", paramLabel = "FILE",
             description = "Where to write the inventory (default: inventory-<ID>.json in the working directory).")
     Path output;
@@ -59,7 +64,7 @@ final class DiscoverCommand implements Callable<Integer> {
         return context.runJob("discover", (summary, metrics) -> {
             metrics.label("conn", conn);
             Inventory inventory = new InstanceScanner(context.connections("discover"), summary)
-                    .scan(conn, new Inventory.Options(schemas, exactCounts));
+                    .scan(conn, new Inventory.Options(schemas, excludeSchemas, exactCounts));
             Path file = output != null ? output : Path.of("inventory-" + conn + ".json");
             long bytes;
             try (var step = summary.begin("write inventory")) {

@@ -78,7 +78,8 @@ public final class InstanceScanner {
         int views;
         try (var step = summary.begin("catalog")) {
             header(c, doc);
-            schemas = schemas(c, options.schemas());
+            schemas = schemas(c, options.schemas(), options.excludeSchemas());
+            doc.set("excluded_schemas", InventoryJson.strings(options.excludeSchemas()));
             doc.set("extensions", extensions(c));
             doc.set("schemas", InventoryJson.strings(schemas));
             doc.set("enums", enums(c, schemas));
@@ -117,18 +118,22 @@ public final class InstanceScanner {
         }
     }
 
-    private static List<String> schemas(Connection c, List<String> only) throws SQLException {
+    private static List<String> schemas(Connection c, List<String> only, List<String> excluded) throws SQLException {
         List<String> all = strings(c, "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE " + SYSTEM_SCHEMAS
                 + " AND " + notExtensionMember("pg_catalog.pg_namespace", "n.oid") + " ORDER BY 1");
+        List<String> unknown = excluded.stream().filter(s -> !all.contains(s)).toList();
+        if (!unknown.isEmpty()) { // harmless, but likely a typo that leaves the intended schema in
+            LOG.warning("--exclude-schema: no schema " + String.join(", ", unknown) + " in this instance");
+        }
         if (only.isEmpty()) {
-            return all;
+            return all.stream().filter(s -> !excluded.contains(s)).toList();
         }
         List<String> missing = only.stream().filter(s -> !all.contains(s)).toList();
         if (!missing.isEmpty()) {
             throw JobFailure.badInput("--schemas: no such schema " + String.join(", ", missing)
                     + " (the instance has " + String.join(", ", all) + ")");
         }
-        return all.stream().filter(only::contains).toList();
+        return all.stream().filter(only::contains).filter(s -> !excluded.contains(s)).toList();
     }
 
     private static ArrayNode extensions(Connection c) throws SQLException {

@@ -14,9 +14,11 @@ public record Inventory(ObjectNode document, int tables, int views) {
     public static final int FORMAT = 1;
 
     /** What to scan and how hard. */
-    public record Options(List<String> schemas, boolean exactCounts) {
+    /** {@code schemas}: only these (empty: all but the system ones); {@code excludeSchemas}: never these. */
+    public record Options(List<String> schemas, List<String> excludeSchemas, boolean exactCounts) {
         public Options {
             schemas = schemas == null ? List.of() : List.copyOf(schemas);
+            excludeSchemas = excludeSchemas == null ? List.of() : List.copyOf(excludeSchemas);
         }
     }
 }

@@ -50,13 +50,16 @@ class DiscoverRecordsEveryObjectKindTest {
                         + " PARTITION BY RANGE (at)",
                 "CREATE TABLE shop.events_2026 PARTITION OF shop.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
                 "CREATE VIEW shop.big_orders AS SELECT * FROM shop.orders WHERE qty > 100",
+                "CREATE SCHEMA \"scratch pad\"",
+                "CREATE TABLE \"scratch pad\".tmp (id int)",
                 "CREATE MATERIALIZED VIEW shop.order_totals AS SELECT user_id, sum(qty) AS qty FROM shop.orders GROUP BY 1",
                 "INSERT INTO shop.users (email, points, born) SELECT 'u' || g || '@shop.example', g, 1980 FROM generate_series(1, 50) g",
                 "INSERT INTO shop.orders (user_id, side, qty, placed_at) SELECT 1 + g % 50, 'buy', g, '2026-01-01'::timestamptz"
                         + " + g * interval '1 hour' FROM generate_series(1, 500) g",
                 "ANALYZE");
         Map<String, String> env = Map.of("TRIBUTARY_CONN_SCRATCH", db.uri());
-        run = CliRun.run(env, "discover", "--conn", "scratch", "--output", dir.resolve("inv.json").toString());
+        run = CliRun.run(env, "discover", "--conn", "scratch", "--output", dir.resolve("inv.json").toString(),
+                "--exclude-schema", "scratch pad", "--exclude-schema", "not_there");
         inventory = Discovery.read(dir.resolve("inv.json"));
     }
 
@@ -65,6 +68,13 @@ class DiscoverRecordsEveryObjectKindTest {
         if (db != null) {
             db.close();
         }
+    }
+
+    @Test
+    void anExcludedSchemaIsNeverInventoried() {
+        assertNull(Discovery.table(inventory, "\"scratch pad\".tmp"));
+        assertFalse(inventory.get("schemas").toString().contains("scratch pad"), inventory.get("schemas").toString());
+        assertEquals("[\"scratch pad\",\"not_there\"]", inventory.get("excluded_schemas").toString());
     }
 
     @Test
