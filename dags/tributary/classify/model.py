@@ -49,7 +49,8 @@ USAGE_FEATURES = frozenset({
 USAGE_WEIGHT = 5.0
 WORD_WEIGHT = 0.3
 UNUSED_CAP = 0.5
-ARCHIVE_RISK = 0.10
+# A wrong archive is weighted about 6.7 times a person's review: ask whenever P(application) >= 1 / 6.7.
+ARCHIVE_RISK = 0.15
 
 
 def read_jsonl(path: Path) -> list[dict]:
