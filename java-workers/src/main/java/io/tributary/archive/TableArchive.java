@@ -67,8 +67,12 @@ public final class TableArchive {
         this.summary = summary;
     }
 
-    public ArchiveResult run(ArchiveRequest request) throws SQLException, IOException {
-        long started = System.nanoTime();
+    /** What run and preview both start from, the request checked (an undeclared source is bad input). */
+    private record Setup(ArchiveSettings settings, String controlId, ControlSchema control, ArchiveCatalog catalog,
+            ArchiveLayout layout) {
+    }
+
+    private Setup setup(ArchiveRequest request) {
         ArchiveSettings settings = ArchiveSettings.from(request.config());
         String source = request.source();
         if (request.config().source(source).isEmpty()) {
@@ -79,8 +83,19 @@ public final class TableArchive {
         String controlId = request.config().control().connection();
         connections.uri(controlId);
         ControlSchema control = new ControlSchema(request.config().control().schema());
-        ArchiveCatalog catalog = new ArchiveCatalog(control);
-        ArchiveLayout layout = ArchiveLayout.of(settings, source, request.table(), request.run().runId());
+        return new Setup(settings, controlId, control, new ArchiveCatalog(control),
+                ArchiveLayout.of(settings, source, request.table(), request.run().runId()));
+    }
+
+    public ArchiveResult run(ArchiveRequest request) throws SQLException, IOException {
+        long started = System.nanoTime();
+        Setup setup = setup(request);
+        ArchiveSettings settings = setup.settings();
+        String source = request.source();
+        String controlId = setup.controlId();
+        ControlSchema control = setup.control();
+        ArchiveCatalog catalog = setup.catalog();
+        ArchiveLayout layout = setup.layout();
 
         try (ObjectStore store = ObjectStore.open(env, settings.connection(), settings.clientSideEncryption());
                 Connection ctl = connections.open(controlId)) {
@@ -137,18 +152,13 @@ public final class TableArchive {
      * with {@code --drop-source}, whether the drop would go ahead or why not.
      */
     public Map<String, Object> preview(ArchiveRequest request) throws SQLException {
-        ArchiveSettings settings = ArchiveSettings.from(request.config());
+        Setup setup = setup(request);
+        ArchiveSettings settings = setup.settings();
         String source = request.source();
-        if (request.config().source(source).isEmpty()) {
-            throw JobFailure.badInput("--source " + source + " is not a declared source in "
-                    + request.config().fileName() + " (" + String.join(", ", request.config().sourceIds()) + ")");
-        }
-        connections.uri(source);
-        String controlId = request.config().control().connection();
-        connections.uri(controlId);
-        ControlSchema control = new ControlSchema(request.config().control().schema());
-        ArchiveCatalog catalog = new ArchiveCatalog(control);
-        ArchiveLayout layout = ArchiveLayout.of(settings, source, request.table(), request.run().runId());
+        String controlId = setup.controlId();
+        ControlSchema control = setup.control();
+        ArchiveCatalog catalog = setup.catalog();
+        ArchiveLayout layout = setup.layout();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("table", request.table().toString());
         out.put("source", source);

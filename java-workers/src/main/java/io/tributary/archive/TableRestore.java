@@ -54,24 +54,7 @@ public final class TableRestore {
 
     public RestoreResult run(RestoreRequest r) throws SQLException, IOException {
         long started = System.nanoTime();
-        ArchiveSettings settings = ArchiveSettings.from(r.config());
-        String controlId = r.config().control().connection();
-        connections.uri(controlId);
-        if (!r.thawOnly()) {
-            connections.uri(r.target());
-        }
-        ControlSchema control = new ControlSchema(r.config().control().schema());
-        ArchiveCatalog catalog = new ArchiveCatalog(control);
-        try (Connection ctl = connections.open(controlId)) {
-            CatalogEntry entry = verifiedEntry(catalog, control, ctl, r, controlId);
-            // The entry, not today's config, says how its objects were encrypted: its keyring decrypts them.
-            try (ObjectStore store = ObjectStore.open(env, settings.connection(),
-                    entry.storage().clientSideEncryption())) {
-                return restore(r, entry, store, ctl, control, started);
-            }
-        } catch (SQLException e) {
-            throw DatabaseFault.classify(e, controlId);
-        }
+        return withEntry(r, (entry, store, ctl, control) -> restore(r, entry, store, ctl, control, started));
     }
 
     /**
@@ -79,7 +62,67 @@ public final class TableRestore {
      * many of its objects are readable now, and whether the target table would be created, is already there with
      * exactly the archived rows (skip), or would be refused; the DDL that would run.
      */
-    public Map<String, Object> preview(RestoreRequest r) throws SQLException {
+    public Map<String, Object> preview(RestoreRequest r) throws SQLException, IOException {
+        return withEntry(r, (entry, store, ctl, control) -> preview(r, entry, store));
+    }
+
+    private Map<String, Object> preview(RestoreRequest r, CatalogEntry entry, ObjectStore store) {
+        List<S3Location> objects = entry.data().files().stream()
+                .map(f -> new S3Location(entry.storage().bucket(), f.key())).toList();
+        int readable = (int) objects.stream().filter(store::readable).count();
+        TableRef archivedAs = new TableRef(entry.source().schema(), entry.source().table());
+        TableRef target = r.targetTable() == null ? archivedAs : r.targetTable();
+        CatalogEntry.Figures expected = entry.checksum().source();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("archive_id", entry.archiveId());
+        out.put("status", "dry-run");
+        out.put("target", r.target());
+        out.put("target_table", target.toString());
+        out.put("rows", expected.rows());
+        out.put("objects", objects.size());
+        out.put("readable", readable);
+        String action;
+        if (readable < objects.size()) {
+            action = "request an S3 restore (" + entry.storage().storageClass() + ", tier " + r.thawTier() + ", "
+                    + r.thawDays() + " days) of " + (objects.size() - readable) + " objects, then restore";
+        } else if (r.thawOnly()) {
+            action = "nothing: every object is readable";
+        } else {
+            action = "restore";
+        }
+        if (!r.thawOnly()) {
+            try (Connection tc = connections.open(r.target())) {
+                tc.setAutoCommit(false);
+                tc.setReadOnly(true);
+                Checksum existing = existing(tc, target, entry.checksum().dialect());
+                tc.rollback();
+                if (existing != null && (existing.rows() != expected.rows()
+                        || !existing.hex().equals(expected.checksum()))) {
+                    throw JobFailure.badInput("table " + target + " already exists in " + r.target()
+                            + " and does not hold the archived rows (" + existing.rows() + " rows, "
+                            + existing.hex() + "): choose another --target-table or drop it");
+                }
+                if (existing != null) {
+                    action = "skip: " + target + " already holds exactly the archived rows";
+                }
+            } catch (SQLException e) {
+                throw DatabaseFault.classify(e, r.target());
+            }
+            out.put("ddl", entry.ddl().createTableAs(archivedAs, target));
+        }
+        out.put("action", action);
+        LOG.info("dry run: would " + action + " (" + entry.archiveId() + " into " + r.target() + " " + target
+                + "); nothing was changed");
+        return out;
+    }
+
+    /** What is done with a verified catalog entry, its objects' store and the control connection. */
+    private interface EntryWork<T> {
+        T apply(CatalogEntry entry, ObjectStore store, Connection ctl, ControlSchema control)
+                throws SQLException, IOException;
+    }
+
+    private <T> T withEntry(RestoreRequest r, EntryWork<T> work) throws SQLException, IOException {
         ArchiveSettings settings = ArchiveSettings.from(r.config());
         String controlId = r.config().control().connection();
         connections.uri(controlId);
@@ -89,57 +132,11 @@ public final class TableRestore {
         ControlSchema control = new ControlSchema(r.config().control().schema());
         try (Connection ctl = connections.open(controlId)) {
             CatalogEntry entry = verifiedEntry(new ArchiveCatalog(control), control, ctl, r, controlId);
-            List<S3Location> objects = entry.data().files().stream()
-                    .map(f -> new S3Location(entry.storage().bucket(), f.key())).toList();
-            int readable;
+            // The entry, not today's config, says how its objects were encrypted: its keyring decrypts them.
             try (ObjectStore store = ObjectStore.open(env, settings.connection(),
                     entry.storage().clientSideEncryption())) {
-                readable = (int) objects.stream().filter(store::readable).count();
+                return work.apply(entry, store, ctl, control);
             }
-            TableRef archivedAs = new TableRef(entry.source().schema(), entry.source().table());
-            TableRef target = r.targetTable() == null ? archivedAs : r.targetTable();
-            CatalogEntry.Figures expected = entry.checksum().source();
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("archive_id", entry.archiveId());
-            out.put("status", "dry-run");
-            out.put("target", r.target());
-            out.put("target_table", target.toString());
-            out.put("rows", expected.rows());
-            out.put("objects", objects.size());
-            out.put("readable", readable);
-            String action;
-            if (readable < objects.size()) {
-                action = "request an S3 restore (" + entry.storage().storageClass() + ", tier " + r.thawTier() + ", "
-                        + r.thawDays() + " days) of " + (objects.size() - readable) + " objects, then restore";
-            } else if (r.thawOnly()) {
-                action = "nothing: every object is readable";
-            } else {
-                action = "restore";
-            }
-            if (!r.thawOnly()) {
-                try (Connection tc = connections.open(r.target())) {
-                    tc.setAutoCommit(false);
-                    tc.setReadOnly(true);
-                    Checksum existing = existing(tc, target, entry.checksum().dialect());
-                    tc.rollback();
-                    if (existing != null && (existing.rows() != expected.rows()
-                            || !existing.hex().equals(expected.checksum()))) {
-                        throw JobFailure.badInput("table " + target + " already exists in " + r.target()
-                                + " and does not hold the archived rows (" + existing.rows() + " rows, "
-                                + existing.hex() + "): choose another --target-table or drop it");
-                    }
-                    if (existing != null) {
-                        action = "skip: " + target + " already holds exactly the archived rows";
-                    }
-                } catch (SQLException e) {
-                    throw DatabaseFault.classify(e, r.target());
-                }
-                out.put("ddl", entry.ddl().createTableAs(archivedAs, target));
-            }
-            out.put("action", action);
-            LOG.info("dry run: would " + action + " (" + entry.archiveId() + " into " + r.target() + " " + target
-                    + "); nothing was changed");
-            return out;
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, controlId);
         }

@@ -125,12 +125,24 @@ public final class TableCopy {
     }
 
     public CopyResult run(CopyRequest request) {
+        return attempt(request, false, Attempt::run);
+    }
+
+    /**
+     * What {@link #run} would do, changing nothing: the same reads and decisions, over target and control
+     * connections set read-only (a write by mistake fails instead of changing anything).
+     */
+    public CopyPreview preview(CopyRequest request) {
+        return attempt(request, true, Attempt::preview);
+    }
+
+    /** Opens the three connections (target and control read-only for a preview), runs {@code body}, closes them. */
+    private <T> T attempt(CopyRequest request, boolean readOnly, java.util.function.Function<Attempt, T> body) {
         Plan plan = plan(request);
         // Resolve every connection first: a missing variable fails before anything is touched.
         connections.uri(plan.source());
         connections.uri(plan.target());
         connections.uri(plan.control());
-
         Connection source = null;
         Connection target = null;
         Connection ledger = null;
@@ -139,8 +151,12 @@ public final class TableCopy {
                 source = connections.open(plan.source());
                 target = connections.open(plan.target());
                 ledger = connections.open(plan.control());
+                if (readOnly) {
+                    readOnly(target, plan.target());
+                    readOnly(ledger, plan.control());
+                }
             }
-            return new Attempt(request, plan, source, target, ledger).run();
+            return body.apply(new Attempt(request, plan, source, target, ledger));
         } finally {
             ConnectionFactory.closeQuietly(source);
             ConnectionFactory.closeQuietly(target);
@@ -148,38 +164,10 @@ public final class TableCopy {
         }
     }
 
-    /**
-     * What {@link #run} would do, changing nothing: the same reads and decisions, over target and control
-     * connections set read-only (a write by mistake fails instead of changing anything).
-     */
-    public CopyPreview preview(CopyRequest request) {
-        Plan plan = plan(request);
-        connections.uri(plan.source());
-        connections.uri(plan.target());
-        connections.uri(plan.control());
-        Connection source = null;
-        Connection target = null;
-        Connection ledger = null;
-        try {
-            try (RunSummary.Step step = summary.begin("connect")) {
-                source = connections.open(plan.source());
-                target = readOnly(connections.open(plan.target()), plan.target());
-                ledger = readOnly(connections.open(plan.control()), plan.control());
-            }
-            return new Attempt(request, plan, source, target, ledger).preview();
-        } finally {
-            ConnectionFactory.closeQuietly(source);
-            ConnectionFactory.closeQuietly(target);
-            ConnectionFactory.closeQuietly(ledger);
-        }
-    }
-
-    private static Connection readOnly(Connection c, String id) {
+    private static void readOnly(Connection c, String id) {
         try {
             execute(c, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
-            return c;
         } catch (SQLException e) {
-            ConnectionFactory.closeQuietly(c);
             throw DatabaseFault.classify(e, id);
         }
     }
