@@ -38,7 +38,8 @@ java_tests() {
   say "Java tests (unit + integration against the local stack)"
   (cd "$REPO/java-workers" && TRIBUTARY_TEST_PG_URI="$TRIBUTARY_CONN_CONSOLIDATED" \
     TRIBUTARY_TEST_PAGILA_URI="${TRIBUTARY_CONN_SRC_PAGILA:-}" \
-    TRIBUTARY_TEST_SOURCE_URI="${TRIBUTARY_CONN_SRC_US:-}" mvn -B -ntp test)
+    TRIBUTARY_TEST_SOURCE_URI="${TRIBUTARY_CONN_SRC_US:-}" \
+    TRIBUTARY_TEST_PLAIN_PG_URI="${TRIBUTARY_CONN_WAREHOUSE:-}" mvn -B -ntp test)
 }
 
 # pytest_tier NAME MARKER [pytest args...]: one tier; "no test collected" (exit 5) is no failure.
