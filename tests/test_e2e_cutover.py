@@ -219,6 +219,12 @@ def test_cutover_and_rollback_lose_no_acknowledged_write(tmp_path):
         assert rc == 0, Path(log).read_text()[-8000:]
         rolled_at = time.time()
         time.sleep(2)
+        # run again, the rollback is a no-op: nothing switched, nothing recorded, the clients keep writing
+        entries = Path(os.environ["TRIBUTARY_PGBOUNCER_DATABASES"]).read_text()
+        rc, log = airflow_run.dags_test("tributary_rollback", airflow, tmp_path, "-c", json.dumps(env_conf))
+        assert rc == 0, Path(log).read_text()[-8000:]
+        assert "nothing to rollback" in Path(log).read_text()
+        assert Path(os.environ["TRIBUTARY_PGBOUNCER_DATABASES"]).read_text() == entries
 
     assert load.errors == [], load.errors
     acked = {(c, n) for c, n, _ in load.acked}

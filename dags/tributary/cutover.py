@@ -513,9 +513,12 @@ def select_sources(sources_param: str, direction: str) -> list[str]:
 def _streams(s: Settings, direction: str, sources: list[str], workdir: str) -> dict[str, Stream]:
     streams = {}
     for source in sources:
+        life = lifecycle(s, source)
+        if direction == CUTOVER and life and life["state"] != "live":
+            raise PreCheckFailed(f"{source} is already {life['state']} (PgBouncer sends it to {life['serving']}):"
+                                 " nothing to cut over")
         forward = forward_stream(s, source) if direction == CUTOVER else None
         if direction == ROLLBACK:
-            life = lifecycle(s, source)
             if not life or life["state"] != "cut-over":
                 raise PreCheckFailed(f"{source} is not cut over ({life['state'] if life else 'never switched'}):"
                                      " nothing to roll back")
@@ -695,6 +698,16 @@ def _fresh_reverse_slot(stream: Stream, tmp: str) -> None:
     stream.follow("--prepare", "--stop-file", str(stop))
 
 
+def _slot_state(s: Settings, source: str) -> str | None:
+    ctl = _connect(s.control)
+    try:
+        rows = _query(ctl, f"SELECT state FROM {_t(s, 'follow_slots')} WHERE source = %s AND slot_name = %s",
+                      (source, f"tributary_{source}"))
+        return rows[0][0] if rows else None
+    finally:
+        ctl.close()
+
+
 def drop_slot(sources: list[str], direction: str) -> dict[str, Any]:
     """After the switch: the stream that fed the side now serving is no longer needed; drop its slot and
     publication (a forgotten slot pins WAL). The source, now frozen out, has nothing more to send."""
@@ -704,8 +717,8 @@ def drop_slot(sources: list[str], direction: str) -> dict[str, Any]:
         for source in sources:
             life = lifecycle(s, source)
             if direction == CUTOVER:
-                if not life or life["state"] != "cut-over":
-                    continue
+                if not life or life["state"] != "cut-over" or _slot_state(s, source) != "released":
+                    continue  # not switched, or dropped already (a re-run)
                 stream = forward_stream(s, source)
             else:
                 if life and life["state"] == "cut-over":
@@ -753,8 +766,25 @@ def _context() -> dict[str, Any]:
 
 
 def task_select(direction: str) -> list[str]:
+    """The run's sources, less those already done: a re-run after success is a no-op (the run is skipped)."""
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
     params = _context()["params"]
-    return _refuse_precheck(select_sources, params.get("sources") or "", direction)
+    chosen = _refuse_precheck(select_sources, params.get("sources") or "", direction)
+    s = Settings.of(config.load())
+    todo = []
+    for source in chosen:
+        state = (lifecycle(s, source) or {}).get("state", "live")
+        if state == "decommissioned" and direction == ROLLBACK:
+            raise AirflowFailException(f"pre-check failed, nothing changed: {source} is decommissioned:"
+                                       " it can no longer be rolled back")
+        if (direction == CUTOVER and state == "live") or (direction == ROLLBACK and state == "cut-over"):
+            todo.append(source)
+        else:
+            log.info("%s is %s already: nothing to %s", source, state, direction)
+    if not todo:
+        raise AirflowSkipException(f"nothing to {direction}: {', '.join(chosen) or 'no source'} done already")
+    return todo
 
 
 def task_precheck(sources: list[str], direction: str) -> dict[str, Any]:

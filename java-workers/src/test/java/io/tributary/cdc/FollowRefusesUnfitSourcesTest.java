@@ -62,8 +62,8 @@ class FollowRefusesUnfitSourcesTest {
 
     @Test
     void aSourceWithoutLogicalWalAndWithoutReplicationIsExitTwoNamingBoth() {
-        // The consolidated instance runs wal_level=replica and its role has no REPLICATION attribute.
-        try (ScratchDatabase plain = TestPostgres.createDatabase("follow_plain_src")) {
+        // The warehouse stand-in runs wal_level=replica and its role has no REPLICATION attribute.
+        try (ScratchDatabase plain = TestPostgres.createPlainDatabase("follow_plain_src")) {
             plain.execute("CREATE TABLE public.trades (id bigint PRIMARY KEY, qty int)");
             Map<String, String> env = new HashMap<>(db.env());
             env.put("TRIBUTARY_CONN_SRC_EU", plain.uri());

@@ -37,6 +37,27 @@ public final class TestPostgres {
         return uri.strip();
     }
 
+    /**
+     * TRIBUTARY_TEST_PLAIN_PG_URI: an instance that cannot be followed (wal_level=replica, a role with CREATEDB but
+     * without REPLICATION): the local stack's warehouse stand-in. (The consolidated instance decodes since the
+     * rollback streams from it.)
+     */
+    public static final String PLAIN_VARIABLE = "TRIBUTARY_TEST_PLAIN_PG_URI";
+
+    /** A fresh database on an instance without logical decoding and without the REPLICATION attribute. */
+    public static ScratchDatabase createPlainDatabase(String purpose) {
+        String uri = System.getenv(PLAIN_VARIABLE);
+        if (uri == null || uri.isBlank()) {
+            String message = PLAIN_VARIABLE + " is not set: this test needs a PostgreSQL with wal_level=replica and a"
+                    + " role with CREATEDB but without REPLICATION (`make test` exports the warehouse stand-in)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(message);
+            }
+            Assumptions.abort(message);
+        }
+        return createDatabaseOn(uri.strip(), purpose, null);
+    }
+
     /** TRIBUTARY_TEST_SOURCE_URI: a role with CREATEDB and REPLICATION on an instance with wal_level=logical. */
     public static final String SOURCE_VARIABLE = "TRIBUTARY_TEST_SOURCE_URI";
 
