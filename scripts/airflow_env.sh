@@ -40,6 +40,14 @@ fi
 AIRFLOW__API_AUTH__JWT_SECRET="$(cat "$AIRFLOW_HOME/.jwt_secret")"
 export AIRFLOW__API_AUTH__JWT_SECRET
 export GX_ANALYTICS_ENABLED=false
+# Data lineage (Airflow's OpenLineage provider; dags/tributary/lineage.py): every task's events, worker tasks with
+# their input and output datasets, to a file in the state folder unless a transport is configured already.
+if [ -z "${AIRFLOW__OPENLINEAGE__TRANSPORT:-}" ]; then
+  mkdir -p "$TRIBUTARY_STATE/lineage"
+  export AIRFLOW__OPENLINEAGE__TRANSPORT="{\"type\": \"file\", \"log_file_path\": \"$TRIBUTARY_STATE/lineage/events.jsonl\", \"append\": true}"
+fi
+export AIRFLOW__OPENLINEAGE__NAMESPACE="${AIRFLOW__OPENLINEAGE__NAMESPACE:-tributary}"
+export AIRFLOW__OPENLINEAGE__EXTRACTORS=tributary.lineage.WorkerLineageExtractor
 export TRIBUTARY_LAUNCHER="${TRIBUTARY_LAUNCHER:-subprocess}"
 export TRIBUTARY_WORKER="${TRIBUTARY_WORKER:-$_tributary_repo/bin/tributary}"
 export TRIBUTARY_CONFIG="${TRIBUTARY_CONFIG:-$_tributary_repo/config/migration.yaml}"

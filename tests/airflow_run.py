@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -43,6 +44,10 @@ def airflow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         # rebuilding the data docs site: the tests read the validation results, never the HTML.
         "TRIBUTARY_RETRY_DELAY_SECONDS": "1",
         "TRIBUTARY_GX_DATA_DOCS": "false",
+        # OpenLineage events of this test's runs (dags/tributary/lineage.py), in its own state folder.
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps({"type": "file", "append": True,
+                                                       "log_file_path": str(tmp_path / "lineage.jsonl")}),
+        "AIRFLOW__OPENLINEAGE__EXTRACTORS": "tributary.lineage.WorkerLineageExtractor",
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     })
     env.update(extra)

@@ -3,7 +3,8 @@
 A pod keeps the worker contract the subprocess launcher keeps (worker.py): the container's exit code
 decides retry or not (2, 3 and 5 fail at once, 4 and 1 use the task's retries), the JSON result reaches
 XCom on failure too (the provider pushes what the sidecar read from ``/airflow/xcom/return.json``), and
-the pod's log lines are redacted with the same redactor before they reach the task log.
+the pod's log lines are redacted with the same redactor before they reach the task log, and its datasets
+go to OpenLineage as a subprocess's do (lineage.py).
 """
 
 from __future__ import annotations
@@ -61,13 +62,20 @@ class WorkerPodOperator(KubernetesPodOperator):
 
     def execute(self, context):
         # Connections are read when the task runs, never at parse time.
+        from tributary import lineage
+
         self.log_formatter = log_redactor(self.connection_ids)
-        return super().execute(context)
+        result = super().execute(context)
+        lineage.record(self, self.arguments, result if isinstance(result, dict) else None)
+        return result
 
     def cleanup(self, pod, remote_pod, xcom_result=None, context=None):
         try:
             return super().cleanup(pod, remote_pod, xcom_result=xcom_result, context=context)
         except AirflowException as failure:
+            from tributary import lineage
+
+            lineage.record(self, self.arguments or [], xcom_result if isinstance(xcom_result, dict) else None)
             code = container_exit(remote_pod)
             if code is None:
                 raise

@@ -290,16 +290,22 @@ def _label_run(argv: Sequence[Any]) -> None:
 
 
 def _run_in_task(argv: list[str], connection_ids: list[str]) -> dict:
+    from airflow.sdk import get_current_context
+
+    from tributary import lineage
+
     _label_run(argv)
+    context = get_current_context()
     try:
-        return run(argv, connection_ids)
+        result = run(argv, connection_ids)
     except (WorkerError, WorkerRejected) as failure:
+        lineage.record(context["task"], argv, failure.result)
         # As a pod does (pod.py): the failed worker's JSON result is still this task's XCom.
         if failure.result is not None:
-            from airflow.sdk import get_current_context
-
-            get_current_context()["ti"].xcom_push(key="return_value", value=failure.result)
+            context["ti"].xcom_push(key="return_value", value=failure.result)
         raise
+    lineage.record(context["task"], argv, result)
+    return result
 
 
 def worker_task(*, task_id: str, argv: Any, connection_ids: Sequence[str],
@@ -324,9 +330,15 @@ def _poke_worker(argv: list[str], connection_ids: list[str]):
     """One poke of a worker sensor: exit 0 is done (its result is the XCom), exit 4 is "not yet"."""
     from airflow.sdk import PokeReturnValue
 
+    from airflow.sdk import get_current_context
+
+    from tributary import lineage
+
     _label_run(argv)
     try:
-        return PokeReturnValue(is_done=True, xcom_value=run(argv, connection_ids))
+        result = run(argv, connection_ids)
+        lineage.record(get_current_context()["task"], argv, result)
+        return PokeReturnValue(is_done=True, xcom_value=result)
     except WorkerError as not_yet:
         if not_yet.exit_code != EXIT_RETRYABLE:
             raise
