@@ -18,7 +18,7 @@ from conftest import REPO, _unavailable
 pytestmark = [pytest.mark.stack, pytest.mark.worker]
 
 # Panels whose metric needs a running CDC follower (tests of `tributary follow` cover the metric itself).
-NEEDS_A_FOLLOWER = {"tributary_cdc_lag_seconds"}
+NEEDS_A_FOLLOWER = {"tributary_follow_lag_seconds"}
 
 
 def _prometheus() -> str:
