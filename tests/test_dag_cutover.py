@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -67,11 +68,21 @@ def test_decommission_runs_daily(dagbag):
 
 
 @pytest.mark.stack
-def test_a_source_cut_over_longer_than_the_hold_is_decommissioned(consolidated_uri):
+@pytest.mark.worker
+def test_a_source_cut_over_longer_than_the_hold_is_decommissioned(consolidated_uri, scratch_db, psql, tmp_path):
     import psycopg2
 
-    subprocess.run([str(REPO / "bin" / "tributary"), "status", "--config", str(REPO / "config" / "migration.yaml")],
-                   capture_output=True, timeout=120)  # any worker run brings the control schema up to date
+    # A worker run that writes to the control schema brings it up to date (status only reads): a copy of a scratch
+    # table into the consolidated instance; its ledger row is removed below.
+    psql("CREATE TABLE public.lifecycle_probe (id int PRIMARY KEY); INSERT INTO public.lifecycle_probe VALUES (1)")
+    cfg = tmp_path / "migration.yaml"
+    cfg.write_text("version: 1\ncontrol: {connection: consolidated}\nsources: [{id: lifecycle_probe}]\n"
+                   "targets: {consolidated: {connection: consolidated}}\n")
+    copied = subprocess.run([str(REPO / "bin" / "tributary"), "copy", "--config", str(cfg), "--source", "lifecycle_probe",
+                             "--table", "public.lifecycle_probe", "--target-table", "tributary_probe.lifecycle_probe"],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TRIBUTARY_CONN_LIFECYCLE_PROBE": scratch_db})
+    assert copied.returncode == 0, copied.stderr[-2000:]
     conn = psycopg2.connect(consolidated_uri)
     conn.autocommit = True
     rows = {"src_test_old": 20, "src_test_recent": 1}  # days since the cutover; the demo's hold is 14
@@ -91,6 +102,8 @@ def test_a_source_cut_over_longer_than_the_hold_is_decommissioned(consolidated_u
     finally:
         with conn.cursor() as cur:
             cur.execute("DELETE FROM tributary.source_lifecycle WHERE source LIKE 'src_test_%'")
+            cur.execute("DELETE FROM tributary.table_status WHERE source = 'lifecycle_probe'")
+            cur.execute("DROP SCHEMA IF EXISTS tributary_probe CASCADE")
         conn.close()
 
 

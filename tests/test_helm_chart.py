@@ -259,6 +259,18 @@ ALERT_CASES = [
      "series": {'tributary_follow_lag_seconds{job="follow", source="src_eu"}': "120x20", 'up{job="pushgateway"}': "1x20"},
      "expect": [("5m", "TributaryCdcLagHigh", [], None),
                 ("11m", "TributaryCdcLagHigh", [{"severity": "warning", "source": "src_eu"}], "120")]},
+    {"name": "a follow slot retaining 20 GiB of WAL for 15 minutes (a forgotten slot fills the source's disk)",
+     "series": {'pg_replication_slot_slot_current_wal_lsn{instance="src-eu:9187", slot_name="tributary_src_eu"}':
+                "32212254720x30",
+                'pg_replication_slot_slot_confirmed_flush_lsn{instance="src-eu:9187", slot_name="tributary_src_eu"}':
+                "10737418240x30",
+                'pg_replication_slot_slot_current_wal_lsn{instance="src-eu:9187", slot_name="other_tool"}':
+                "32212254720x30",
+                'pg_replication_slot_slot_confirmed_flush_lsn{instance="src-eu:9187", slot_name="other_tool"}': "0x30",
+                'up{job="pushgateway"}': "1x30"},
+     "expect": [("10m", "TributaryReplicationSlotRetainsWal", [], None),
+                ("16m", "TributaryReplicationSlotRetainsWal",
+                 [{"severity": "critical", "instance": "src-eu:9187", "slot_name": "tributary_src_eu"}], "20Gi")]},
     {"name": "an unscraped Pushgateway",
      "series": {'up{job="pushgateway"}': "0x20"},
      "expect": [("3m", "TributaryPushgatewayDown", [], None),
@@ -271,7 +283,7 @@ def _annotations(rule: dict, labels: dict, value: str | None) -> dict:
     out = {}
     for key, text in rule.get("annotations", {}).items():
         text = re.sub(r"\{\{ \$labels\.(\w+) \}\}", lambda m: labels.get(m.group(1), ""), text)
-        out[key] = text.replace("{{ $value }}", value or "")
+        out[key] = re.sub(r"\{\{ \$value( \| \w+)? \}\}", lambda m: value or "", text)  # value given as rendered
     return out
 
 

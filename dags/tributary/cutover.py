@@ -736,6 +736,9 @@ def decommission(hold_days: float | None = None) -> list[str]:
     hold = s.hold_days if hold_days is None else hold_days
     ctl = _connect(s.control)
     try:
+        (switched,), = _query(ctl, "SELECT to_regclass(%s) IS NOT NULL", (_t(s, 'source_lifecycle'),))
+        if not switched:  # no cutover has ever run against this control schema: nothing to decommission
+            return []
         rows = _query(ctl, f"UPDATE {_t(s, 'source_lifecycle')} SET state = 'decommissioned', decommissioned_at = now(),"
                            " updated_at = now() WHERE state = 'cut-over' AND switched_at <= now() - make_interval(secs => %s)"
                            " RETURNING source", (hold * 86400,))

@@ -43,8 +43,10 @@ _EXIT_MEANING = {
     EXIT_OUT_OF_MEMORY: "out of memory: raise the worker's memory or lower chunk_rows/parallelism",
 }
 _NOT_RETRIED = (EXIT_BAD_INPUT, EXIT_VERIFICATION, EXIT_OUT_OF_MEMORY)
-# Parent variables a worker must not inherit: other connections' secrets and Airflow's own settings.
-_WITHHELD_PREFIXES = ("TRIBUTARY_CONN_", "TRIBUTARY_GX_CONN", "AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__", "PSQL_ADMIN_")
+# Parent variables a worker must not inherit: other connections' secrets (the stack's APP_CONN_* are the
+# applications' own, through PgBouncer) and Airflow's own settings.
+_WITHHELD_PREFIXES = ("TRIBUTARY_CONN_", "TRIBUTARY_GX_CONN", "AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__", "PSQL_ADMIN_",
+                      "APP_CONN_")
 
 
 class WorkerError(AirflowException):
