@@ -72,6 +72,9 @@ public final class DatabaseFault {
      * server offers no TLS where the URI requires it: what libpq refuses, and as final.
      */
     static boolean tlsRefused(Throwable e) {
+        if (cutDuringHandshake(e)) {
+            return false; // the peer hung up mid-handshake: a network fault, retried like any other
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof javax.net.ssl.SSLHandshakeException || t instanceof javax.net.ssl.SSLPeerUnverifiedException
                     || t instanceof java.security.cert.CertificateException) {
@@ -80,6 +83,21 @@ public final class DatabaseFault {
             String m = t.getMessage() == null ? "" : t.getMessage();
             if (m.contains("could not be verified by hostnameverifier") || m.contains("SSL root certificate file")
                     || m.contains("The server does not support SSL")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A handshake the connection dropped under (EOF, reset) says nothing about the certificate. */
+    private static boolean cutDuringHandshake(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            if (t instanceof java.security.cert.CertificateException || t instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+                return false;
+            }
+            if (t instanceof java.io.EOFException || t instanceof SocketException
+                    || m.contains("Remote host terminated the handshake") || m.contains("Connection reset")) {
                 return true;
             }
         }

@@ -29,6 +29,25 @@ class DatabaseFaultMapsSqlStatesTest {
     }
 
     @Test
+    void aCertificateThatDoesNotVerifyIsBadInput() {
+        var handshake = new javax.net.ssl.SSLHandshakeException("PKIX path building failed");
+        handshake.initCause(new java.security.cert.CertificateException("unable to find valid certification path"));
+        SQLException e = new SQLException("SSL error: PKIX path building failed", "08006", handshake);
+        assertEquals(ExitCode.BAD_INPUT, DatabaseFault.classify(e, "src_eu").exitCode());
+    }
+
+    @Test
+    void aConnectionCutDuringTheHandshakeIsRetryableNotATlsRefusal() {
+        // what pgjdbc raises when the network drops the connection while TLS is negotiated
+        var handshake = new javax.net.ssl.SSLHandshakeException("Remote host terminated the handshake");
+        handshake.initCause(new java.io.EOFException("SSL peer shut down incorrectly"));
+        SQLException e = new SQLException("SSL error: Remote host terminated the handshake", "08006", handshake);
+        var failure = DatabaseFault.classify(e, "consolidated");
+        assertEquals(ExitCode.RETRYABLE, failure.exitCode());
+        assertEquals(false, failure.getMessage().contains("TLS refused"), failure.getMessage());
+    }
+
+    @Test
     void messageNamesTheConnection() {
         assertEquals("connection src_eu: password authentication failed for user tributary",
                 DatabaseFault.classify(new SQLException(
