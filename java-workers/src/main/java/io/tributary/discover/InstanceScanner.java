@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.catalog.TableRef;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.DatabaseFault;
+import io.tributary.ledger.ControlSchema;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
 import java.sql.Array;
@@ -119,8 +120,12 @@ public final class InstanceScanner {
     }
 
     private static List<String> schemas(Connection c, List<String> only, List<String> excluded) throws SQLException {
+        for (String control : ControlSchema.in(c)) {
+            LOG.info("skipping " + control + ": a Tributary control schema, never migrated");
+        }
         List<String> all = strings(c, "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE " + SYSTEM_SCHEMAS
-                + " AND " + notExtensionMember("pg_catalog.pg_namespace", "n.oid") + " ORDER BY 1");
+                + " AND " + notExtensionMember("pg_catalog.pg_namespace", "n.oid")
+                + " AND NOT " + ControlSchema.IS_CONTROL_SCHEMA + " ORDER BY 1");
         List<String> unknown = excluded.stream().filter(s -> !all.contains(s)).toList();
         if (!unknown.isEmpty()) { // harmless, but likely a typo that leaves the intended schema in
             LOG.warning("--exclude-schema: no schema " + String.join(", ", unknown) + " in this instance");

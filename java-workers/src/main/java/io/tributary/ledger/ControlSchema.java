@@ -38,7 +38,30 @@ public final class ControlSchema {
             new Migration("copy", 2, "002-selection-fingerprint.sql"),
             new Migration("landing", 1, "001-landed-chunks.sql"),
             new Migration("follow", 1, "001-slots.sql"),
-            new Migration("cutover", 1, "001-switches.sql"));
+            new Migration("cutover", 1, "001-switches.sql"),
+            new Migration("core", 2, "002-schema-marker.sql"));
+
+    /** The start of the comment core/002 puts on a control schema: what tells Tributary's own schemas apart. */
+    public static final String MARKER = "tributary control schema";
+
+    /** SQL over {@code pg_namespace n}: true for a schema carrying the marker, whatever its name. */
+    public static final String IS_CONTROL_SCHEMA = "coalesce(pg_catalog.obj_description(n.oid, 'pg_namespace'), '')"
+            + " LIKE '" + MARKER + "%'";
+
+    /**
+     * The control schemas in a database (a source can hold one: the rollback's reverse follower keeps its own
+     * there). Discovery and the whole-schema restore leave them out: bookkeeping is never data to migrate.
+     */
+    public static List<String> in(Connection connection) throws SQLException {
+        List<String> names = new java.util.ArrayList<>();
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE " + IS_CONTROL_SCHEMA + " ORDER BY 1")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
+    }
 
     record Migration(String module, int version, String file) {
         String sql(String quotedSchema) {

@@ -4,6 +4,7 @@ import io.tributary.catalog.Identifiers;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.ConnectionUri;
 import io.tributary.connect.DatabaseFault;
+import io.tributary.ledger.ControlSchema;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
 import java.io.IOException;
@@ -172,14 +173,18 @@ final class SchemaRestore {
         try {
             dir = Files.createTempDirectory("tributary-schema-");
             Path dump = dir.resolve("schema.dump");
+            List<String> pgDump = new ArrayList<>(List.of("pg_dump", "--format=custom", "--schema-only",
+                    "--section=" + phase, "--file=" + dump));
             try (Connection src = connections.open(source)) {
                 checkClientVersion(src, source);
+                for (String control : ControlSchema.in(src)) { // bookkeeping on the source is not its schema
+                    pgDump.add("--exclude-schema=\"" + control.replace("\"", "\"\"") + "\"");
+                }
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, source);
             }
             try (RunSummary.Step step = summary.begin("pg_dump " + phase + " of " + source)) {
-                tool(List.of("pg_dump", "--format=custom", "--schema-only", "--section=" + phase, "--file=" + dump),
-                        source);
+                tool(pgDump, source);
             }
             List<TocEntry> toc = parseToc(tool(List.of("pg_restore", "--list", dump.toString()), null));
             List<TocEntry> objects = new ArrayList<>();
