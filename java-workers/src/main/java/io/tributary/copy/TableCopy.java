@@ -3,7 +3,6 @@ package io.tributary.copy;
 import io.tributary.catalog.CatalogReader;
 import io.tributary.catalog.CatalogReader.UserType;
 import io.tributary.catalog.ColumnShape;
-import io.tributary.catalog.Identifiers;
 import io.tributary.catalog.KeyRange;
 import io.tributary.catalog.RowSelection;
 import io.tributary.catalog.TableRef;
@@ -23,6 +22,7 @@ import io.tributary.ledger.TableLedger.Outcome;
 import io.tributary.result.ExitCode;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
+import io.tributary.source.PostgresSnapshot;
 import io.tributary.verify.Checksum;
 import io.tributary.verify.RelationCounts;
 import io.tributary.verify.TableChecksum;
@@ -56,9 +56,9 @@ import java.util.logging.Logger;
  * Copies one table from a source PostgreSQL into the target PostgreSQL, chunk by chunk, verified and recorded.
  *
  * <ol>
- *   <li>A coordinator opens one REPEATABLE READ READ ONLY transaction on the source and exports its snapshot;
- *       every chunk worker imports it ({@code SET TRANSACTION SNAPSHOT}), so all chunks, and the checksums
- *       the source computes for them, see one consistent state of the table.</li>
+ *   <li>A coordinator opens one REPEATABLE READ READ ONLY snapshot of the source ({@link PostgresSnapshot}) and
+ *       exports it; every chunk worker attaches to it, so all chunks, and the checksums the source computes for
+ *       them, see one consistent state of the table.</li>
  *   <li>The table is cut into key ranges ({@link ChunkPlanner}); the plan is stored in the chunk ledger, so a
  *       re-run reuses it and skips the chunks already copied.</li>
  *   <li>Each chunk is one target transaction: binary COPY of the range (meanwhile the source checksums the same
@@ -143,12 +143,14 @@ public final class TableCopy {
         connections.uri(plan.source());
         connections.uri(plan.target());
         connections.uri(plan.control());
-        Connection source = null;
+        PostgresSnapshot source = null;
         Connection target = null;
         Connection ledger = null;
         try {
             try (RunSummary.Step step = summary.begin("connect")) {
-                source = connections.open(plan.source());
+                // --snapshot: a snapshot exported elsewhere (a follower's replication slot); the chunk workers
+                // import the same one.
+                source = PostgresSnapshot.openOrAttach(connections, plan.source(), request.snapshot());
                 target = connections.open(plan.target());
                 ledger = connections.open(plan.control());
                 if (readOnly) {
@@ -158,7 +160,9 @@ public final class TableCopy {
             }
             return body.apply(new Attempt(request, plan, source, target, ledger));
         } finally {
-            ConnectionFactory.closeQuietly(source);
+            if (source != null) {
+                source.close();
+            }
             ConnectionFactory.closeQuietly(target);
             ConnectionFactory.closeQuietly(ledger);
         }
@@ -176,7 +180,9 @@ public final class TableCopy {
     private final class Attempt {
         private final CopyRequest request;
         private final Plan plan;
-        /** Holds the exported snapshot open until every chunk is done. */
+        /** Held open until every chunk is done: the chunk workers attach to it. */
+        private final PostgresSnapshot snapshot;
+        /** The snapshot's coordinator connection. */
         private final Connection source;
         /** Autocommit: DDL, the skip/truncate decision and the per-table advisory lock (session level). */
         private final Connection target;
@@ -187,14 +193,14 @@ public final class TableCopy {
         private final AuditLog audit;
         private final long startedNanos = System.nanoTime();
         private final OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
-        private String snapshotId;
         /** The source's row count taken for a new chunk plan (in the snapshot), else -1. */
         private long plannedTableRows = -1;
 
-        Attempt(CopyRequest request, Plan plan, Connection source, Connection target, Connection ledger) {
+        Attempt(CopyRequest request, Plan plan, PostgresSnapshot snapshot, Connection target, Connection ledger) {
             this.request = request;
             this.plan = plan;
-            this.source = source;
+            this.snapshot = snapshot;
+            this.source = snapshot.connection();
             this.target = target;
             this.ledger = ledger;
             ControlSchema control = plan.controlSchema();
@@ -270,23 +276,14 @@ public final class TableCopy {
             }
         }
 
-        /** Opens and exports the source snapshot and reads the table's shape in it; a missing table is bad input. */
+        /** Reads the table's shape in the source snapshot and exports it; a missing table is bad input. */
         private TableShape readSource() {
             try (RunSummary.Step step = summary.begin("source catalog")) {
-                source.setAutoCommit(false);
-                execute(source, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                if (request.snapshot() != null) {
-                    attachSnapshot(request.snapshot());
-                }
                 TableShape shape = catalog.read(source, plan.table()).orElseThrow(() -> JobFailure.badInput(
                         "table " + plan.table() + " does not exist in " + plan.source()));
-                if (snapshotId == null) {
-                    try (Statement st = source.createStatement();
-                            ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_export_snapshot()")) {
-                        rs.next();
-                        snapshotId = rs.getString(1);
-                    }
-                }
+                // Exported now, while the coordinator is idle: chunk workers attach from their own threads later.
+                String id = snapshot.id();
+                LOG.fine(() -> "reading " + plan.source() + " in snapshot " + id);
                 return shape;
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.source());
@@ -308,24 +305,6 @@ public final class TableCopy {
                 }
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.source());
-            }
-        }
-
-        /**
-         * Copies in a snapshot exported elsewhere (a follower's replication slot): the chunk workers import the same
-         * one. It exists only while its exporter holds it; a vanished one is bad input (prepare it again).
-         */
-        private void attachSnapshot(String id) throws SQLException {
-            try {
-                execute(source, "SET TRANSACTION SNAPSHOT " + Identifiers.literal(id));
-                snapshotId = id;
-            } catch (SQLException e) {
-                if ("22023".equals(e.getSQLState()) || "0A000".equals(e.getSQLState())) {
-                    throw JobFailure.badInput("snapshot " + id + " cannot be imported on " + plan.source() + " ("
-                            + e.getMessage().lines().findFirst().orElse("") + "): it is held only while the process"
-                            + " that exported it (tributary follow --prepare) is waiting; prepare it again");
-                }
-                throw e;
             }
         }
 
@@ -1043,8 +1022,8 @@ public final class TableCopy {
                 Connection dst = null;
                 Connection book = null;
                 try {
-                    src = inSnapshot(connections.open(plan.source()));
-                    sum = inSnapshot(connections.open(plan.source()));
+                    src = snapshot.attach();
+                    sum = snapshot.attach();
                     dst = connections.open(plan.target());
                     dst.setAutoCommit(false);
                     book = connections.open(plan.control());
@@ -1062,19 +1041,6 @@ public final class TableCopy {
                     ConnectionFactory.closeQuietly(sum);
                     ConnectionFactory.closeQuietly(dst);
                     ConnectionFactory.closeQuietly(book);
-                }
-            }
-
-            /** A source connection in the copy's exported snapshot. */
-            private Connection inSnapshot(Connection c) {
-                try {
-                    c.setAutoCommit(false);
-                    execute(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                    execute(c, "SET TRANSACTION SNAPSHOT " + Identifiers.literal(snapshotId));
-                    return c;
-                } catch (SQLException e) {
-                    ConnectionFactory.closeQuietly(c);
-                    throw DatabaseFault.classify(e, plan.source());
                 }
             }
 
@@ -1240,8 +1206,8 @@ public final class TableCopy {
 
         private void endSourceSnapshot() {
             try {
-                source.commit();
-            } catch (SQLException e) {
+                snapshot.end();
+            } catch (JobFailure e) {
                 LOG.log(Level.FINE, "ending the source snapshot failed after a successful copy", e);
             }
         }
