@@ -74,6 +74,19 @@ import java.util.logging.Logger;
  *   <li>Chunk checksums add up (mod 2^64) to the table's checksum. A finished table is skipped on re-run; a
  *       target holding rows the ledger does not account for is refused unless {@code --truncate}.</li>
  * </ol>
+ *
+ * <p><b>Hand-off to a change-data-capture follower.</b> The follower must start exactly where the copy's snapshot
+ * ends. Two ways, both through the snapshot, never through timing:
+ * <ul>
+ *   <li>Today: {@code tributary follow --prepare} creates the replication slot with {@code EXPORT_SNAPSHOT} and
+ *       holds that snapshot; the copy attaches to it ({@code --snapshot ID}, {@link CopyRequest#snapshot()}), and
+ *       the follower streams from the slot's consistent point. The selection fingerprint includes the snapshot id,
+ *       so rows copied in another snapshot are never skipped or resumed into it.</li>
+ *   <li>Possible: the result's {@code source_snapshot} ({@link CopyResult.SourceSnapshot}) names the snapshot
+ *       every row was read in and the transactions it includes, so a follower whose slot predates the snapshot can
+ *       skip exactly the decoded transactions the copy already holds. While the copy runs, its exported id (logged at
+ *       FINE) lets other readers attach to the same state.</li>
+ * </ul>
  */
 public final class TableCopy {
     private static final Logger LOG = Logger.getLogger(TableCopy.class.getName());
@@ -193,6 +206,8 @@ public final class TableCopy {
         private final AuditLog audit;
         private final long startedNanos = System.nanoTime();
         private final OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        /** Which transactions the snapshot sees (read with its id, before any chunk runs), for the result. */
+        private CopyResult.SourceSnapshot readIn;
         /** The source's row count taken for a new chunk plan (in the snapshot), else -1. */
         private long plannedTableRows = -1;
 
@@ -283,6 +298,7 @@ public final class TableCopy {
                         "table " + plan.table() + " does not exist in " + plan.source()));
                 // Exported now, while the coordinator is idle: chunk workers attach from their own threads later.
                 String id = snapshot.id();
+                readIn = new CopyResult.SourceSnapshot(id, snapshot.imported(), snapshot.visibleTransactions());
                 LOG.fine(() -> "reading " + plan.source() + " in snapshot " + id);
                 return shape;
             } catch (SQLException e) {
@@ -532,7 +548,7 @@ public final class TableCopy {
             return new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), entry.rows(), entry.sourceChecksum(), entry.targetChecksum(),
                     entry.verified(), entry.bytes() == null ? 0 : entry.bytes(), seconds(), CopyResult.SKIPPED,
-                    null, request.run().runId(), null, null, null, null);
+                    null, request.run().runId(), null, null, null, null, null);
         }
 
         /** Committed at once (own connection), so status shows the copy in flight and counts attempts. */
@@ -641,7 +657,7 @@ public final class TableCopy {
             CopyResult result = new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), sourceSum.rows(), sourceSum.hex(), targetSum.hex(),
                     true, bytes, seconds(), CopyResult.COPIED, format, request.run().runId(), planned.size(), key,
-                    parallelism, relations);
+                    parallelism, relations, done.isEmpty() || snapshot.imported() ? readIn : null);
             try (RunSummary.Step step = summary.begin("ledger")) {
                 tables.finish(ledger, plan.key(), request.run().runId(), new Outcome(result.rows(), result.checksum(),
                         result.targetChecksum(), result.bytes(), startedAt));
