@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -206,10 +207,6 @@ public final class TableCopy {
         private final AuditLog audit;
         private final long startedNanos = System.nanoTime();
         private final OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
-        /** Which transactions the snapshot sees (read with its id, before any chunk runs), for the result. */
-        private CopyResult.SourceSnapshot readIn;
-        /** The source's row count taken for a new chunk plan (in the snapshot), else -1. */
-        private long plannedTableRows = -1;
 
         Attempt(CopyRequest request, Plan plan, PostgresSnapshot snapshot, Connection target, Connection ledger) {
             this.request = request;
@@ -298,7 +295,6 @@ public final class TableCopy {
                         "table " + plan.table() + " does not exist in " + plan.source()));
                 // Exported now, while the coordinator is idle: chunk workers attach from their own threads later.
                 String id = snapshot.id();
-                readIn = new CopyResult.SourceSnapshot(id, snapshot.imported(), snapshot.visibleTransactions());
                 LOG.fine(() -> "reading " + plan.source() + " in snapshot " + id);
                 return shape;
             } catch (SQLException e) {
@@ -587,10 +583,12 @@ public final class TableCopy {
             RowSelection landed = RowSelection.of(targetShape, outputShape.columnNames(), null,
                     "target table " + plan.targetTable() + " in " + plan.target());
 
-            List<Chunk> planned = chunkPlan(shape, selection, tableId);
+            PlannedChunks plannedChunks = chunkPlan(shape, selection, tableId);
+            List<Chunk> planned = plannedChunks.chunks();
             long expectedRows;
-            if (plannedTableRows >= 0 && selection.predicate() == null) {
-                expectedRows = plannedTableRows; // the plan just counted the same rows in the same snapshot
+            if (plannedChunks.countedTableRows().isPresent() && selection.predicate() == null) {
+                // the plan just counted the same rows in the same snapshot
+                expectedRows = plannedChunks.countedTableRows().getAsLong();
             } else {
                 try (RunSummary.Step step = summary.begin("source rows")) {
                     expectedRows = countRows(selection);
@@ -657,7 +655,7 @@ public final class TableCopy {
             CopyResult result = new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), sourceSum.rows(), sourceSum.hex(), targetSum.hex(),
                     true, bytes, seconds(), CopyResult.COPIED, format, request.run().runId(), planned.size(), key,
-                    parallelism, relations, done.isEmpty() || snapshot.imported() ? readIn : null);
+                    parallelism, relations, done.isEmpty() || snapshot.imported() ? readIn() : null);
             try (RunSummary.Step step = summary.begin("ledger")) {
                 tables.finish(ledger, plan.key(), request.run().runId(), new Outcome(result.rows(), result.checksum(),
                         result.targetChecksum(), result.bytes(), startedAt));
@@ -775,21 +773,25 @@ public final class TableCopy {
             return out;
         }
 
+        /** The chunks of a copy and, for a plan made now, the source table's row count it took in the snapshot. */
+        private record PlannedChunks(List<Chunk> chunks, OptionalLong countedTableRows) {
+        }
+
         /** The stored plan when there is one (a resumed copy), else a new one, stored before any chunk runs. */
-        private List<Chunk> chunkPlan(TableShape shape, RowSelection selection, long tableId) {
+        private PlannedChunks chunkPlan(TableShape shape, RowSelection selection, long tableId) {
             try {
                 List<Chunk> stored = chunks.chunks(ledger, tableId);
                 if (!stored.isEmpty()) {
                     LOG.info("reusing the stored plan of " + stored.size() + " chunks");
-                    return stored;
+                    return new PlannedChunks(stored, OptionalLong.empty());
                 }
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.control());
             }
             ChunkPlanner.ChunkPlan chunkPlan;
+            long tableRows;
             try (RunSummary.Step step = summary.begin("chunk plan")) {
-                long tableRows = countRows(RowSelection.of(shape, null));
-                plannedTableRows = tableRows;
+                tableRows = countRows(RowSelection.of(shape, null));
                 chunkPlan = ChunkPlanner.plan(source, shape, tableRows, request.chunking().chunkRows(),
                         request.chunking().keyColumn());
                 step.rows(tableRows);
@@ -799,7 +801,7 @@ public final class TableCopy {
             LOG.info("chunk plan: " + chunkPlan.ranges().size() + " chunk(s), " + chunkPlan.method());
             try {
                 chunks.plan(ledger, tableId, chunkPlan.ranges(), request.run().runId());
-                return chunks.chunks(ledger, tableId);
+                return new PlannedChunks(chunks.chunks(ledger, tableId), OptionalLong.of(tableRows));
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.control());
             }
@@ -1218,6 +1220,11 @@ public final class TableCopy {
             } catch (SQLException | RuntimeException e) {
                 LOG.warning("could not record the failure in the ledger: " + e.getMessage());
             }
+        }
+
+        /** The snapshot every row was read in, for the result; on the coordinator, idle once the chunks are done. */
+        private CopyResult.SourceSnapshot readIn() {
+            return new CopyResult.SourceSnapshot(snapshot.id(), snapshot.imported(), snapshot.visibleTransactions());
         }
 
         private void endSourceSnapshot() {
