@@ -20,6 +20,7 @@ import io.tributary.s3.ClientSideEncryption;
 import io.tributary.s3.ObjectStore;
 import io.tributary.s3.S3IOException;
 import io.tributary.s3.S3Location;
+import io.tributary.source.PostgresSnapshot;
 import io.tributary.verify.Checksum;
 import io.tributary.verify.TableChecksum;
 import java.io.IOException;
@@ -233,12 +234,9 @@ public final class TableArchive {
         if (latest.isEmpty()) {
             return latest;
         }
-        Connection src = connections.open(request.source());
+        PostgresSnapshot snapshot = PostgresSnapshot.open(connections, request.source());
+        Connection src = snapshot.connection();
         try {
-            src.setAutoCommit(false);
-            try (Statement st = src.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-            }
             Optional<TableShape> shape = new CatalogReader().read(src, request.table());
             if (shape.isEmpty()) {
                 if (latest.get().retention().sourceDroppedAt() != null) {
@@ -252,7 +250,7 @@ public final class TableArchive {
                         .compute(src);
                 step.rows(now.rows());
             }
-            src.commit();
+            snapshot.end();
             CatalogEntry.Figures archived = latest.get().checksum().source();
             boolean same = now.rows() == archived.rows() && now.hex().equals(archived.checksum());
             if (!same) {
@@ -263,7 +261,7 @@ public final class TableArchive {
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, request.source());
         } finally {
-            ConnectionFactory.closeQuietly(src);
+            snapshot.close();
         }
     }
 
@@ -296,7 +294,9 @@ public final class TableArchive {
             store.delete(new S3Location(settings.bucket(), leftover.key()));
         }
 
-        Connection src = connections.open(source);
+        // Shape, DDL, checksum and every Parquet row come from one snapshot of the source.
+        PostgresSnapshot snapshot = PostgresSnapshot.open(connections, source);
+        Connection src = snapshot.connection();
         TableShape shape;
         Checksum sourceFigures;
         ArchivedDdl ddl;
@@ -305,15 +305,11 @@ public final class TableArchive {
         List<ParquetColumn> columns;
         ParquetExport.Result written;
         try {
-            src.setAutoCommit(false);
-            try (Statement st = src.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                try (ResultSet rs = st.executeQuery(
-                        "SELECT pg_catalog.current_database(), pg_catalog.current_setting('server_version')")) {
-                    rs.next();
-                    database = rs.getString(1);
-                    serverVersion = rs.getString(2);
-                }
+            try (Statement st = src.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT pg_catalog.current_database(), pg_catalog.current_setting('server_version')")) {
+                rs.next();
+                database = rs.getString(1);
+                serverVersion = rs.getString(2);
             }
             shape = new CatalogReader().read(src, request.table()).orElseThrow(() -> JobFailure.badInput(
                     "table " + request.table() + " does not exist in " + source));
@@ -347,11 +343,11 @@ public final class TableArchive {
                 }
                 throw e;
             }
-            src.commit();
+            snapshot.end();
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, source);
         } finally {
-            ConnectionFactory.closeQuietly(src);
+            snapshot.close();
         }
         LOG.info(String.format("%s.%s: %s rows in %d file(s), %s bytes under %s", source, request.table(),
                 RunSummary.count(written.rows()), written.files().size(), RunSummary.count(written.bytes()),

@@ -3,7 +3,6 @@ package io.tributary.copy;
 import io.tributary.catalog.CatalogReader;
 import io.tributary.catalog.CatalogReader.UserType;
 import io.tributary.catalog.ColumnShape;
-import io.tributary.catalog.Identifiers;
 import io.tributary.catalog.KeyRange;
 import io.tributary.catalog.RowSelection;
 import io.tributary.catalog.TableRef;
@@ -23,6 +22,7 @@ import io.tributary.ledger.TableLedger.Outcome;
 import io.tributary.result.ExitCode;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
+import io.tributary.source.PostgresSnapshot;
 import io.tributary.verify.Checksum;
 import io.tributary.verify.RelationCounts;
 import io.tributary.verify.TableChecksum;
@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -56,9 +57,9 @@ import java.util.logging.Logger;
  * Copies one table from a source PostgreSQL into the target PostgreSQL, chunk by chunk, verified and recorded.
  *
  * <ol>
- *   <li>A coordinator opens one REPEATABLE READ READ ONLY transaction on the source and exports its snapshot;
- *       every chunk worker imports it ({@code SET TRANSACTION SNAPSHOT}), so all chunks, and the checksums
- *       the source computes for them, see one consistent state of the table.</li>
+ *   <li>A coordinator opens one REPEATABLE READ READ ONLY snapshot of the source ({@link PostgresSnapshot}) and
+ *       exports it; every chunk worker attaches to it, so all chunks, and the checksums the source computes for
+ *       them, see one consistent state of the table.</li>
  *   <li>The table is cut into key ranges ({@link ChunkPlanner}); the plan is stored in the chunk ledger, so a
  *       re-run reuses it and skips the chunks already copied.</li>
  *   <li>Each chunk is one target transaction: binary COPY of the range (meanwhile the source checksums the same
@@ -74,6 +75,19 @@ import java.util.logging.Logger;
  *   <li>Chunk checksums add up (mod 2^64) to the table's checksum. A finished table is skipped on re-run; a
  *       target holding rows the ledger does not account for is refused unless {@code --truncate}.</li>
  * </ol>
+ *
+ * <p><b>Hand-off to a change-data-capture follower.</b> The follower must start exactly where the copy's snapshot
+ * ends. Two ways, both through the snapshot, never through timing:
+ * <ul>
+ *   <li>Today: {@code tributary follow --prepare} creates the replication slot with {@code EXPORT_SNAPSHOT} and
+ *       holds that snapshot; the copy attaches to it ({@code --snapshot ID}, {@link CopyRequest#snapshot()}), and
+ *       the follower streams from the slot's consistent point. The selection fingerprint includes the snapshot id,
+ *       so rows copied in another snapshot are never skipped or resumed into it.</li>
+ *   <li>Possible: the result's {@code source_snapshot} ({@link CopyResult.SourceSnapshot}) names the snapshot
+ *       every row was read in and the transactions it includes, so a follower whose slot predates the snapshot can
+ *       skip exactly the decoded transactions the copy already holds. While the copy runs, its exported id (logged at
+ *       FINE) lets other readers attach to the same state.</li>
+ * </ul>
  */
 public final class TableCopy {
     private static final Logger LOG = Logger.getLogger(TableCopy.class.getName());
@@ -143,12 +157,14 @@ public final class TableCopy {
         connections.uri(plan.source());
         connections.uri(plan.target());
         connections.uri(plan.control());
-        Connection source = null;
+        PostgresSnapshot source = null;
         Connection target = null;
         Connection ledger = null;
         try {
             try (RunSummary.Step step = summary.begin("connect")) {
-                source = connections.open(plan.source());
+                // --snapshot: a snapshot exported elsewhere (a follower's replication slot); the chunk workers
+                // import the same one.
+                source = PostgresSnapshot.openOrAttach(connections, plan.source(), request.snapshot());
                 target = connections.open(plan.target());
                 ledger = connections.open(plan.control());
                 if (readOnly) {
@@ -158,7 +174,9 @@ public final class TableCopy {
             }
             return body.apply(new Attempt(request, plan, source, target, ledger));
         } finally {
-            ConnectionFactory.closeQuietly(source);
+            if (source != null) {
+                source.close();
+            }
             ConnectionFactory.closeQuietly(target);
             ConnectionFactory.closeQuietly(ledger);
         }
@@ -176,7 +194,9 @@ public final class TableCopy {
     private final class Attempt {
         private final CopyRequest request;
         private final Plan plan;
-        /** Holds the exported snapshot open until every chunk is done. */
+        /** Held open until every chunk is done: the chunk workers attach to it. */
+        private final PostgresSnapshot snapshot;
+        /** The snapshot's coordinator connection. */
         private final Connection source;
         /** Autocommit: DDL, the skip/truncate decision and the per-table advisory lock (session level). */
         private final Connection target;
@@ -187,14 +207,12 @@ public final class TableCopy {
         private final AuditLog audit;
         private final long startedNanos = System.nanoTime();
         private final OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
-        private String snapshotId;
-        /** The source's row count taken for a new chunk plan (in the snapshot), else -1. */
-        private long plannedTableRows = -1;
 
-        Attempt(CopyRequest request, Plan plan, Connection source, Connection target, Connection ledger) {
+        Attempt(CopyRequest request, Plan plan, PostgresSnapshot snapshot, Connection target, Connection ledger) {
             this.request = request;
             this.plan = plan;
-            this.source = source;
+            this.snapshot = snapshot;
+            this.source = snapshot.connection();
             this.target = target;
             this.ledger = ledger;
             ControlSchema control = plan.controlSchema();
@@ -270,23 +288,14 @@ public final class TableCopy {
             }
         }
 
-        /** Opens and exports the source snapshot and reads the table's shape in it; a missing table is bad input. */
+        /** Reads the table's shape in the source snapshot and exports it; a missing table is bad input. */
         private TableShape readSource() {
             try (RunSummary.Step step = summary.begin("source catalog")) {
-                source.setAutoCommit(false);
-                execute(source, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                if (request.snapshot() != null) {
-                    attachSnapshot(request.snapshot());
-                }
                 TableShape shape = catalog.read(source, plan.table()).orElseThrow(() -> JobFailure.badInput(
                         "table " + plan.table() + " does not exist in " + plan.source()));
-                if (snapshotId == null) {
-                    try (Statement st = source.createStatement();
-                            ResultSet rs = st.executeQuery("SELECT pg_catalog.pg_export_snapshot()")) {
-                        rs.next();
-                        snapshotId = rs.getString(1);
-                    }
-                }
+                // Exported now, while the coordinator is idle: chunk workers attach from their own threads later.
+                String id = snapshot.id();
+                LOG.fine(() -> "reading " + plan.source() + " in snapshot " + id);
                 return shape;
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.source());
@@ -308,24 +317,6 @@ public final class TableCopy {
                 }
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.source());
-            }
-        }
-
-        /**
-         * Copies in a snapshot exported elsewhere (a follower's replication slot): the chunk workers import the same
-         * one. It exists only while its exporter holds it; a vanished one is bad input (prepare it again).
-         */
-        private void attachSnapshot(String id) throws SQLException {
-            try {
-                execute(source, "SET TRANSACTION SNAPSHOT " + Identifiers.literal(id));
-                snapshotId = id;
-            } catch (SQLException e) {
-                if ("22023".equals(e.getSQLState()) || "0A000".equals(e.getSQLState())) {
-                    throw JobFailure.badInput("snapshot " + id + " cannot be imported on " + plan.source() + " ("
-                            + e.getMessage().lines().findFirst().orElse("") + "): it is held only while the process"
-                            + " that exported it (tributary follow --prepare) is waiting; prepare it again");
-                }
-                throw e;
             }
         }
 
@@ -553,7 +544,7 @@ public final class TableCopy {
             return new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), entry.rows(), entry.sourceChecksum(), entry.targetChecksum(),
                     entry.verified(), entry.bytes() == null ? 0 : entry.bytes(), seconds(), CopyResult.SKIPPED,
-                    null, request.run().runId(), null, null, null, null);
+                    null, request.run().runId(), null, null, null, null, null);
         }
 
         /** Committed at once (own connection), so status shows the copy in flight and counts attempts. */
@@ -592,10 +583,12 @@ public final class TableCopy {
             RowSelection landed = RowSelection.of(targetShape, outputShape.columnNames(), null,
                     "target table " + plan.targetTable() + " in " + plan.target());
 
-            List<Chunk> planned = chunkPlan(shape, selection, tableId);
+            PlannedChunks plannedChunks = chunkPlan(shape, selection, tableId);
+            List<Chunk> planned = plannedChunks.chunks();
             long expectedRows;
-            if (plannedTableRows >= 0 && selection.predicate() == null) {
-                expectedRows = plannedTableRows; // the plan just counted the same rows in the same snapshot
+            if (plannedChunks.countedTableRows().isPresent() && selection.predicate() == null) {
+                // the plan just counted the same rows in the same snapshot
+                expectedRows = plannedChunks.countedTableRows().getAsLong();
             } else {
                 try (RunSummary.Step step = summary.begin("source rows")) {
                     expectedRows = countRows(selection);
@@ -662,7 +655,7 @@ public final class TableCopy {
             CopyResult result = new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                     plan.targetTable().toString(), sourceSum.rows(), sourceSum.hex(), targetSum.hex(),
                     true, bytes, seconds(), CopyResult.COPIED, format, request.run().runId(), planned.size(), key,
-                    parallelism, relations);
+                    parallelism, relations, done.isEmpty() || snapshot.imported() ? readIn() : null);
             try (RunSummary.Step step = summary.begin("ledger")) {
                 tables.finish(ledger, plan.key(), request.run().runId(), new Outcome(result.rows(), result.checksum(),
                         result.targetChecksum(), result.bytes(), startedAt));
@@ -780,21 +773,25 @@ public final class TableCopy {
             return out;
         }
 
+        /** The chunks of a copy and, for a plan made now, the source table's row count it took in the snapshot. */
+        private record PlannedChunks(List<Chunk> chunks, OptionalLong countedTableRows) {
+        }
+
         /** The stored plan when there is one (a resumed copy), else a new one, stored before any chunk runs. */
-        private List<Chunk> chunkPlan(TableShape shape, RowSelection selection, long tableId) {
+        private PlannedChunks chunkPlan(TableShape shape, RowSelection selection, long tableId) {
             try {
                 List<Chunk> stored = chunks.chunks(ledger, tableId);
                 if (!stored.isEmpty()) {
                     LOG.info("reusing the stored plan of " + stored.size() + " chunks");
-                    return stored;
+                    return new PlannedChunks(stored, OptionalLong.empty());
                 }
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.control());
             }
             ChunkPlanner.ChunkPlan chunkPlan;
+            long tableRows;
             try (RunSummary.Step step = summary.begin("chunk plan")) {
-                long tableRows = countRows(RowSelection.of(shape, null));
-                plannedTableRows = tableRows;
+                tableRows = countRows(RowSelection.of(shape, null));
                 chunkPlan = ChunkPlanner.plan(source, shape, tableRows, request.chunking().chunkRows(),
                         request.chunking().keyColumn());
                 step.rows(tableRows);
@@ -804,7 +801,7 @@ public final class TableCopy {
             LOG.info("chunk plan: " + chunkPlan.ranges().size() + " chunk(s), " + chunkPlan.method());
             try {
                 chunks.plan(ledger, tableId, chunkPlan.ranges(), request.run().runId());
-                return chunks.chunks(ledger, tableId);
+                return new PlannedChunks(chunks.chunks(ledger, tableId), OptionalLong.of(tableRows));
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.control());
             }
@@ -1043,8 +1040,8 @@ public final class TableCopy {
                 Connection dst = null;
                 Connection book = null;
                 try {
-                    src = inSnapshot(connections.open(plan.source()));
-                    sum = inSnapshot(connections.open(plan.source()));
+                    src = snapshot.attach();
+                    sum = snapshot.attach();
                     dst = connections.open(plan.target());
                     dst.setAutoCommit(false);
                     book = connections.open(plan.control());
@@ -1062,19 +1059,6 @@ public final class TableCopy {
                     ConnectionFactory.closeQuietly(sum);
                     ConnectionFactory.closeQuietly(dst);
                     ConnectionFactory.closeQuietly(book);
-                }
-            }
-
-            /** A source connection in the copy's exported snapshot. */
-            private Connection inSnapshot(Connection c) {
-                try {
-                    c.setAutoCommit(false);
-                    execute(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                    execute(c, "SET TRANSACTION SNAPSHOT " + Identifiers.literal(snapshotId));
-                    return c;
-                } catch (SQLException e) {
-                    ConnectionFactory.closeQuietly(c);
-                    throw DatabaseFault.classify(e, plan.source());
                 }
             }
 
@@ -1238,10 +1222,15 @@ public final class TableCopy {
             }
         }
 
+        /** The snapshot every row was read in, for the result; on the coordinator, idle once the chunks are done. */
+        private CopyResult.SourceSnapshot readIn() {
+            return new CopyResult.SourceSnapshot(snapshot.id(), snapshot.imported(), snapshot.visibleTransactions());
+        }
+
         private void endSourceSnapshot() {
             try {
-                source.commit();
-            } catch (SQLException e) {
+                snapshot.end();
+            } catch (JobFailure e) {
                 LOG.log(Level.FINE, "ending the source snapshot failed after a successful copy", e);
             }
         }

@@ -8,6 +8,7 @@ import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.DatabaseFault;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
+import io.tributary.source.PostgresSnapshot;
 import io.tributary.verify.Checksum;
 import io.tributary.verify.SegmentChecksums;
 import io.tributary.verify.TableChecksum;
@@ -116,8 +117,8 @@ public final class TableDiff {
         }
         connections.uri(request.source());
         connections.uri(request.target());
-        Connection source = null;
-        Connection target = null;
+        PostgresSnapshot source = null;
+        PostgresSnapshot target = null;
         ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "diff-source");
             t.setDaemon(true);
@@ -125,19 +126,26 @@ public final class TableDiff {
         });
         try {
             try (RunSummary.Step step = summary.begin("connect")) {
-                source = connections.open(request.source());
-                target = connections.open(request.target());
+                // Each database in its own snapshot: pass 1's checksums and every later pass read one state.
+                source = PostgresSnapshot.open(connections, request.source());
+                target = PostgresSnapshot.open(connections, request.target());
             }
             return new Attempt(request, source, target, pool).run();
         } finally {
             pool.shutdownNow();
-            ConnectionFactory.closeQuietly(source);
-            ConnectionFactory.closeQuietly(target);
+            if (source != null) {
+                source.close();
+            }
+            if (target != null) {
+                target.close();
+            }
         }
     }
 
     private final class Attempt {
         private final DiffRequest request;
+        private final PostgresSnapshot sourceSnapshot;
+        private final PostgresSnapshot targetSnapshot;
         private final Connection sourceConnection;
         private final Connection targetConnection;
         private final ExecutorService pool;
@@ -158,10 +166,13 @@ public final class TableDiff {
         private Both<Map<Integer, Checksum>> lastSums;
         private Map<Range, List<Range>> lastChildren;
 
-        Attempt(DiffRequest request, Connection sourceConnection, Connection targetConnection, ExecutorService pool) {
+        Attempt(DiffRequest request, PostgresSnapshot sourceSnapshot, PostgresSnapshot targetSnapshot,
+                ExecutorService pool) {
             this.request = request;
-            this.sourceConnection = sourceConnection;
-            this.targetConnection = targetConnection;
+            this.sourceSnapshot = sourceSnapshot;
+            this.targetSnapshot = targetSnapshot;
+            this.sourceConnection = sourceSnapshot.connection();
+            this.targetConnection = targetSnapshot.connection();
             this.pool = pool;
         }
 
@@ -226,12 +237,6 @@ public final class TableDiff {
 
         private void readCatalogs() {
             try (RunSummary.Step step = summary.begin("catalog")) {
-                for (Connection c : List.of(sourceConnection, targetConnection)) {
-                    c.setAutoCommit(false);
-                    try (Statement st = c.createStatement()) {
-                        st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                    }
-                }
                 TableShape s = catalog.read(sourceConnection, request.table()).orElseThrow(() -> JobFailure.badInput(
                         "table " + request.table() + " does not exist in " + request.source()));
                 TableShape t = catalog.read(targetConnection, request.targetTable()).orElseThrow(() ->
@@ -707,12 +712,8 @@ public final class TableDiff {
         }
 
         private void endSnapshots() {
-            try {
-                sourceConnection.commit();
-                targetConnection.commit();
-            } catch (SQLException e) {
-                throw DatabaseFault.classify(e, request.source());
-            }
+            sourceSnapshot.end();
+            targetSnapshot.end();
         }
 
         private Map<String, Object> result(Both<Checksum> whole, boolean identical) {

@@ -9,13 +9,17 @@ import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.DatabaseFault;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
+import io.tributary.source.PostgresSnapshot;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Optional;
 
-/** Checksums a table on one connection, in a read-only snapshot: what {@code tributary checksum} runs. */
+/**
+ * Checksums a table on one connection, in a read-only snapshot ({@link PostgresSnapshot}; on Redshift, a read-only
+ * transaction): what {@code tributary checksum} runs.
+ */
 public final class TableVerification {
     private final ConnectionFactory connections;
     private final RunSummary summary;
@@ -41,22 +45,28 @@ public final class TableVerification {
     public Result checksum(String conn, TableRef table, List<String> columns, KeyRange range, ChecksumDialect dialect) {
         long started = System.nanoTime();
         connections.uri(conn);
+        boolean redshift = dialect == ChecksumDialect.REDSHIFT;
+        PostgresSnapshot snapshot = null;
         Connection connection;
         try (RunSummary.Step step = summary.begin("connect")) {
-            connection = connections.open(conn);
+            if (redshift) {
+                connection = connections.open(conn);
+            } else {
+                snapshot = PostgresSnapshot.open(connections, conn);
+                connection = snapshot.connection();
+            }
         }
         try {
-            connection.setAutoCommit(false);
-            try (Statement st = connection.createStatement()) {
-                if (dialect == ChecksumDialect.REDSHIFT) {
+            if (redshift) {
+                connection.setAutoCommit(false);
+                try (Statement st = connection.createStatement()) {
                     // floats print %.17g / %.8g there, as the portable text expects (r_extra_float_digits)
                     st.execute("SET extra_float_digits TO 2");
+                    // Redshift is always serializable; it rejects REPEATABLE READ
+                    st.execute("SET TRANSACTION READ ONLY");
                 }
-                st.execute(dialect == ChecksumDialect.REDSHIFT
-                        ? "SET TRANSACTION READ ONLY" // Redshift is always serializable; it rejects REPEATABLE READ
-                        : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
             }
-            Optional<TableShape> found = dialect == ChecksumDialect.REDSHIFT
+            Optional<TableShape> found = redshift
                     ? InformationSchemaShape.read(connection, table)
                     : new CatalogReader().read(connection, table);
             TableShape shape = found.orElseThrow(() -> JobFailure.badInput(
@@ -67,7 +77,11 @@ public final class TableVerification {
                 checksum = new TableChecksum(selection, dialect).compute(connection);
                 step.rows(checksum.rows());
             }
-            connection.commit();
+            if (snapshot != null) {
+                snapshot.end();
+            } else {
+                connection.commit();
+            }
             double seconds = Math.round((System.nanoTime() - started) / 1e6) / 1e3;
             return new Result(table.toString(), conn, checksum.rows(), checksum.hex(), seconds,
                     range == null ? null : range.toString(),

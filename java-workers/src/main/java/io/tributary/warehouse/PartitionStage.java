@@ -19,6 +19,7 @@ import io.tributary.s3.ObjectOptions;
 import io.tributary.s3.ObjectStore;
 import io.tributary.s3.S3IOException;
 import io.tributary.s3.S3Location;
+import io.tributary.source.PostgresSnapshot;
 import io.tributary.verify.Checksum;
 import io.tributary.verify.ChecksumDialect;
 import java.io.IOException;
@@ -108,8 +109,10 @@ public final class PartitionStage {
             throw JobFailure.badInput("targets.warehouse.multipart_part_mb must be at least 5 (S3's minimum part)");
         }
 
+        // The shape, the figures and every staged row come from one snapshot of the source.
         try (ObjectStore store = ObjectStore.open(env, settings.requireStagingConnection());
-                Connection src = connections.open(request.source())) {
+                PostgresSnapshot snapshot = PostgresSnapshot.open(connections, request.source())) {
+            Connection src = snapshot.connection();
             TableShape shape = new CatalogReader().read(src, request.table()).orElseThrow(() -> JobFailure.badInput(
                     "table " + request.table() + " does not exist in source " + request.source()));
             requireColumn(shape, partition.column(), "partition column");
@@ -127,9 +130,6 @@ public final class PartitionStage {
                 }
             }
 
-            src.setAutoCommit(false);
-            src.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            src.setReadOnly(true);
             Checksum figures;
             long heapBytes;
             String watermark = null;
@@ -209,10 +209,10 @@ public final class PartitionStage {
                     }
                     throw e;
                 }
-                src.commit();
+                snapshot.end();
             } finally {
                 if (!src.getAutoCommit()) {
-                    src.rollback();
+                    src.rollback(); // a failed stage releases the snapshot at once
                 }
             }
             for (ParquetExport.FileWritten f : written.files()) {

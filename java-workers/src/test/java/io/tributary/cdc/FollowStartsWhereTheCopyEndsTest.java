@@ -113,6 +113,9 @@ class FollowStartsWhereTheCopyEndsTest {
             for (String table : TABLES) {
                 CliRun copy = db.copy(table, "--snapshot", snapshot);
                 assertEquals(0, copy.exitCode(), copy.toString());
+                // The result names the snapshot every row was read in: the follower's start point.
+                assertEquals(snapshot, copy.json().at("/source_snapshot/id").asText(), copy.toString());
+                assertTrue(copy.json().at("/source_snapshot/imported").asBoolean(), copy.toString());
             }
             spanning.commit();
         }

@@ -1,6 +1,7 @@
 package io.tributary.copy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,6 +65,10 @@ class ChunkedParallelCopyIsExactTest {
         assertEquals(key, json.get("chunk_key").asText());
         assertTrue(json.get("chunks").asInt() >= 5, "cut into chunks: " + json);
         assertEquals(json.get("checksum").asText(), json.get("target_checksum").asText());
+        // Every chunk read the one snapshot the copy exported; the result names it for a follower.
+        assertFalse(json.at("/source_snapshot/imported").asBoolean(true), json.toString());
+        assertFalse(json.at("/source_snapshot/id").asText().isEmpty(), json.toString());
+        assertTrue(json.at("/source_snapshot/transactions").asText().matches("[0-9]+:[0-9]+:[0-9,]*"), json.toString());
 
         assertEquals(rows, db.target.count("SELECT count(*) FROM " + table));
         String sorted = "SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM " + table + " t";
