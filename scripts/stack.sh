@@ -153,6 +153,12 @@ SQL
     admin_psql "$id" "$port" "$db" -c "GRANT pg_read_all_data, pg_read_all_stats, pg_monitor TO tributary" \
       -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
   fi
+  if [ "$id" = consolidated ]; then
+    # An instance consolidated whole (Pagila in the demo) brings its extensions along (schema --whole); only a
+    # superuser creates pg_stat_statements, so the administrator creates it in the target first, as the
+    # preflight's exit 2 would ask (docs/runbooks/consolidate.md).
+    admin_psql "$id" "$port" "$db" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+  fi
 }
 
 TLS="$STATE/tls"

@@ -117,3 +117,52 @@ def test_parallelism_is_passed_only_when_the_run_sets_it():
     assert "--parallelism" not in copy_argv(job, "r1", None)
     argv = copy_argv(job, "r1", 3)
     assert argv[argv.index("--parallelism") + 1] == "3"
+
+
+def _qualified(*parts):
+    sys.path.insert(0, str(DAGS))
+    from tributary import names
+
+    return names.qualified(*parts)
+
+
+def _plan_row(instance, schema, table, target_table=None, klass="application", kind="table", **extra):
+    return {"instance": instance, "schema": schema, "table": table, "kind": kind, "class": klass,
+            "flagged_for_review": False, "skip": False,
+            "destination": {"kind": "consolidated", "connection": "consolidated",
+                            "table": target_table or _qualified(schema, table)} if klass == "application"
+            else {"kind": "archive", "connection": "archive", "location": "s3://b/x/"}, **extra}
+
+
+def _job(source, table, target_table=None, target="consolidated"):
+    return {"source": source, "table": table, "target_table": target_table or table, "key": [], "target": target}
+
+
+def test_whole_sources_are_those_consolidated_whole_under_their_own_names():
+    """--whole only for a source whose every planned table lands, selected, under its own name, merged with
+    nothing; merged, renamed, partly selected or partly archived sources keep the table-by-table builder."""
+    sys.path.insert(0, str(DAGS))
+    from tributary.config import MigrationConfig
+    from tributary.consolidate import whole_sources
+
+    cfg = MigrationConfig(Path("m.yaml"), {"sources": [{"id": "eu"}, {"id": "us"}, {"id": "pagila"}, {"id": "odd"},
+                                                       {"id": "moved", "target_schema": "elsewhere"}],
+                                           "targets": {"consolidated": {"connection": "consolidated"}}})
+    plan = {"tables": [
+        _plan_row("eu", "public", "users"), _plan_row("us", "public", "users"),  # one application, merged
+        _plan_row("pagila", "public", "film"), _plan_row("pagila", "public", "payment", kind="partitioned"),
+        _plan_row("pagila", "public", "payment_p2022_01", kind="partition"),
+        _plan_row("pagila", "Odd schema", "a.b"),
+        _plan_row("odd", "public", "live"), _plan_row("odd", "public", "stale", klass="unknown"),  # partly archived
+        _plan_row("moved", "public", "t", "elsewhere.t"),
+    ]}
+    jobs = [_job("eu", "public.users"), _job("us", "public.users"), _job("pagila", "public.film"),
+            _job("pagila", "public.payment"), _job("pagila", _qualified("Odd schema", "a.b")), _job("odd", "public.live"),
+            _job("moved", "public.t", "elsewhere.t")]
+    assert whole_sources(jobs, plan, cfg) == ["pagila"]
+    assert whole_sources(jobs, None, cfg) == []  # tables from migration.yaml: a source's whole list is unknown
+    assert whole_sources([j for j in jobs if j["table"] != "public.film"], plan, cfg) == []  # table_filter
+    assert whole_sources(jobs + [_job("eu", "public.orders", "public.film")], plan, cfg) == []  # merged into pagila's
+    renamed = {"tables": [r if r["table"] != "film" else _plan_row("pagila", "public", "film", "pagila.film")
+                          for r in plan["tables"]]}
+    assert whole_sources([_job("pagila", "public.film", "pagila.film")] + jobs[3:5], renamed, cfg) == []

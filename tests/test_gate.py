@@ -60,3 +60,22 @@ def test_gate_keeps_the_password_out_of_the_gx_project(scratch_db, psql, isolate
     for f in (isolated_state / "gx").rglob("*"):
         if f.is_file():
             assert password not in f.read_text(errors="ignore"), f
+
+
+def test_gate_counts_an_inheritance_parents_own_rows_and_reaches_any_name(scratch_db, psql):
+    """As the copy does: an inheritance parent's own rows only (ONLY), and names GX's table asset cannot address
+    (capitals and spaces it would lowercase, a newline it would not quote) reached by their quoted name."""
+    from tributary import names
+
+    psql("CREATE TABLE public.parent_model (id int, note text);"
+         "CREATE TABLE public.child_model (extra int) INHERITS (public.parent_model);"
+         "INSERT INTO public.parent_model VALUES (1, 'own');"
+         "INSERT INTO public.child_model SELECT g, 'child', g FROM generate_series(2, 11) g;"
+         'CREATE SCHEMA "Sp1eCial .Char"; CREATE TABLE "Sp1eCial .Char"."Tabl e.1"(id int);'
+         'INSERT INTO "Sp1eCial .Char"."Tabl e.1" VALUES (1), (2);'
+         'CREATE TABLE public."with\n  AS (x" (id int); INSERT INTO public."with\n  AS (x" VALUES (7)')
+    out = gate.check(connection_uri=scratch_db, table="public.parent_model", key=["id"], expected_rows=1)
+    assert out["success"] is True, out
+    for schema, table, rows in (("Sp1eCial .Char", "Tabl e.1", 2), ("public", "with\n  AS (x", 1)):
+        out = gate.check(connection_uri=scratch_db, table=names.qualified(schema, table), key=["id"], expected_rows=rows)
+        assert out["success"] is True, out

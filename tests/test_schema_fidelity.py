@@ -21,19 +21,17 @@ import os
 import secrets
 import subprocess
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import REPO, WORKER
+from conftest import WORKER
+from pg_fidelity import (admin_sql as _admin_sql, assert_pgcopydb_queries_give_expected, assert_same_rows as _same_rows,
+                         assert_same_schema as _assert_same_schema, drop_role, load_unit_schemas, make_superuser,
+                         psql as _psql, rows as _rows, tables as _tables, uri as _uri)
 from tributary import names
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker]
-
-DATASETS = REPO / ".." / "shared" / "datasets"
-UNIT = DATASETS / "pgcopydb-unit"
-# pg_dump 15.14+ writes `\restrict <random key>`: the same key on both sides keeps the dumps comparable.
-RESTRICT = "--restrict-key=tributaryschemafidelity"
 
 # Every table goes through `tributary copy`, named the way PostgreSQL quotes it (names.qualified): inheritance
 # parents (ONLY their own rows), generated columns (recomputed by the target, hashed on both sides), the table
@@ -43,80 +41,13 @@ RESTRICT = "--restrict-key=tributaryschemafidelity"
 # ---------------------------------------------------------------- helpers
 
 
-def _admin(instance: str) -> str:
-    return os.environ[f"PSQL_ADMIN_{instance.upper()}"]
-
-
-def _admin_sql(instance: str, *statements: str, db: str | None = None) -> None:
-    import psycopg2
-
-    dsn = _admin(instance) if db is None else _admin(instance).rsplit("dbname=", 1)[0] + f"dbname={db}"
-    conn = psycopg2.connect(dsn)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            for s in statements:
-                cur.execute(s)
-    finally:
-        conn.close()
-
-
-def _port(instance: str) -> str:
-    return _admin(instance).split("port=")[1].split()[0]
-
-
-def _uri(user: str, password: str, instance: str, db: str) -> str:
-    return f"postgresql://{quote(user)}:{quote(password)}@127.0.0.1:{_port(instance)}/{quote(db)}"
-
-
-def _libpq_env(uri: str) -> dict[str, str]:
-    """pg_dump/psql read the connection from the environment: the password never in argv."""
-    u = urlsplit(uri)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.update(PGHOST=u.hostname, PGPORT=str(u.port), PGUSER=unquote(u.username), PGPASSWORD=unquote(u.password),
-               PGDATABASE=unquote(u.path[1:]))
-    return env
-
-
-def _psql(uri: str, *args: str, stdin: bytes | None = None, cwd: Path | None = None, check=True) -> str:
-    r = subprocess.run(["psql", "-X", "-v", "ON_ERROR_STOP=1", *args], env=_libpq_env(uri), input=stdin,
-                       capture_output=True, cwd=cwd)
-    if check and r.returncode != 0:
-        raise AssertionError(f"psql {args} failed: {r.stderr.decode()}")
-    return r.stdout.decode()
-
-
-def _rows(uri: str, sql: str) -> list[tuple]:
-    import psycopg2
-
-    with psycopg2.connect(uri) as c, c.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall()
-
-
-def _schema_dump(uri: str, *extra: str) -> list[str]:
-    r = subprocess.run(["pg_dump", "--schema-only", RESTRICT, *extra], env=_libpq_env(uri), capture_output=True)
-    assert r.returncode == 0, r.stderr.decode()
-    return sorted(r.stdout.decode().splitlines())
-
-
-def _assert_same_schema(source: str, target: str) -> None:
-    src = _schema_dump(source)
-    # The control schema (ledger of the copies) is the only thing the target holds that the source does not.
-    dst = _schema_dump(target, "--exclude-schema=tributary")
-    if src != dst:
-        import difflib
-
-        diff = "\n".join(difflib.unified_diff(src, dst, "source", "target", lineterm="", n=0))
-        raise AssertionError("sorted pg_dump --schema-only differs:\n" + diff[:8000])
-
-
 def _worker(env: dict[str, str], *args: str) -> tuple[int, dict, str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("TRIBUTARY_CONN_")}
     full.update(env)
     r = subprocess.run([str(WORKER), *args], env=full, capture_output=True, text=True)
     lines = r.stdout.strip().splitlines()
     return r.returncode, (json.loads(lines[-1]) if lines else {}), r.stderr
+
 
 
 def _config(tmp_path: Path, source: str) -> Path:
@@ -136,21 +67,10 @@ targets:
     return path
 
 
-def _tables(uri: str) -> list[tuple[str, str]]:
-    return _rows(uri, """
-        SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'tributary')
-           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-         ORDER BY 1, 2""")
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 def _copy_every_table(env: dict, config: Path, source_id: str, source: str, target: str) -> None:
     for schema, table in _tables(source):
-        if _rows(source, f"SELECT relispartition FROM pg_class WHERE oid = '{_ident(schema)}.{_ident(table)}'::regclass")[0][0]:
+        if _rows(source, f"SELECT relispartition FROM pg_class WHERE oid = '{_q(schema)}.{_q(table)}'::regclass")[0][0]:
             continue  # a partitioned table's copy routes its rows into the partitions
         code, result, err = _worker(env, "copy", f"--config={config}", "--source", source_id, "--table",
                                     names.qualified(schema, table), "--parallelism", "2")
@@ -158,15 +78,10 @@ def _copy_every_table(env: dict, config: Path, source_id: str, source: str, targ
         assert result["checksum"] == result["target_checksum"], result
 
 
-def _same_rows(source: str, target: str) -> None:
-    """Rows compared independently of the project's checksum: sorted COPY text of ONLY each relation."""
-    for schema, table in _tables(source):
-        rel = f"{_ident(schema)}.{_ident(table)}"
-        cols = [r[0] for r in _rows(source, f"SELECT attname FROM pg_attribute WHERE attrelid = "
-                                            f"'{rel.replace(chr(39), chr(39) * 2)}'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")]
-        sel = f"SELECT {', '.join(_ident(c) for c in cols) or 'count(*)'} FROM ONLY {rel}"
-        sides = [sorted(_psql(uri, "-c", f"COPY ({sel}) TO STDOUT").splitlines()) for uri in (source, target)]
-        assert sides[0] == sides[1], f"{rel}: rows differ"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 # ---------------------------------------------------------------- fixtures
@@ -177,12 +92,9 @@ def superuser():
     """A superuser on both servers for the pgcopydb schemas, as pgcopydb's own test runs: the schemas need
     pg_stat_statements (only a superuser creates it) and revoke EXECUTE on its function (only its owner, the
     superuser, can); the target must get the same owners and the same ACL."""
-    name, password = f"tributary_fidelity_{secrets.token_hex(3)}", secrets.token_hex(16)
-    for instance in ("src_pagila", "consolidated"):
-        _admin_sql(instance, f"CREATE ROLE {name} SUPERUSER LOGIN PASSWORD '{password}'")
+    name, password = make_superuser("tributary_fidelity")
     yield name, password
-    for instance in ("src_pagila", "consolidated"):
-        _admin_sql(instance, f"DROP ROLE IF EXISTS {name}")
+    drop_role(name)
 
 
 @pytest.fixture
@@ -209,10 +121,7 @@ def test_pgcopydb_unit_schemas_come_out_identical(tmp_path, superuser, databases
     user, password = superuser
     source = _uri(user, password, "src_pagila", databases("src_pagila", user))
     target = _uri(user, password, "consolidated", databases("consolidated", user))
-    # As copydb.sh: the source database's search_path names the schema "abc" (quotes in its name), which the
-    # partial index over its enum depends on.
-    _psql(source, "-c", 'ALTER DATABASE ' + _ident(unquote(urlsplit(source).path[1:])) + ' SET search_path TO public, """abc"""')
-    _psql(source, "-1", "-f", "setup.sql", cwd=UNIT / "setup")
+    load_unit_schemas(source)
     # copydb.sh creates the ICU collation `mycol` on the target first because it clones with --skip-collations.
     # Here the target starts empty: mycol is part of the source's schema (public.mycol), so pre-data creates it;
     # the server's own ICU collations (fr-FR-x-icu, de-DE-x-icu, en-US-x-icu) are checked by the preflight.
@@ -236,12 +145,7 @@ def test_pgcopydb_unit_schemas_come_out_identical(tmp_path, superuser, databases
 
     _assert_same_schema(source, target)
     _same_rows(source, target)
-    for sql in sorted((UNIT / "sql").glob("*.sql")):
-        r = subprocess.run(["psql", "--single-transaction", "--no-psqlrc", "--expanded", "--file", str(sql)],
-                           env=_libpq_env(target), capture_output=True, text=True)
-        got = r.stdout + r.stderr  # copydb.sh captures both (&>)
-        expected = (UNIT / "expected" / (sql.stem + ".out")).read_text()
-        assert got == expected, f"{sql.name}:\n--- expected\n{expected}\n--- got\n{got}"
+    assert_pgcopydb_queries_give_expected(target)
 
 
 @pytest.mark.e2e  # 3 min: the whole of Pagila through pre-data, copy, post-data

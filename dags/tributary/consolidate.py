@@ -20,7 +20,7 @@ from typing import Any
 from airflow.sdk import get_current_context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from tributary import config, connections, gate, outcome as outcome_table, paths, pushgateway
+from tributary import config, connections, gate, names, outcome as outcome_table, paths, pushgateway
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,11 @@ def _plan() -> dict[str, Any] | None:
         return None
 
 
+def _plan_of_run(params: dict[str, Any]) -> dict[str, Any] | None:
+    """The plan this run's tables come from: None with ``tables_from=config`` or when no plan exists."""
+    return _plan() if params.get("tables_from", "plan") == "plan" else None
+
+
 def select_tables(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The source tables of this run: the plan's application tables (``tables_from=plan`` and a plan exists),
     else migration.yaml's consolidate.tables/split; narrowed by ``table_filter``."""
@@ -45,7 +50,7 @@ def select_tables(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cfg = config.load()
     candidates = [config.TableJob.from_dict(j) for j in jobs]
     origin = "migration.yaml"
-    plan = _plan() if params.get("tables_from", "plan") == "plan" else None
+    plan = _plan_of_run(params)
     if plan is not None:
         candidates = cfg.plan_tables(plan) + cfg.split_tables()
         origin = f"the plan ({plan.get('generated_at', '?')})"
@@ -87,9 +92,54 @@ def resolve_argv(jobs: list[dict[str, Any]]) -> list[str]:
     return argv
 
 
+def whole_sources(jobs: list[dict[str, Any]], plan: dict[str, Any] | None, cfg: config.MigrationConfig) -> list[str]:
+    """The sources this run consolidates **whole under their own names**, whose schema ``tributary schema --whole``
+    restores from their own pg_dump (everything pg_dump describes: extensions, collations, inheritance, comments,
+    grants, constraint names...), rather than builds table by table.
+
+    A source qualifies only when the plan this run's tables come from (None: never; without it nobody knows every
+    table a source has, and a restore brings every one of them) says, for every table it lists of that source:
+    an application table, going to the consolidated target under its own schema.table, not skipped, not waiting
+    for review; and every such table (partitions excepted: their parent's copy fills them) is selected in this run
+    under that name, no table of the source goes anywhere else, no other source's table goes into one of its
+    tables (merged), and the source has no ``target_schema``. Everything else keeps the table-by-table builder
+    (merged, widened, renamed, partially selected)."""
+    if not plan:
+        return []
+    target = cfg.consolidated_connection
+    renamed = {s["id"] for s in cfg.raw.get("sources", []) if s.get("target_schema")}
+    listed: dict[str, list[dict[str, Any]]] = {}
+    for t in plan.get("tables", []):
+        listed.setdefault(t["instance"], []).append(t)
+    selected: dict[str, set[tuple[str, str, str]]] = {}
+    for j in jobs:
+        selected.setdefault(j["source"], set()).add((j["table"], j["target_table"], j["target"] or target))
+    whole = []
+    for source, own in selected.items():
+        rows = listed.get(source) or []
+        if source in renamed or not rows:
+            continue
+        names_of = {names.qualified(t["schema"], t["table"]) for t in rows}
+        if any(t.get("class") != "application" or t.get("skip") or t.get("flagged_for_review")
+               or (t.get("destination") or {}).get("kind") != "consolidated"
+               or (t["destination"].get("connection") or target) != target
+               or t["destination"].get("table") != names.qualified(t["schema"], t["table"]) for t in rows):
+            continue
+        copied = {names.qualified(t["schema"], t["table"]) for t in rows if t.get("kind", "table") in ("table", "partitioned")}
+        if own != {(n, n, target) for n in copied}:
+            continue  # a table left out by table_filter, split elsewhere, or renamed
+        merged_in = any(j["source"] != source and (j["target"] or target) == target and j["target_table"] in names_of
+                        for j in jobs)
+        if not merged_in:
+            whole.append(source)
+    return whole
+
+
 def schema_argv(jobs: list[dict[str, Any]], phase: str) -> list[str]:
     """``tributary schema --phase pre-data|post-data`` for the selected tables of the consolidated target
-    (tables split to other targets are created by their copy). A dry run prints the DDL, changing nothing."""
+    (tables split to other targets are created by their copy). Sources consolidated whole under their own names
+    (``whole_sources``) are named by ``--whole --source ID`` (restored from their own pg_dump), the others' tables
+    by ``--table``, in one call. A dry run prints the DDL, changing nothing."""
     from tributary import worker
 
     ctx = get_current_context()
@@ -97,8 +147,14 @@ def schema_argv(jobs: list[dict[str, Any]], phase: str) -> list[str]:
     target = cfg.consolidated_connection
     argv = ["schema", "--config", worker.config_path_for_worker(), "--phase", phase, "--target", target,
             "--parallelism", str(ctx["params"].get("parallelism") or cfg.default_parallelism)]
+    whole = whole_sources(jobs, _plan_of_run(ctx["params"]), cfg)
+    if whole:
+        log.info("consolidated whole under their own names (schema restored from their pg_dump): %s", ", ".join(whole))
+        argv.append("--whole")
+        for source in whole:
+            argv += ["--source", source]
     for j in jobs:
-        if j["target"] == target:
+        if j["target"] == target and j["source"] not in whole:
             argv += ["--table", f"{j['source']}:{j['table']}={j['target_table']}"]
     if ctx["params"].get("dry_run"):
         argv.append("--dry-run")

@@ -48,7 +48,14 @@ def scan_argv(source_id: str) -> list[str]:
     return argv
 
 
+def _each(scans: Any) -> list[dict[str, Any]]:
+    """The scans' results as a list: Airflow hands a mapped group's output over ONE source (a config with a single
+    instance) to the next task as that one result, not as a sequence of one."""
+    return [scans] if isinstance(scans, dict) else list(scans)
+
+
 def conflicts_argv(scans: list[dict[str, Any]]) -> list[str]:
+    scans = _each(scans)
     ctx = get_current_context()
     out = run_dir(ctx["run_id"]) / "conflicts.json"
     argv = ["conflicts", "--config", worker.config_path_for_worker(), "--output", str(out)]
@@ -66,7 +73,7 @@ def classify(scans: list[dict[str, Any]]) -> dict[str, Any]:
     min_confidence = ctx["params"].get("min_confidence")
     overrides = planning.overrides_from(cfg)
     decisions = []
-    for inventory in planning.read_json_files(s["output"] for s in scans):
+    for inventory in planning.read_json_files(s["output"] for s in _each(scans)):
         decisions += classify_inventory(inventory, min_confidence=min_confidence, overrides=overrides)
     out = run_dir(ctx["run_id"]) / "decisions.json"
     out.write_text(json.dumps(decisions, indent=1))
@@ -85,7 +92,7 @@ def make_plan(scans: list[dict[str, Any]], conflicts: dict[str, Any], decisions:
     """Write plan.json + plan.md; on a dry run stop here (skipped: no Asset event, phases 2-5 don't start)."""
     ctx = get_current_context()
     cfg = config.load()
-    inventories = planning.read_json_files(s["output"] for s in scans)
+    inventories = planning.read_json_files(s["output"] for s in _each(scans))
     (conflict_doc,) = planning.read_json_files([conflicts["output"]])
     (decided,) = planning.read_json_files([decisions["output"]])
     table_filter = ctx["params"].get("table_filter")
@@ -112,4 +119,4 @@ def generate_expectations(scans: list[dict[str, Any]], planned: dict[str, Any]) 
 
     Writes the generated layer only (``expectations/generated/``); hand-written overlays are never touched.
     """
-    return suites.generate(Path(planned["published"]), [Path(s["output"]) for s in scans])
+    return suites.generate(Path(planned["published"]), [Path(s["output"]) for s in _each(scans)])

@@ -155,10 +155,11 @@ def run_gate(
 
     schema, name = names.split_table(table)
     suite_name = suites.suite_name(destination, table)
+    only = _own_rows_query(connection_uri, schema, name)
     os.environ[CONN_VAR] = sqlalchemy_url(connection_uri)
     try:
         result, layers = _run_checkpoint(gx, table, schema, name, suite_name, suite_template, key, expected_rows,
-                                         run_name, destination)
+                                         run_name, destination, only)
     finally:
         os.environ.pop(CONN_VAR, None)  # the secret lives only as long as the validation
 
@@ -179,15 +180,39 @@ def data_docs_enabled() -> bool:
     return os.environ.get("TRIBUTARY_GX_DATA_DOCS", "true").strip().lower() not in ("0", "false", "no", "off")
 
 
+_SIMPLE = __import__("re").compile(r"[a-z_][a-z0-9_]*")
+
+
+def _own_rows_query(connection_uri: str, schema: str, name: str) -> str | None:
+    """The SELECT a gate validates instead of GX's table asset, or None for the table asset.
+
+    - An inheritance parent (not a partitioned table): ``SELECT * FROM ONLY`` it. GX's table asset reads the
+      children's rows too, while the copy (and expected_rows) counts the parent's own rows only.
+    - A name GX cannot address (it lowercases unquoted-looking names and does not quote newlines): the table by its
+      quoted name. Identifiers are always quoted here."""
+    quoted = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
+    import psycopg2
+
+    with contextlib.closing(psycopg2.connect(connection_uri)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid)"
+                    " FROM pg_catalog.pg_class c WHERE c.oid = to_regclass(%s)", (quoted,))
+        row = cur.fetchone()
+    if row and row[0]:
+        return f"SELECT * FROM ONLY {quoted}"
+    if not (_SIMPLE.fullmatch(schema) and _SIMPLE.fullmatch(name)):
+        return f"SELECT * FROM {quoted}"
+    return None
+
+
 def _run_checkpoint(gx, table, schema, name, suite_name, suite_template, key, expected_rows, run_name,
-                    destination=DATASOURCE):
+                    destination=DATASOURCE, query=None):
     with _project_lock():
         context = gx.get_context(mode="file", project_root_dir=str(_sync_project()))
         ds = context.data_sources.add_or_update_postgres(name=destination, connection_string="${" + CONN_VAR + "}")
-        asset_name = table
-        asset = next((a for a in ds.assets if a.name == asset_name), None) or ds.add_table_asset(
-            name=asset_name, table_name=name, schema_name=schema
-        )
+        asset_name = table if query is None else f"{table} (query)"
+        asset = next((a for a in ds.assets if a.name == asset_name), None) or (
+            ds.add_table_asset(name=asset_name, table_name=name, schema_name=schema) if query is None
+            else ds.add_query_asset(name=asset_name, query=query))
         batch = next((b for b in asset.batch_definitions if b.name == "whole_table"), None) or (
             asset.add_batch_definition_whole_table("whole_table")
         )

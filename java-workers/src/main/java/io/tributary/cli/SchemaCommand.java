@@ -4,6 +4,7 @@ import io.tributary.catalog.TableRef;
 import io.tributary.config.MigrationConfig;
 import io.tributary.config.MigrationConfigLoader;
 import io.tributary.merge.MergeJob;
+import io.tributary.result.JobFailure;
 import io.tributary.schema.SchemaBuilder;
 import io.tributary.schema.SchemaBuilder.Request;
 import java.nio.file.Path;
@@ -45,7 +46,10 @@ import picocli.CommandLine.ParentCommand;
             "Before any change the target is checked: an extension it cannot create, a collation or an owner",
             "role it lacks is exit 2 naming each and its fix. Grants to roles the target lacks are skipped",
             "and listed in grants_skipped. Needs pg_dump/pg_restore on PATH, of the source's major version or",
-            "newer (else exit 2); they read the connection from PG* environment variables, never argv."
+            "newer (else exit 2); they read the connection from PG* environment variables, never argv.",
+            "--whole with --table: the --source ids are restored whole and the --table sources (none of them a",
+            "--source) built table by table, in one call; a --table whose target is a table of a whole source",
+            "is exit 2 (merging into a source restored whole would change its schema)."
         })
 final class SchemaCommand implements Callable<Integer> {
 
@@ -82,7 +86,7 @@ final class SchemaCommand implements Callable<Integer> {
 
     @Option(names = "--whole",
             description = "Consolidate each --source whole under its own names: its schema is restored from"
-                    + " pg_dump (no --table or --schemas).")
+                    + " pg_dump (no --schemas; --table only for other sources, built table by table).")
     boolean whole;
 
     @Option(names = "--dry-run", description = "Print the DDL that would run; change nothing.")
@@ -103,9 +107,22 @@ final class SchemaCommand implements Callable<Integer> {
                     tables.computeIfAbsent(job.source(), k -> new LinkedHashMap<>()).put(job.table(), job.targetTable());
                 }
             }
-            List<String> ids = new ArrayList<>(new LinkedHashSet<>(sources != null ? sources
-                    : !tables.isEmpty() ? new ArrayList<>(tables.keySet())
-                    : migration.consolidateTables().stream().map(MigrationConfig.ConsolidateTable::source).toList()));
+            List<String> wholeIds = List.of();
+            List<String> ids;
+            if (whole) {
+                if (sources == null || sources.isEmpty()) {
+                    throw JobFailure.badInput("--whole restores the --source instances whole: name at least one --source");
+                }
+                // --source names the instances restored whole; --table the other sources' tables, built here.
+                wholeIds = new ArrayList<>(new LinkedHashSet<>(sources));
+                LinkedHashSet<String> all = new LinkedHashSet<>(wholeIds);
+                all.addAll(tables.keySet());
+                ids = new ArrayList<>(all);
+            } else {
+                ids = new ArrayList<>(new LinkedHashSet<>(sources != null ? sources
+                        : !tables.isEmpty() ? new ArrayList<>(tables.keySet())
+                        : migration.consolidateTables().stream().map(MigrationConfig.ConsolidateTable::source).toList()));
+            }
             if (tables.isEmpty() && (schemas == null || schemas.isEmpty()) && !whole) {
                 for (MigrationConfig.ConsolidateTable t : migration.consolidateTables()) {
                     if (!ids.contains(t.source())) {
@@ -121,7 +138,7 @@ final class SchemaCommand implements Callable<Integer> {
             int n = parallelism != null ? parallelism : migration.raw().path("defaults").path("parallelism").asInt(2);
             String targetId = target != null ? target : migration.targets().consolidatedConnection();
             Request request = new Request(migration, phase, ids, schemas == null ? List.of() : schemas, tables,
-                    targetId, dryRun, n, whole);
+                    targetId, dryRun, n, wholeIds);
             SchemaBuilder.Result result = new SchemaBuilder(context.connections("schema"), summary).run(request);
             if (dryRun) {
                 for (String ddl : result.statements()) {

@@ -230,20 +230,23 @@ final class TableProfiler {
         }
         String type = col.type() + "[]";
         String finite = col.family() == ScannedTable.TypeFamily.TIME ? " FILTER (WHERE pg_catalog.isfinite(v))" : "";
+        // The statistics rows are narrowed to this table's column BEFORE their values are cast to its type: another
+        // table's column of the same name may hold values of another type (uuid where this one is bigint).
+        String ofThisTable = "   FROM pg_catalog.pg_stats s"
+                + " JOIN pg_catalog.pg_namespace n ON n.nspname = s.schemaname"
+                + " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename"
+                + " WHERE s.attname = ? AND c.oid = ANY (CAST(? AS pg_catalog.oid[])) AND s.inherited = (c.relkind = 'p')";
         String sql = "SELECT pg_catalog.to_json(min(v)" + finite + ")#>>'{}', pg_catalog.to_json(max(v)" + finite + ")#>>'{}',"
                 + " pg_catalog.to_json(min(v))#>>'{}', pg_catalog.to_json(max(v))#>>'{}' FROM ("
-                + " SELECT pg_catalog.unnest(s.histogram_bounds::text::" + type + ") AS v, s.tablename, s.schemaname, s.inherited"
-                + "   FROM pg_catalog.pg_stats s WHERE s.attname = ?"
- + " UNION ALL"
-                + " SELECT pg_catalog.unnest(s.most_common_vals::text::" + type + "), s.tablename, s.schemaname, s.inherited"
-                + "   FROM pg_catalog.pg_stats s WHERE s.attname = ?) x"
-                + " JOIN pg_catalog.pg_namespace n ON n.nspname = x.schemaname"
-                + " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = x.tablename"
-                + " WHERE c.oid = ANY (CAST(? AS pg_catalog.oid[])) AND x.inherited = (c.relkind = 'p')";
+                + " SELECT pg_catalog.unnest(s.histogram_bounds::text::" + type + ") AS v" + ofThisTable
+                + " UNION ALL"
+                + " SELECT pg_catalog.unnest(s.most_common_vals::text::" + type + ")" + ofThisTable + ") x";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
+            java.sql.Array oids = InstanceScanner.oids(c, rels);
             ps.setString(1, col.name());
-            ps.setString(2, col.name());
-            ps.setArray(3, InstanceScanner.oids(c, rels));
+            ps.setArray(2, oids);
+            ps.setString(3, col.name());
+            ps.setArray(4, oids);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next() || rs.getString(3) == null) {
                     return null; // never analyzed, or no statistics for this column

@@ -82,11 +82,12 @@ public final class SchemaBuilder {
      * @param sources  source connection ids (several = the same tables in several instances, merged)
      * @param schemas  whole schemas to build (tables, sequences, routines, views); empty = only {@code tables}
      * @param tables   per source, the tables to build and their target names (used when schemas is empty)
-     * @param whole    every source is consolidated whole under its own names (restored from pg_dump)
+     * @param whole    the sources consolidated whole under their own names (restored from pg_dump); the other
+     *                 sources' {@code tables} are built table by table
      */
     public record Request(MigrationConfig config, String phase, List<String> sources, List<String> schemas,
             Map<String, Map<TableRef, TableRef>> tables, String target, boolean dryRun, int parallelism,
-            boolean whole) {
+            List<String> whole) {
     }
 
     /** One change of shape the unified schema makes relative to a source. */
@@ -138,7 +139,7 @@ public final class SchemaBuilder {
                         }
                     }
                     catalogs.add(cat);
-                    if (request.whole()) {
+                    if (request.whole().contains(s)) {
                         allTables.put(s, SourceCatalog.allTables(c));
                     }
                     List<UserType> types = new ArrayList<>();
@@ -156,10 +157,16 @@ public final class SchemaBuilder {
                 }
             }
         }
-        List<String> whole = request.whole() ? request.sources() : List.of();
-        if (request.whole()) {
-            if (!request.schemas().isEmpty() || !request.tables().isEmpty()) {
-                throw JobFailure.badInput("--whole restores each source whole: it takes no --schemas or --table");
+        List<String> whole = request.whole();
+        if (!whole.isEmpty()) {
+            if (!request.schemas().isEmpty()) {
+                throw JobFailure.badInput("--whole restores each source whole: it takes no --schemas");
+            }
+            for (String s : whole) {
+                if (request.tables().containsKey(s)) {
+                    throw JobFailure.badInput(s + " is restored whole (--whole --source " + s + "): it takes no --table"
+                            + " of its own; list tables only of the sources built table by table");
+                }
             }
             Map<TableRef, String> owner = new LinkedHashMap<>();
             for (String s : whole) {
@@ -173,6 +180,16 @@ public final class SchemaBuilder {
                     if (other != null) {
                         throw JobFailure.badInput(t + " is in both " + other + " and " + s + ": --whole keeps each"
                                 + " instance under its own names; tables merged from several sources are listed with --table");
+                    }
+                }
+            }
+            for (Map.Entry<String, Map<TableRef, TableRef>> e : request.tables().entrySet()) {
+                for (Map.Entry<TableRef, TableRef> t : e.getValue().entrySet()) {
+                    TableRef to = t.getValue() != null ? t.getValue() : t.getKey();
+                    String other = owner.get(to);
+                    if (other != null) {
+                        throw JobFailure.badInput(e.getKey() + ":" + t.getKey() + " would go into " + to + " of " + other
+                                + ", which is restored whole: merge them table by table (no --whole for " + other + ")");
                     }
                 }
             }

@@ -43,6 +43,10 @@ class ProfileKeepsInfinityAndMissingStatisticsApartTest {
                 "CREATE INDEX old_validity_from_idx ON public.old_validity (valid_from)",
                 "CREATE TABLE public.only_forever (id int PRIMARY KEY, until date NOT NULL)",
                 "INSERT INTO public.only_forever VALUES (1, 'infinity'), (2, 'infinity')",
+                // Another column named id, of another type (as in pgcopydb's schemas): its statistics must never be
+                // cast to bigint while the key ranges above are read from pg_stats.
+                "CREATE TABLE public.tokens (id uuid NOT NULL, label text)",
+                "INSERT INTO public.tokens SELECT md5(g::text)::uuid, 't' FROM generate_series(1, 300) g",
                 "VACUUM ANALYZE",
                 // Created after the last ANALYZE and kept from autovacuum: reltuples -1, no pg_stats; its index
                 // build counts as a scan, but the copy below starts with zeroed counters: never scanned either.
@@ -82,6 +86,10 @@ class ProfileKeepsInfinityAndMissingStatisticsApartTest {
         assertEquals("[\"-infinity\"]", unread.get("infinities").toString(), unread.toString());
         assertTrue(unread.get("min").asText().startsWith("2020-01-0"), unread.toString());
         assertTrue(unread.get("max").asText().startsWith("2021-05-1"), unread.toString());
+        JsonNode unreadKeys = Discovery.table(inventory, "public.old_validity").get("profile").get("key_range");
+        assertEquals("pg_stats", unreadKeys.get("source").asText(), unreadKeys.toString());
+        assertEquals(1, unreadKeys.get("min").asLong(), unreadKeys.toString());
+        assertEquals(500, unreadKeys.get("max").asLong(), unreadKeys.toString());
 
         JsonNode forever = Discovery.table(inventory, "public.only_forever").get("profile").get("time_span");
         assertTrue(forever.get("min").isNull() && forever.get("max").isNull(), forever.toString());
