@@ -80,9 +80,18 @@ def schema_dump(uri: str, *extra: str) -> list[str]:
     return sorted(r.stdout.decode().splitlines())
 
 
+# What marks a Tributary control schema, whatever its name (migration core/002): never part of a schema to migrate.
+CONTROL_SCHEMA = "coalesce(obj_description(n.oid, 'pg_namespace'), '') LIKE 'tributary control schema%'"
+
+
+def control_schemas(uri: str) -> list[str]:
+    return [r[0] for r in rows(uri, f"SELECT n.nspname FROM pg_namespace n WHERE {CONTROL_SCHEMA}")]
+
+
 def assert_same_schema(source: str, target: str) -> None:
-    src = schema_dump(source)
-    # The control schema (ledger of the copies) is the only thing the target holds that the source does not.
+    # Control schemas are bookkeeping, left out on both sides: the target's ledger of the copies, and one a source
+    # can hold (the rollback's reverse follower keeps `tributary_rollback` there), which the restore leaves out.
+    src = schema_dump(source, *(f"--exclude-schema={ident(s)}" for s in control_schemas(source)))
     dst = schema_dump(target, "--exclude-schema=tributary")
     if src != dst:
         import difflib
@@ -93,9 +102,10 @@ def assert_same_schema(source: str, target: str) -> None:
 
 def tables(uri: str) -> list[tuple[str, str]]:
     """Every table and partitioned table outside the catalogs, the control schema and extensions."""
-    return rows(uri, """
+    return rows(uri, f"""
         SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
          WHERE c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'tributary')
+           AND NOT {CONTROL_SCHEMA}
            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
          ORDER BY 1, 2""")
 
