@@ -215,6 +215,7 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     if warehouse_conn in declared:
         problems.append(("$.targets.warehouse.connection", f"{warehouse_conn!r} is a source; loads write to the warehouse"))
     problems += _archive_problems(data.get("targets", {}).get("archive"))
+    problems += _reconcile_problems(data.get("reconcile"))
 
     # Many-to-one is allowed (several sources into one target table: `tributary resolve` remaps keys);
     # one source table listed twice is not.
@@ -263,6 +264,18 @@ def _semantic_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
             if instance not in declared:
                 problems.append((f"$.tables[{i}].references.{column}", f"instance {instance!r} is not a declared source id ({sorted(declared)})"))
     return problems
+
+
+def _reconcile_problems(reconcile: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The reconcile DAG's schedule must be a cron expression Airflow accepts (the schema only checks its shape)."""
+    schedule = (reconcile or {}).get("schedule")
+    if not isinstance(schedule, str) or schedule.startswith("@"):
+        return []
+    from croniter import croniter  # Airflow's own cron parser's dependency
+
+    if not croniter.is_valid(schedule):
+        return [("$.reconcile.schedule", f"{schedule!r} is not a valid cron expression (5 fields, e.g. '*/15 * * * *')")]
+    return []
 
 
 def _archive_problems(archive: dict[str, Any] | None) -> list[tuple[str, str]]:

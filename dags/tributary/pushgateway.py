@@ -64,3 +64,23 @@ def forget_dead_workers(commands: Iterable[str], jobs: Iterable[dict[str, Any]],
                  labels["job"], labels.get("source"), labels.get("table"))
         forgotten.append(labels)
     return forgotten
+
+
+def push_group(labels: dict[str, str], metrics: dict[str, tuple[str, str, float]], address: str | None = None) -> bool:
+    """PUT one group (replacing its previous figures): ``metrics`` is ``name -> (type, help, value)``. Like the
+    worker's pushes, a Pushgateway that is not configured or does not answer is a warning, never a failed task."""
+    address = address or os.environ.get("TRIBUTARY_PUSHGATEWAY", "")
+    if not address.strip():
+        return False
+    lines = []
+    for name, (kind, text, value) in metrics.items():
+        lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}", f"{name} {float(value)!r}"]
+    body = ("\n".join(lines) + "\n").encode()
+    request = urllib.request.Request(_base(address) + _group_path(labels), data=body, method="PUT",
+                                     headers={"Content-Type": "text/plain; version=0.0.4"})
+    try:
+        urllib.request.urlopen(request, timeout=10)
+        return True
+    except OSError as e:
+        log.warning("could not push %s to the Pushgateway at %s: %s", labels, address, e)
+        return False

@@ -1,6 +1,7 @@
 package io.tributary.cli;
 
 import io.tributary.cdc.FollowStatus;
+import io.tributary.reconcile.ReconcileStatus;
 import io.tributary.config.MigrationConfig;
 import io.tributary.config.MigrationConfigLoader;
 import io.tributary.ledger.StatusReport;
@@ -33,7 +34,10 @@ import picocli.CommandLine.ParentCommand;
             "Then each follow (tributary follow) per source and slot: the position applied to the target and",
             "its lag in bytes behind the source's current WAL position, read live when the source's connection",
             "is in the environment (lag from: source), else unknown (lag from: unreachable).",
-            "The JSON result lists the same rows (tables, follows). Read-only: never creates the control schema."
+            "Then the last reconciliation pass of each followed table (tributary_reconcile): rows compared,",
+            "mismatches confirmed past the follower's lag, unsettled keys, mismatch rate.",
+            "The JSON result lists the same rows (tables, follows, reconciliation). Read-only: never creates",
+            "the control schema."
         })
 final class StatusCommand implements Callable<Integer> {
 
@@ -58,6 +62,7 @@ final class StatusCommand implements Callable<Integer> {
             List<StatusReport.Row> rows;
             Map<String, Long> conflicts = Map.of();
             List<FollowStatus.Row> follows = List.of();
+            List<ReconcileStatus.Row> reconciled = List.of();
             try (var step = summary.begin("read ledger");
                     Connection connection = connections.open(controlId)) {
                 boolean exists = control.exists(connection);
@@ -66,6 +71,7 @@ final class StatusCommand implements Callable<Integer> {
                     conflicts = new RemapLedger(control).conflictCounts(connection,
                             migration.targets().consolidatedConnection(), null);
                     follows = FollowStatus.read(connection, control, connections);
+                    reconciled = ReconcileStatus.read(connection, control);
                 }
                 step.rows(rows.size());
             } catch (SQLException e) {
@@ -81,6 +87,11 @@ final class StatusCommand implements Callable<Integer> {
                 context.err().println("follows (lag: WAL bytes between the source's current position and the last"
                         + " change applied):");
                 context.err().print(FollowStatus.render(follows));
+            }
+            if (!reconciled.isEmpty()) {
+                context.err().println("reconciliation during the dual run (last pass per table; mismatches confirmed"
+                        + " past the follower's lag):");
+                context.err().print(ReconcileStatus.render(reconciled));
             }
             if (!conflicts.isEmpty()) { // many-to-one: duplicates settled by tributary resolve, and those waiting for a person
                 context.err().println("merge conflicts: " + conflicts.getOrDefault("resolved", 0L) + " settled by rule, "
@@ -98,6 +109,7 @@ final class StatusCommand implements Callable<Integer> {
             result.put("verified", rows.stream().filter(StatusReport.Row::verified).count());
             result.put("tables", rows);
             result.put("follows", follows);
+            result.put("reconciliation", reconciled);
             return result;
         });
     }

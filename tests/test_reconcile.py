@@ -1,0 +1,136 @@
+"""Reconciliation during the dual run (dags/tributary/reconcile.py) against a real PostgreSQL and a real logical slot.
+
+The follower is played by the test, keeping `tributary follow`'s contract: it confirms a position on the slot only
+after the target committed every change before it (pg_replication_slot_advance after its target write). So a
+lagging follower (a source change applied seconds later), a target that really differs, a follower that never
+applies a change, and a follower that never confirms are each shown exactly.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tributary import reconcile
+
+REPO = Path(__file__).resolve().parents[1]
+MIGRATION = REPO / "java-workers/src/main/resources/io/tributary/ledger/migrations/reconcile/001-passes.sql"
+SLOT = "tributary_recon_src"
+
+
+@pytest.fixture
+def live(scratch_db, psql):
+    """A source table and its target (two schemas of one scratch database, two connections), the reconcile
+    ledger from the worker's own migration, and a pgoutput slot confirmed up to now."""
+    psql('CREATE SCHEMA tributary; CREATE SCHEMA tgt;'
+         ' CREATE TABLE public."Odd T" (id int PRIMARY KEY, v text, price numeric(10,2), at timestamptz);'
+         ' CREATE TABLE tgt."Odd T" (id int PRIMARY KEY, v text, price numeric(12,4), at timestamptz, extra int);'
+         " INSERT INTO public.\"Odd T\" SELECT g, 'v' || g, g / 4.0, '2026-01-01 00:00+02'::timestamptz + g * interval '1 h'"
+         ' FROM generate_series(1, 200) g;'
+         ' INSERT INTO tgt."Odd T" (id, v, price, at) SELECT id, v, price, at FROM public."Odd T";')
+    psql(MIGRATION.read_text().replace("{s}", '"tributary"'))
+    psql(f"SELECT pg_create_logical_replication_slot('{SLOT}', 'pgoutput')")
+    src, tgt, ctl = (reconcile.connect(scratch_db) for _ in range(3))
+    pair = reconcile.pair_of(src, tgt, 'public."Odd T"', 'tgt."Odd T"')
+    yield {"src": src, "tgt": tgt, "ledger": reconcile.Ledger(ctl, "tributary"), "pair": pair, "psql": psql}
+    for c in (src, tgt, ctl):
+        c.close()
+    psql(f"SELECT pg_drop_replication_slot('{SLOT}')")  # a database with a slot cannot be dropped
+
+
+def _confirm_up_to_now(psql) -> None:
+    psql(f"SELECT pg_replication_slot_advance('{SLOT}', pg_current_wal_lsn())")
+
+
+def _pass(live, **settings) -> dict:
+    s = reconcile.Settings(schedule="@hourly", full_every=settings.pop("full_every", 100),
+                           confirm_timeout=settings.pop("confirm_timeout", 20), confirm_rounds=3, max_changed_rows=1000)
+
+    def full_pass(source, target, pair, limit):  # the first pass's whole-table diff: identical here
+        return [], 200
+
+    return reconcile.reconcile_table(live["src"], live["tgt"], live["ledger"], source="recon_src", target="recon_tgt",
+                                     slot=SLOT, pair=live["pair"], s=s, full_pass=full_pass, **settings)
+
+
+def _follower_later(psql, delay: float, apply_sql: str | None):
+    """A follower `delay` seconds behind: applies (or fails to apply) the change, then confirms the position."""
+    def run():
+        time.sleep(delay)
+        if apply_sql:
+            psql(apply_sql)
+        _confirm_up_to_now(psql)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+@pytest.mark.stack
+def test_a_lagging_followers_transient_mismatch_is_not_reported_a_real_one_is(live):
+    psql = live["psql"]
+    _confirm_up_to_now(psql)
+    first = _pass(live)
+    assert first["mode"] == "full" and first["confirmed"] == 0
+
+    # The source changes; the follower applies it 1.5 s later. The pass sees the difference at its first read and
+    # must wait for the follower before deciding: transient, never reported.
+    psql("UPDATE public.\"Odd T\" SET v = 'changed', price = 9.5 WHERE id = 5")
+    follower = _follower_later(psql, 1.5, "UPDATE tgt.\"Odd T\" SET v = 'changed', price = 9.5000 WHERE id = 5")
+    lagging = _pass(live)
+    follower.join()
+    assert lagging["mode"] == "changed" and lagging["rows_compared"] == 1
+    assert (lagging["candidates"], lagging["transient"], lagging["confirmed"]) == (1, 1, 0)
+    assert lagging["mismatch_rate"] == 0.0 and lagging["mismatches"] == []
+
+    # Real differences: a row written on the target only, and a source insert the follower confirms but never
+    # applied. Both stay different after the follower is past the read: confirmed, with their kind.
+    psql("UPDATE tgt.\"Odd T\" SET v = 'wrong' WHERE id = 7; INSERT INTO public.\"Odd T\" VALUES (201, 'new', 1, now())")
+    follower = _follower_later(psql, 0.5, None)
+    real = _pass(live)
+    follower.join()
+    # compared: 7, 201 and 5 again (the follower applied it after the last pass read the target's horizon)
+    assert real["mode"] == "changed" and real["rows_compared"] == 3 and real["candidates"] == 2
+    assert real["confirmed"] == 2 and real["transient"] == 0 and real["mismatch_rate"] == 2 / 3
+    assert real["mismatches"] == [{"key": {"id": "201"}, "kind": "missing_on_target"},
+                                  {"key": {"id": "7"}, "kind": "different", "columns": ["v"]}]
+
+    # Only rows changed since the last pass: nothing changed, nothing compared, nothing waits.
+    quiet = _pass(live)
+    assert (quiet["mode"], quiet["rows_compared"], quiet["candidates"]) == ("changed", 0, 0)
+
+    with live["ledger"].conn.cursor() as cur:
+        cur.execute("SELECT mode, rows_compared, transient, confirmed, mismatch_rate FROM tributary.reconcile_passes"
+                    " ORDER BY pass_id")
+        assert cur.fetchall() == [("full", 200, 0, 0, 0.0), ("changed", 1, 1, 0, 0.0), ("changed", 3, 0, 2, 2 / 3),
+                                  ("changed", 0, 0, 0, 0.0)]
+
+
+@pytest.mark.stack
+def test_a_follower_that_never_confirms_leaves_the_difference_unsettled_not_reported(live):
+    psql = live["psql"]
+    _confirm_up_to_now(psql)
+    _pass(live)
+    psql("UPDATE public.\"Odd T\" SET v = 'not yet' WHERE id = 9")  # the follower is stopped: never applied
+    stuck = _pass(live, confirm_timeout=1)
+    assert (stuck["candidates"], stuck["confirmed"], stuck["unsettled"]) == (1, 0, 1)
+    assert stuck["mismatch_rate"] == 0.0
+
+
+@pytest.mark.stack
+def test_equal_values_stored_differently_are_not_differences_and_every_nth_pass_is_full(live):
+    """numeric(10,2) 2.50 against numeric(12,4) 2.5000, timestamptz rendered in UTC on both sides, the target's
+    extra column ignored; full_every=2 makes every second pass a full one."""
+    psql = live["psql"]
+    _confirm_up_to_now(psql)
+    assert live["pair"].columns == ("id", "v", "price", "at") and live["pair"].key == ("id",)
+    _pass(live, full_every=2)
+    psql("UPDATE public.\"Odd T\" SET price = 2.5 WHERE id = 10; UPDATE tgt.\"Odd T\" SET price = 2.5000, extra = 1"
+         " WHERE id = 10")
+    _confirm_up_to_now(psql)
+    changed = _pass(live, full_every=2)
+    assert (changed["mode"], changed["rows_compared"], changed["candidates"]) == ("changed", 1, 0)
+    assert _pass(live, full_every=2)["mode"] == "full"
