@@ -41,7 +41,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from tributary import config, connections, names, worker
+from tributary import config, connections, names, replay, worker
 
 log = logging.getLogger(__name__)
 
@@ -582,11 +582,33 @@ def precheck(sources: list[str], direction: str) -> dict[str, Any]:
                                          f" {s.max_lag_bytes}): let it catch up first")
                 report["sources"][source] = {"tables": stream.tables, "lag_bytes": lag, "database": database,
                                              "caught_up_at": catch_up.get("last_lsn")}
+                if direction == CUTOVER:
+                    report["sources"][source]["replay"] = replay_check(s, source)
                 log.info("%s pre-check passed: %d tables verified, follower %d bytes behind", source,
                          len(stream.tables), lag)
     finally:
         bouncer.close()
     return report
+
+
+def replay_check(s: Settings, source: str, run_id: str | None = None) -> dict[str, Any]:
+    """The source's frequent read-only statements replayed on both sides (dags/tributary/replay.py), recorded in
+    ``replay_checks``; fails the pre-check when the consolidated side is slower and ``on_slower`` is ``fail``."""
+    rs = replay.Settings.of(config.load())
+    if not rs.enabled:
+        return {"verdict": "skipped", "note": "cutover.replay.enabled is false"}
+    src, cons, ctl = _connect(source), _connect(s.consolidated), _connect(s.control)
+    try:
+        result = replay.compare(src, cons, replay.migrated_tables(ctl, s.control_schema, source, s.consolidated), rs)
+        replay.record(ctl, s.control_schema, source, result, run_id)
+    finally:
+        for c in (src, cons, ctl):
+            c.close()
+    line = replay.summary_line(source, result)
+    if result["verdict"] == "slower" and rs.on_slower == "fail":
+        raise PreCheckFailed(line + " (cutover.replay.on_slower: fail; docs/runbooks/cutover.md#replay)")
+    (log.warning if result["verdict"] != "ok" else log.info)("%s", line)
+    return result
 
 
 def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = None) -> dict[str, Any]:
@@ -755,6 +777,7 @@ def summary(pre: dict, outcome: dict, dropped: dict) -> dict[str, Any]:
     return {"direction": outcome["direction"], "sources": outcome["sources"], "status": outcome["status"],
             "freeze_seconds": outcome.get("freeze_seconds"), "steps": outcome.get("steps"),
             "lag_bytes_before": {k: v["lag_bytes"] for k, v in pre.get("sources", {}).items()},
+            "replay": {k: v["replay"] for k, v in pre.get("sources", {}).items() if "replay" in v},
             "verified": outcome.get("verified"), "slots_dropped": dropped}
 
 
