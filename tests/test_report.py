@@ -441,3 +441,34 @@ def test_tables_to_review_come_first_with_the_guess_the_reasons_and_the_line_tha
         flags = [t["flagged"] for t in group["tables"]]
         assert flags == sorted(flags, reverse=True), group["class"]
     assert any(t["flagged"] for g in model["reasons"] for t in g["tables"])
+
+
+def test_the_dual_runs_reconciliation_and_the_cutovers_replay_are_on_the_page(state):
+    """Phase 5: the last reconciliation pass per table (confirmed mismatches first) and the replay comparison."""
+    control = report.ControlSchema(True, reconcile=[
+        {"source": "src_eu", "source_table": "public.users", "target_table": "public.users", "mode": "changed",
+         "rows_compared": 40, "candidates": 3, "transient": 3, "confirmed": 0, "unsettled": 0, "mismatch_rate": 0.0,
+         "mismatches": [], "finished_at": "2026-12-07T16:00:00+00:00"},
+        {"source": "src_eu", "source_table": "public.trades", "target_table": "public.trades", "mode": "full",
+         "rows_compared": 1000, "candidates": 2, "transient": 0, "confirmed": 2, "unsettled": 1, "mismatch_rate": 0.002,
+         "mismatches": [{"key": {"id": "7"}, "kind": "different", "columns": ["<price>"]}],
+         "finished_at": "2026-12-07T16:00:00+00:00"}],
+        replay=[{"source": "src_eu", "verdict": "slower", "max_slowdown": 2.0, "checked_at": "2026-12-07T16:05:00+00:00",
+                 "note": None, "skipped": [{"query": "SELECT nextval($1)", "reason": "calls a function with effects"}],
+                 "statements": [{"query": "SELECT * FROM trades WHERE id = $1", "calls": 900, "slower": True,
+                                 "parameters": ["$1 sampled from id (9 values)"], "slowdown_p50": 3.1, "slowdown_p95": 4.2,
+                                 "source": {"p50_ms": 0.4, "p95_ms": 0.5, "runs": 9},
+                                 "consolidated": {"p50_ms": 1.24, "p95_ms": 2.1, "runs": 9}}]}])
+    model = _model(state, control)
+    rc = model["reconcile"]
+    assert (rc["compared"], rc["confirmed"], rc["unsettled"]) == (1040, 2, 1)
+    assert [r["source_table"] for r in rc["rows"]] == ["public.trades", "public.users"]  # mismatches first
+    html = report.render(model)
+    assert 'id="dual-run"' in html and "2</b> mismatches confirmed past the follower" in html
+    assert "SELECT * FROM trades WHERE id = $1" in html and "4.2x" in html and "&lt;price&gt;" in html
+    assert "1 statements not replayed" in html and "calls a function with effects" in html
+
+
+def test_without_a_dual_run_the_section_is_left_out(state):
+    html = report.render(_model(state, report.ControlSchema(True)))
+    assert 'id="dual-run"' not in html

@@ -111,6 +111,8 @@ class ControlSchema:
     chunks: dict[int, dict[str, Any]] = field(default_factory=dict)
     archive_catalog: list[dict[str, Any]] | None = None  # None: the table does not exist (phase not built/run)
     audit_log: list[dict[str, Any]] = field(default_factory=list)
+    reconcile: list[dict[str, Any]] | None = None  # last reconciliation pass per table; None: never reconciled
+    replay: list[dict[str, Any]] | None = None  # last cutover replay check per source; None: never checked
 
 
 def _redact(text: str, secret: str | None) -> str:
@@ -159,6 +161,19 @@ def read_control_schema(conn_uri: str | None, schema: str = "tributary", timeout
             if "archive_catalog" in present:
                 cur.execute(sql.SQL("SELECT * FROM {}.archive_catalog").format(sql.Identifier(schema)))
                 out.archive_catalog = [dict(r) for r in cur.fetchall()]
+            if "reconcile_passes" in present:  # phase 5, dual run: the last pass of each table
+                cur.execute(sql.SQL(
+                    "SELECT DISTINCT ON (source, source_table) source, source_table, target_table, mode, rows_compared,"
+                    " candidates, transient, confirmed, unsettled, mismatch_rate, mismatches, finished_at"
+                    " FROM {}.reconcile_passes ORDER BY source, source_table, pass_id DESC"
+                ).format(sql.Identifier(schema)))
+                out.reconcile = [dict(r) for r in cur.fetchall()]
+            if "replay_checks" in present:  # phase 5, cutover pre-check: the last replay of each source
+                cur.execute(sql.SQL(
+                    "SELECT DISTINCT ON (source) source, verdict, max_slowdown, statements, skipped, note, checked_at"
+                    " FROM {}.replay_checks ORDER BY source, check_id DESC"
+                ).format(sql.Identifier(schema)))
+                out.replay = [dict(r) for r in cur.fetchall()]
             if "audit_log" in present:
                 cur.execute(sql.SQL(
                     "SELECT at, actor, action, detail, airflow_run_id FROM {}.audit_log ORDER BY id DESC LIMIT 15"
@@ -501,6 +516,8 @@ def build_model(state: Path, control: ControlSchema, *, config_file: Path | None
         "merge": _merge_view(merge_decisions),
         "archive_outcome": archive_outcome,
         "archive_catalog": _catalog_view(control.archive_catalog),
+        "reconcile": _reconcile_view(control.reconcile),
+        "replay": control.replay,
         "gx": gx,
         "gx_index": _gx_index(state, links_from),
         "reasons": _reasons_by_class(tables),
@@ -604,6 +621,19 @@ CATALOG_PREFERRED = ("source", "instance", "source_table", "table", "table_name"
 
 
 CATALOG_MONO = {"source_table", "table", "table_name", "location", "s3_uri", "uri", "checksum", "run_id"}
+
+
+def _reconcile_view(rows: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """The dual run's last pass per table, worst first, with the overall confirmed mismatch rate."""
+    if rows is None:
+        return None
+    rows = sorted(rows, key=lambda r: (-(r.get("confirmed") or 0), -(r.get("unsettled") or 0), r["source"],
+                                       r["source_table"]))
+    compared = sum(r.get("rows_compared") or 0 for r in rows)
+    confirmed = sum(r.get("confirmed") or 0 for r in rows)
+    return {"rows": rows, "compared": compared, "confirmed": confirmed,
+            "unsettled": sum(r.get("unsettled") or 0 for r in rows),
+            "rate": (confirmed / compared) if compared else 0.0}
 
 
 def _catalog_view(rows: list[dict[str, Any]] | None) -> dict[str, Any] | None:
