@@ -98,7 +98,7 @@ def test_alert_rules_cover_verification_stalls_lag_and_failures(rendered):
     rule = rendered[("PrometheusRule", "demo-tributary-alerts")]
     alerts = {r["alert"]: r for g in rule["spec"]["groups"] for r in g["rules"]}
     assert {"TributaryVerificationFailed", "TributaryWorkerJobFailed", "TributaryCopyStalled",
-            "TributaryCdcLagHigh", "TributaryPushgatewayDown"} <= set(alerts)
+            "TributaryCdcLagHigh", "TributaryPushgatewayDown", "TributaryReconcileMismatch"} <= set(alerts)
     assert alerts["TributaryVerificationFailed"]["labels"]["severity"] == "critical"
     assert "> 900" in alerts["TributaryCopyStalled"]["expr"]  # 15 minutes from values.yaml
     for alert in alerts.values():
@@ -128,7 +128,10 @@ def test_dashboard_is_valid_grafana_json_with_prometheus_queries(rendered):
 
 
 # Metrics only some commands push (validate-config, run below, does not); each says which and where it is tested.
-NOT_YET_EXPORTED = {"tributary_follow_lag_seconds": "pushed only by a running `tributary follow` (docs/cdc.md, Lag)"}
+NOT_YET_EXPORTED = {"tributary_follow_lag_seconds": "pushed only by a running `tributary follow` (docs/cdc.md, Lag)",
+                    "tributary_reconcile_mismatch_rate": "pushed by each tributary_reconcile pass, not the worker"
+                                                         " (dags/tributary/reconcile.py; tests/test_reconcile.py"
+                                                         " pushes it to the real Pushgateway)"}
 
 
 def test_every_metric_the_chart_queries_is_pushed_by_the_worker(rendered):
@@ -271,6 +274,13 @@ ALERT_CASES = [
      "expect": [("10m", "TributaryReplicationSlotRetainsWal", [], None),
                 ("16m", "TributaryReplicationSlotRetainsWal",
                  [{"severity": "critical", "instance": "src-eu:9187", "slot_name": "tributary_src_eu"}], "20Gi")]},
+    {"name": "a confirmed reconciliation mismatch pages at once; a clean pass (rate 0) never does",
+     "series": {'tributary_reconcile_mismatch_rate{job="reconcile", source="src_eu", table="public.users"}': "0x3 0.25x5",
+                'tributary_reconcile_mismatch_rate{job="reconcile", source="src_us", table="public.users"}': "0x10",
+                'up{job="pushgateway"}': "1x10"},
+     "expect": [("2m", "TributaryReconcileMismatch", [], None),
+                ("5m", "TributaryReconcileMismatch",
+                 [{"severity": "critical", "source": "src_eu", "table": "public.users"}], "0.25")]},
     {"name": "an unscraped Pushgateway",
      "series": {'up{job="pushgateway"}': "0x20"},
      "expect": [("3m", "TributaryPushgatewayDown", [], None),

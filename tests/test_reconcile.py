@@ -134,3 +134,28 @@ def test_equal_values_stored_differently_are_not_differences_and_every_nth_pass_
     changed = _pass(live, full_every=2)
     assert (changed["mode"], changed["rows_compared"], changed["candidates"]) == ("changed", 1, 0)
     assert _pass(live, full_every=2)["mode"] == "full"
+
+
+@pytest.mark.stack
+def test_a_pass_pushes_its_mismatch_rate_to_the_pushgateway_the_alert_reads():
+    import os
+    import urllib.request
+
+    from tributary import pushgateway
+
+    gateway = os.environ.get("TRIBUTARY_PUSHGATEWAY")
+    if not gateway:
+        pytest.skip("TRIBUTARY_PUSHGATEWAY is not set")
+    labels = {"job": "reconcile", "source": "src_probe", "table": 'public."a/b"'}
+    reconcile.push("src_probe", {"table": 'public."a/b"', "mismatch_rate": 0.25, "confirmed": 1, "unsettled": 2,
+                                 "rows_compared": 4})
+    try:
+        served = urllib.request.urlopen(f"http://{gateway}/metrics", timeout=10).read().decode()
+        line = next(l for l in served.splitlines() if l.startswith("tributary_reconcile_mismatch_rate{")
+                    and 'source="src_probe"' in l)
+        assert 'table="public.\\"a/b\\""' in line and line.endswith(" 0.25")
+        assert any(l.startswith("tributary_reconcile_unsettled_keys{") and 'source="src_probe"' in l
+                   and l.endswith(" 2") for l in served.splitlines())
+    finally:
+        urllib.request.urlopen(urllib.request.Request(f"http://{gateway}{pushgateway._group_path(labels)}",
+                                                      method="DELETE"), timeout=10)
