@@ -159,3 +159,27 @@ def test_a_pass_pushes_its_mismatch_rate_to_the_pushgateway_the_alert_reads():
     finally:
         urllib.request.urlopen(urllib.request.Request(f"http://{gateway}{pushgateway._group_path(labels)}",
                                                       method="DELETE"), timeout=10)
+
+
+@pytest.mark.stack
+def test_the_cutover_precheck_refuses_a_source_whose_last_pass_confirmed_a_mismatch(scratch_db, psql, monkeypatch):
+    from tributary import cutover
+
+    psql('CREATE SCHEMA tributary;' + MIGRATION.read_text().replace("{s}", '"tributary"'))
+    monkeypatch.setenv("AIRFLOW_CONN_RECON_CTL", scratch_db)
+    s = cutover.Settings(consolidated="recon_ctl", control="recon_ctl", control_schema="tributary", pgbouncer="x",
+                         databases_file="", max_lag_bytes=0, hold_days=0, entries={})
+
+    def passed(table: str, confirmed: int) -> None:
+        psql("INSERT INTO tributary.reconcile_passes (source, source_table, target_table, mode, source_xid_next,"
+             " target_xid_next, rows_compared, candidates, transient, confirmed, unsettled, mismatch_rate) VALUES"
+             f" ('src_x', '{table}', '{table}', 'changed', 1, 1, 10, {confirmed}, 0, {confirmed}, 0, {confirmed / 10})")
+
+    assert cutover.reconciliation_clean(s, "src_x") == {"tables": 0, "last_pass": None}  # never reconciled: no veto
+    passed("public.t", 2)
+    passed("public.u", 0)
+    with pytest.raises(cutover.PreCheckFailed, match=r"src_x: the last reconciliation pass confirmed mismatches in"
+                                                     r" public.t \(2\)"):
+        cutover.reconciliation_clean(s, "src_x")
+    passed("public.t", 0)  # fixed, and a later pass is clean
+    assert cutover.reconciliation_clean(s, "src_x")["tables"] == 2

@@ -4,7 +4,9 @@ The applications reach each source through PgBouncer, one ``[databases]`` entry 
 
 1. pre-checks, which change nothing: the source's follower exists and is idle, every followed table is verified
    in the control schema (``table_status``: copied, both checksums equal), a catch-up pass of ``tributary follow``
-   leaves the follower within ``cutover.max_lag_bytes`` of the source;
+   leaves the follower within ``cutover.max_lag_bytes`` of the source, the dual run's last reconciliation passes
+   confirmed no mismatch, and the source's frequent read-only statements replayed on both sides are not slower on
+   the consolidated database by more than ``cutover.replay.max_slowdown`` (dags/tributary/replay.py);
 2. the freeze, in one task so that a failure anywhere in it is handled in one place: ``PAUSE <db>`` (clients wait,
    they are not refused), drain the follower to the source's current position, verify every followed table
    (row count + checksum computed independently by each database, ``tributary checksum``), set the target's
@@ -583,12 +585,32 @@ def precheck(sources: list[str], direction: str) -> dict[str, Any]:
                 report["sources"][source] = {"tables": stream.tables, "lag_bytes": lag, "database": database,
                                              "caught_up_at": catch_up.get("last_lsn")}
                 if direction == CUTOVER:
+                    report["sources"][source]["reconciled"] = reconciliation_clean(s, source)
                     report["sources"][source]["replay"] = replay_check(s, source)
                 log.info("%s pre-check passed: %d tables verified, follower %d bytes behind", source,
                          len(stream.tables), lag)
     finally:
         bouncer.close()
     return report
+
+
+def reconciliation_clean(s: Settings, source: str) -> dict[str, Any]:
+    """The dual run's last reconciliation pass of each table (tributary_reconcile) must have confirmed no mismatch.
+    Tables never reconciled do not fail it: the freeze verifies every table anyway."""
+    ctl = _connect(s.control)
+    try:
+        if not _query(ctl, "SELECT to_regclass(%s)", (_t(s, "reconcile_passes"),))[0][0]:
+            return {"tables": 0}
+        rows = _query(ctl, f"SELECT DISTINCT ON (source_table) source_table, confirmed, finished_at::text FROM"
+                           f" {_t(s, 'reconcile_passes')} WHERE source = %s ORDER BY source_table, pass_id DESC", (source,))
+    finally:
+        ctl.close()
+    bad = {table: confirmed for table, confirmed, _ in rows if confirmed}
+    if bad:
+        raise PreCheckFailed(f"{source}: the last reconciliation pass confirmed mismatches in "
+                             + ", ".join(f"{t} ({n})" for t, n in sorted(bad.items()))
+                             + ": fix them and run tributary_reconcile with full = true (docs/runbooks/reconcile.md)")
+    return {"tables": len(rows), "last_pass": max((r[2] for r in rows), default=None)}
 
 
 def replay_check(s: Settings, source: str, run_id: str | None = None) -> dict[str, Any]:
