@@ -64,5 +64,22 @@ class StatusShowsTheLedgerTest {
         CliRun one = CliRun.run(db.env(), "status", "--config", db.config.toString(), "--run-id", "r1");
         assertEquals(1, one.json().get("count").asInt());
         assertEquals("public.users", one.json().get("tables").get(0).get("table").asText());
+        assertEquals(0, json.get("reconciliation").size(), "no reconciliation pass yet");
+
+        // tributary_reconcile's passes (dags/tributary/reconcile.py): the last one per table, with its mismatch rate
+        db.target.execute("INSERT INTO tributary.reconcile_passes (source, source_table, target_table, mode,"
+                + " source_xid_next, target_xid_next, rows_compared, candidates, transient, confirmed, unsettled,"
+                + " mismatch_rate) VALUES ('src_eu', 'public.users', 'public.users', 'full', 1, 1, 300, 0, 0, 0, 0, 0),"
+                + " ('src_eu', 'public.users', 'public.users', 'changed', 2, 2, 8, 3, 1, 2, 0, 0.25)");
+        CliRun reconciled = CliRun.run(db.env(), "status", "--config", db.config.toString());
+        assertEquals(0, reconciled.exitCode(), reconciled.toString());
+        JsonNode pass = reconciled.json().get("reconciliation").get(0);
+        assertEquals(1, reconciled.json().get("reconciliation").size());
+        assertEquals("changed", pass.get("mode").asText());
+        assertEquals(8, pass.get("rows_compared").asLong());
+        assertEquals(2, pass.get("confirmed").asLong());
+        assertEquals(0.25, pass.get("mismatch_rate").asDouble());
+        assertTrue(reconciled.stderr().matches("(?s).*src_eu\\s+public\\.users\\s+changed\\s+\\S+\\s+8\\s+2\\s+0\\s+0\\.250000.*"),
+                reconciled.stderr());
     }
 }
