@@ -193,3 +193,20 @@ def test_an_application_name_per_source_is_accepted_and_two_applications_never_s
     assert "'trading' is also the target_schema of src_eu ($.sources[0]), another application" in what
     bad["sources"][2]["application"] = 7  # not an identifier
     assert "$.sources[2].application" in [w for w, _ in problems_of(bad)]
+
+
+@pytest.mark.parametrize("schedule, ok", [("*/15 * * * *", True), ("@hourly", True), ("0 6 * * 1-5", True),
+                                          ("61 * * * *", False), ("every hour", False), ("@sometimes", False)])
+def test_the_reconcile_schedule_is_a_cron_expression_airflow_accepts(schedule, ok):
+    data = copy.deepcopy(GOOD)
+    data["reconcile"]["schedule"] = schedule
+    if ok:
+        config.validate(data)
+    else:
+        assert [w for w, _ in problems_of(data)] == ["$.reconcile.schedule"]
+
+
+def test_the_replay_refuses_a_slowdown_that_allows_nothing_and_an_unknown_reaction():
+    data = copy.deepcopy(GOOD)
+    data["cutover"]["replay"].update(max_slowdown=1, on_slower="ignore")
+    assert sorted(w for w, _ in problems_of(data)) == ["$.cutover.replay.max_slowdown", "$.cutover.replay.on_slower"]
