@@ -78,7 +78,8 @@ def test_the_replay_compares_p50_p95_maps_renamed_schemas_and_refuses_writes(sou
                      " ANALYZE src_x.films")
     # the applications' workload on the source (pg_stat_statements normalises the constants to $n)
     for sql, times in [("SELECT title FROM films WHERE id = 5", 30), ("SELECT count(*) FROM public.films WHERE rating > 3", 12),
-                       ("SELECT id, title FROM films ORDER BY id LIMIT 5", 9), ("SELECT nextval('tickets')", 8),
+                       ("SELECT id, title FROM films ORDER BY id LIMIT 5", 9),
+                       ("SELECT title FROM films WHERE id IN (1, 2, 3)", 3), ("SELECT nextval('tickets')", 8),
                        ("SELECT bump(), title FROM films WHERE id = 3", 7), ("UPDATE films SET rating = 1 WHERE id = 1", 6),
                        ("SELECT relname FROM pg_class WHERE relname = 'films'", 5), ("SELECT * FROM not_copied", 4)]:
         _run(source_db, sql, times)
@@ -97,6 +98,8 @@ def test_the_replay_compares_p50_p95_maps_renamed_schemas_and_refuses_writes(sou
     assert lookup["slower"] is True and lookup["slowdown_p50"] > 2  # a scan of 200,000 rows against an index
     assert "$1 (LIMIT) replayed as 10" in by_query["SELECT id, title FROM films ORDER BY id LIMIT $1"]["parameters"]
     assert "SELECT count(*) FROM public.films WHERE rating > $1" in by_query  # public.films -> "src_x".films
+    assert by_query["SELECT title FROM films WHERE id IN ($1, $2, $3)"]["parameters"] == [
+        f"${n} sampled from id (7 values)" for n in (1, 2, 3)]
     assert result["verdict"] == "slower"
 
     skipped = {r["query"]: r["reason"] for r in result["skipped"]}
@@ -116,7 +119,7 @@ def test_the_replay_compares_p50_p95_maps_renamed_schemas_and_refuses_writes(sou
     check.close()
 
     slower = sum(r["slower"] for r in result["statements"])
-    assert replay.summary_line("src_x", result).startswith(f"src_x: 3 read-only statements replayed, {slower} slower")
+    assert replay.summary_line("src_x", result).startswith(f"src_x: 4 read-only statements replayed, {slower} slower")
 
 
 @pytest.mark.stack

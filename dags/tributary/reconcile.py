@@ -115,14 +115,16 @@ class Pair:
     columns: tuple[str, ...]
     source_from: str
     target_from: str
+    key_is_primary: bool = True  # else a replica-identity index: `tributary diff` must be told (--key)
+    all_columns: bool = True  # the target has every source column: `tributary diff`'s default columns
 
 
 _COLUMNS_SQL = """
-SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated <> ''
+SELECT a.attname, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
 """
 _KEY_SQL = """
-SELECT a.attname FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+SELECT a.attname, i.indisprimary FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
 WHERE i.indrelid = %s::regclass AND i.indisunique AND (i.indisprimary OR i.indisreplident)
 ORDER BY i.indisprimary DESC, i.indexrelid, k.n
@@ -140,23 +142,23 @@ def _relation(conn, table: str) -> str:
 def pair_of(src, tgt, source_table: str, target_table: str) -> Pair:
     source_from, target_from = _relation(src, source_table), _relation(tgt, target_table)
     scols = _query(src, _COLUMNS_SQL, (_regclass_text(source_table),))
-    tcols = {name for name, _, _ in _query(tgt, _COLUMNS_SQL, (_regclass_text(target_table),))}
-    types = {name: typ for name, typ, _ in scols}
+    tcols = {name for name, _ in _query(tgt, _COLUMNS_SQL, (_regclass_text(target_table),))}
+    types = dict(scols)
     key_rows = _query(src, _KEY_SQL, (_regclass_text(source_table),))
     if not key_rows:
         raise NotReconcilable(f"{source_table} has no primary key or replica-identity index to compare rows by")
     # the first index only (primary key first): its columns
-    first = []
-    for (name,) in key_rows:
+    first: list[str] = []
+    for name, _ in key_rows:
         if name in first:
             break
         first.append(name)
     missing = [k for k in first if k not in tcols]
     if missing:
         raise NotReconcilable(f"{target_table} lacks the key column(s) {', '.join(missing)}")
-    columns = tuple(n for n, _, generated in scols if n in tcols)
+    columns = tuple(n for n, _ in scols if n in tcols)
     return Pair(source_table, target_table, tuple(first), tuple(types[k] for k in first), columns, source_from,
-                target_from)
+                target_from, key_is_primary=bool(key_rows[0][1]), all_columns=len(columns) == len(scols))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -359,8 +361,9 @@ def _full_pass_keys(source: str, target: str, pair: Pair, limit: int) -> tuple[l
     with tempfile.TemporaryDirectory(prefix="tributary-reconcile-") as tmp:
         out = Path(tmp) / "differences.json"
         argv = ["diff", "--source", source, "--table", pair.source_table, "--target", target, "--target-table",
-                pair.target_table, "--key", ",".join(pair.key), "--columns", ",".join(pair.columns),
-                "--max-differences", str(min(max(limit, 1), 100_000)), "--output", str(out)]
+                pair.target_table, "--max-differences", str(min(max(limit, 1), 100_000)), "--output", str(out)]
+        argv += [] if pair.key_is_primary else ["--key", ",".join(pair.key)]
+        argv += [] if pair.all_columns else ["--columns", ",".join(pair.columns)]
         try:
             result = worker.run(argv, [source, target])
             differences = []

@@ -46,7 +46,8 @@ _EFFECTS = re.compile(r"\b(pg_advisory\w*|pg_try_advisory\w*|pg_terminate_backen
                       r"pg_switch_wal|pg_create_\w+|pg_drop_\w+|pg_replication_\w+|pg_logical_\w+|lo_\w+|"
                       r"pg_file_write|pg_promote|txid_current|pg_current_xact_id|nextval|setval)\s*\(", re.I)
 _DATA_CHANGE = re.compile(r"\b(insert|update|delete|merge|truncate|copy|create|drop|alter|grant|lock)\b", re.I)
-_COMPARED = r'(?:(?:"(?:[^"]|"")+"|\w+)\.)?("(?:[^"]|"")+"|\w+)\s*(?:=|<>|!=|<=|>=|<|>|\s(?:i?like|in\s*\())\s*\${n}(?!\d)'
+_COMPARED = (r'(?:(?:"(?:[^"]|"")+"|\w+)\.)?("(?:[^"]|"")+"|\w+)\s*(?:=|<>|!=|<=|>=|<|>|\s(?:i?like|in\s*\((?:\s*\$\d+\s*,)*))'
+             r'\s*\${n}(?!\d)')  # col = $n, col < $n, col LIKE $n, col IN ($1, $2, $n
 _COMPARED_REVERSED = r'\${n}(?!\d)\s*(?:=|<>|!=|<=|>=|<|>)\s*(?:(?:"(?:[^"]|"")+"|\w+)\.)?("(?:[^"]|"")+"|\w+)'
 
 
