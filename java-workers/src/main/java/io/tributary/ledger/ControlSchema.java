@@ -39,7 +39,8 @@ public final class ControlSchema {
             new Migration("landing", 1, "001-landed-chunks.sql"),
             new Migration("follow", 1, "001-slots.sql"),
             new Migration("cutover", 1, "001-switches.sql"),
-            new Migration("core", 2, "002-schema-marker.sql"));
+            new Migration("core", 2, "002-schema-marker.sql"),
+            new Migration("warehouse", 2, "002-stage-receipts.sql"));
 
     /** The start of the comment core/002 puts on a control schema: what tells Tributary's own schemas apart. */
     public static final String MARKER = "tributary control schema";

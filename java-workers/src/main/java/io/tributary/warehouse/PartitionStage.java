@@ -224,17 +224,22 @@ public final class PartitionStage {
 
             S3Location manifest = base.resolve("manifest");
             S3Location receipt = base.resolve("stage.json");
+            StageReceipt stageReceipt = new StageReceipt(request.source(), request.table().toString(),
+                    partition.column(), partition.from() == null ? null : partition.from().toString(),
+                    partition.to() == null ? null : partition.to().toString(), figures.rows(), figures.hex(),
+                    ChecksumDialect.POSTGRES_PORTABLE.hash(), staged, request.run().runId(), delta);
+            List<WarehouseLedger.StagedObject> objects = new ArrayList<>();
             try (var step = summary.begin("manifest")) {
-                store.put(receipt, new StageReceipt(request.source(), request.table().toString(), partition.column(),
-                        partition.from() == null ? null : partition.from().toString(),
-                        partition.to() == null ? null : partition.to().toString(), figures.rows(), figures.hex(),
-                        ChecksumDialect.POSTGRES_PORTABLE.hash(), staged, request.run().runId(), delta).toJson(),
-                        "application/json", ObjectOptions.NONE);
+                for (StageResult.File f : files) {
+                    objects.add(stored(store, f));
+                }
+                store.put(receipt, stageReceipt.toJson(), "application/json", ObjectOptions.NONE);
                 store.put(manifest, new Manifest(files.stream().map(f -> new Manifest.Entry(f.url(), f.bytes()))
                         .toList()).toJson(), "application/json", ObjectOptions.NONE);
                 removeLeftovers(store, base, files, manifest, receipt);
             }
-            recordLedger(config, request, partition, figures, files.size(), written.bytes(), manifest.url());
+            recordLedger(config, request, partition, figures, files.size(), written.bytes(), manifest.url(),
+                    stageReceipt, objects);
             double seconds = (System.nanoTime() - started) / 1e9;
             return new StageResult(request.table().toString(), request.source(), partition.label(), partition.column(),
                     partition.from() == null ? null : partition.from().toString(),
@@ -388,14 +393,37 @@ public final class PartitionStage {
         }
     }
 
+    /** The file as S3 stored it (size and ETag), what load checks before reading it. */
+    private static WarehouseLedger.StagedObject stored(ObjectStore store, StageResult.File f) {
+        S3Location at = S3Location.parse(f.url(), "staged file");
+        var head = store.head(at).orElseThrow(() -> JobFailure.retryable("S3: " + at + " is gone right after"
+                + " stage wrote it", null));
+        if (head.contentLength() != f.bytes()) {
+            throw JobFailure.retryable("S3: " + at + " holds " + head.contentLength() + " bytes, stage wrote "
+                    + f.bytes() + " (changed meanwhile?)", null);
+        }
+        return new WarehouseLedger.StagedObject(f.url(), f.bytes(), head.eTag());
+    }
+
+    /** The partition's ledger row and the stage's receipt, in one control transaction: load trusts only these. */
     private void recordLedger(MigrationConfig config, Request request, Partition partition, Checksum figures,
-            int files, long bytes, String manifest) throws SQLException {
+            int files, long bytes, String manifest, StageReceipt receipt, List<WarehouseLedger.StagedObject> objects)
+            throws SQLException {
         ControlSchema schema = new ControlSchema(config.control().schema());
         try (Connection c = connections.open(config.control().connection())) {
             schema.ensure(c);
             new RunLedger(schema).touch(c, request.run());
-            new WarehouseLedger(schema).staged(c, request.source(), request.table().toString(), partition, figures,
-                    files, bytes, manifest, request.run());
+            c.setAutoCommit(false);
+            try {
+                WarehouseLedger ledger = new WarehouseLedger(schema);
+                ledger.staged(c, request.source(), request.table().toString(), partition, figures, files, bytes,
+                        manifest, request.run());
+                ledger.recordStage(c, manifest, receipt, objects, request.run());
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         }
     }
 
