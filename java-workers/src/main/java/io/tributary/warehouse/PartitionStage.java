@@ -188,6 +188,7 @@ public final class PartitionStage {
                 int fileCount = fileCount(heapBytes, settings.targetFileMb(), settings.slices(), figures.rows());
                 LOG.info(request.table() + " partition " + partition.label() + ": " + figures.rows() + " rows, ~"
                         + heapBytes / (1024 * 1024) + " MiB heap -> " + fileCount + " files");
+                store.abortIncompleteUploads(new S3Location(base.bucket(), base.key() + "/")); // a killed stage's
                 List<MultipartUpload> uploads = new ArrayList<>();
                 int partBytes = settings.multipartPartMb() * 1024 * 1024;
                 try (var step = summary.begin("parquet to s3")) {
