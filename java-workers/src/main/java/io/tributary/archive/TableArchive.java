@@ -293,6 +293,7 @@ public final class TableArchive {
         for (var leftover : store.list(layout.folder())) {
             store.delete(new S3Location(settings.bucket(), leftover.key()));
         }
+        store.abortIncompleteUploads(layout.folder()); // a killed attempt's uploads: never objects, still billed
 
         // Shape, DDL, checksum and every Parquet row come from one snapshot of the source.
         PostgresSnapshot snapshot = PostgresSnapshot.open(connections, source);

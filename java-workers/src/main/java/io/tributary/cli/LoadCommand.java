@@ -23,8 +23,10 @@ import picocli.CommandLine.ParentCommand;
         descriptionHeading = "%n",
         optionListHeading = "%nOptions:%n",
         description = {
-            "Load what `tributary stage` wrote (its manifest and stage.json) into the warehouse table, following",
-            "one load plan: create the target if absent (redshift: DISTSTYLE KEY on the configured distkey,",
+            "Load what `tributary stage` wrote into the warehouse table. The expected figures, the column types and",
+            "the files come from what stage recorded in the control schema (warehouse_stages), never from the bucket:",
+            "a file, the manifest or stage.json changed since (size, ETag, content) is exit 3 with nothing loaded, a",
+            "column type the dialect does not create is exit 2. The load follows one load plan: create the target if absent (redshift: DISTSTYLE KEY on the configured distkey,",
             "COMPOUND SORTKEY with the time column first, ENCODE AZ64/ZSTD), then in ONE transaction: temporary",
             "staging table, bulk ingest (redshift: COPY ... FROM '<manifest>' IAM_ROLE ... FORMAT AS PARQUET",
             "MANIFEST; postgres: each staged file streamed from S3 with COPY FROM STDIN), DELETE of exactly the",

@@ -27,7 +27,8 @@ import picocli.CommandLine.ParentCommand;
             "s3://<staging_bucket>/<prefix>/part-NNNNN.parquet with multipart uploads (constant memory). The file",
             "count is a multiple of targets.warehouse.slices, each file near target_file_mb. Writes",
             "<prefix>/manifest (a Redshift COPY manifest listing exactly these files, all mandatory) and",
-            "<prefix>/stage.json (columns and the source's figures, read by `tributary load`). In the same",
+            "<prefix>/stage.json (columns and the source's figures), and records both, with each file's size and",
+            "ETag, in the control schema (warehouse_stages): what `tributary load` trusts, never the bucket. In the same",
             "REPEATABLE READ snapshot the source database counts and checksums the partition (portable hash, in",
             "target shape). Types are mapped without loss: numeric(p,s) -> DECIMAL(p,s), unbounded numeric is",
             "refused (exit 2) unless targets.warehouse.unbounded_numeric is set, timestamptz -> TIMESTAMP(MICROS,",
@@ -61,6 +62,11 @@ final class StageCommand implements Callable<Integer> {
             description = "Key prefix in the staging bucket (default: <staging_prefix>/<source>/<table>/<partition>).")
     String prefix;
 
+    @Option(names = "--dry-run", description = "Decide as the stage would (partition, prefix, types and their"
+            + " refusals, the delta past the watermark, the source's rows and checksum, the file count) on reads only,"
+            + " and print it; nothing is written to the bucket or the control schema.")
+    boolean dryRun;
+
     @Option(names = "--run-id", paramLabel = "ID",
             description = "Run id for the ledger (default: $AIRFLOW_CTX_DAG_RUN_ID, else manual__<time>).")
     String runId;
@@ -80,16 +86,23 @@ final class StageCommand implements Callable<Integer> {
             PartitionStage.Request request = new PartitionStage.Request(migration, subject.source, sourceTable, prefix,
                     partition.partitionColumn, partition.from, partition.to,
                     RunContext.fromEnvironment(context.env(), runId), incremental,
-                    targetTable == null ? null : TableRef.parse(targetTable, "--target-table"));
+                    targetTable == null ? null : TableRef.parse(targetTable, "--target-table"), dryRun);
             if (incremental && partition.series != null && !partition.series.isEmpty()) {
                 throw JobFailure.badInput("--incremental and --partition exclude each other");
             }
             if (partition.series != null && !partition.series.isEmpty()) {
+                if (dryRun) {
+                    throw JobFailure.badInput("--dry-run takes one partition (--from/--to, the whole table, or"
+                            + " --incremental)");
+                }
                 StageSeriesResult series = stage.runSeries(request, PartitionWindow.parseAll(partition.series));
                 metrics.rows(series.rows());
                 metrics.bytes(series.bytes());
                 summary.totalRows(series.rows());
                 return series;
+            }
+            if (dryRun) {
+                return stage.dryRun(request);
             }
             StageResult result = stage.run(request);
             metrics.rows(result.rows());

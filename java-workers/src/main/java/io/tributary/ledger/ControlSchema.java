@@ -41,7 +41,8 @@ public final class ControlSchema {
             new Migration("cutover", 1, "001-switches.sql"),
             new Migration("core", 2, "002-schema-marker.sql"),
             new Migration("reconcile", 1, "001-passes.sql"),
-            new Migration("replay", 1, "001-checks.sql"));
+            new Migration("replay", 1, "001-checks.sql"),
+            new Migration("warehouse", 2, "002-stage-receipts.sql"));
 
     /** The start of the comment core/002 puts on a control schema: what tells Tributary's own schemas apart. */
     public static final String MARKER = "tributary control schema";

@@ -32,6 +32,7 @@ import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.BucketLifecycleConfiguration;
 import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
@@ -39,6 +40,7 @@ import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.ExpirationStatus;
 import software.amazon.awssdk.services.s3.model.GetBucketLifecycleConfigurationRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectTaggingRequest;
 import software.amazon.awssdk.services.s3.model.HeadBucketRequest;
@@ -325,6 +327,49 @@ public final class ObjectStore implements AutoCloseable {
             throw S3Fault.classify(e, connectionId, "list " + prefix);
         }
         return objects;
+    }
+
+    /** Keys of the multipart uploads begun under a prefix and neither completed nor aborted (a killed worker's). */
+    public List<String> incompleteUploads(S3Location prefix) {
+        List<String> keys = new ArrayList<>();
+        try {
+            client.listMultipartUploadsPaginator(ListMultipartUploadsRequest.builder().bucket(prefix.bucket())
+                    .prefix(prefix.key()).build()).uploads().forEach(u -> keys.add(u.key()));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 501) {
+                return keys; // a server without the listing (S3Proxy's filesystem store) keeps no parts to bill
+            }
+            throw S3Fault.classify(e, connectionId, "list multipart uploads under " + prefix);
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "list multipart uploads under " + prefix);
+        }
+        return keys;
+    }
+
+    /**
+     * Aborts the multipart uploads a killed worker left under a prefix (never visible as objects, but their parts
+     * are stored and billed); returns how many.
+     */
+    public int abortIncompleteUploads(S3Location prefix) {
+        int aborted = 0;
+        try {
+            for (var page : client.listMultipartUploadsPaginator(ListMultipartUploadsRequest.builder()
+                    .bucket(prefix.bucket()).prefix(prefix.key()).build())) {
+                for (var u : page.uploads()) {
+                    client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(prefix.bucket())
+                            .key(u.key()).uploadId(u.uploadId()).build());
+                    LOG.info("aborted an upload of " + u.key() + " left by an earlier, interrupted run");
+                    aborted++;
+                }
+            }
+        } catch (S3Exception e) {
+            if (e.statusCode() != 501) {
+                throw S3Fault.classify(e, connectionId, "abort multipart uploads under " + prefix);
+            }
+        } catch (SdkException e) {
+            throw S3Fault.classify(e, connectionId, "abort multipart uploads under " + prefix);
+        }
+        return aborted;
     }
 
     public void delete(S3Location location) {

@@ -40,6 +40,12 @@ public record S3Location(String bucket, String key) {
         return new S3Location(bucket, key.endsWith("/") ? key + name : key + "/" + name);
     }
 
+    /** The object {@code name} in the same folder as this one. */
+    public S3Location sibling(String name) {
+        int slash = key.lastIndexOf('/');
+        return new S3Location(bucket, (slash < 0 ? "" : key.substring(0, slash + 1)) + name);
+    }
+
     public String url() {
         return "s3://" + bucket + "/" + key;
     }

@@ -151,11 +151,13 @@ public final class PartitionLoad {
     }
 
     /** The plan's SQL on stderr, nothing changed; the result line names the plan's statements. */
-    public Map<String, Object> dryRun(Request request) {
+    public Map<String, Object> dryRun(Request request) throws SQLException {
         WarehouseSettings settings = WarehouseSettings.from(request.config());
         S3Location manifestLocation = S3Location.parse(request.manifest(), "--manifest");
         try (ObjectStore store = ObjectStore.open(env, settings.requireStagingConnection())) {
-            Resolved r = resolve(request, receipt(store, manifestLocation));
+            WarehouseLedger.StageRecord staged = recorded(request);
+            Resolved r = resolve(request, staged.receipt());
+            requireUnchanged(store, manifestLocation, staged, request, r);
             LOG.info("dry run: load plan (" + r.plan().dialect() + ") for " + r.target() + ":\n" + r.plan().script());
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("table", request.table().toString());
@@ -168,12 +170,61 @@ public final class PartitionLoad {
         }
     }
 
-    public StageReceipt receipt(ObjectStore store, S3Location manifest) {
-        String key = manifest.key();
-        int slash = key.lastIndexOf('/');
-        S3Location receipt = new S3Location(manifest.bucket(), (slash < 0 ? "" : key.substring(0, slash + 1))
-                + "stage.json");
-        return StageReceipt.parse(store.getBytes(receipt), receipt.url());
+    /**
+     * What {@code stage} recorded for this manifest in the control schema: the only source of the expected figures,
+     * the column types and the list of files. Nothing of it is read from the staging bucket, which whoever can write
+     * the prefix could change together with the data.
+     */
+    WarehouseLedger.StageRecord recorded(Request request) throws SQLException {
+        ControlSchema schema = new ControlSchema(request.config().control().schema());
+        try (Connection c = connections.open(request.config().control().connection())) {
+            schema.ensure(c);
+            return new WarehouseLedger(schema).stage(c, request.manifest()).orElseThrow(() -> JobFailure.badInput(
+                    "no stage of " + request.manifest() + " is recorded in " + schema.table("warehouse_stages")
+                            + ": load only what `tributary stage` wrote (it records the figures load verifies"
+                            + " against; nothing is taken from the bucket)"));
+        }
+    }
+
+    /**
+     * The bucket still holds exactly what stage wrote: each file with its size and ETag, the manifest (Redshift's
+     * COPY reads it) listing exactly those files, the receipt beside it unchanged. Anything else is exit 3 before
+     * anything is loaded: the prefix was written by someone else since.
+     */
+    private static void requireUnchanged(ObjectStore store, S3Location manifestLocation,
+            WarehouseLedger.StageRecord staged, Request request, Resolved r) {
+        List<String> changes = new ArrayList<>();
+        for (WarehouseLedger.StagedObject o : staged.objects()) {
+            var head = store.head(S3Location.parse(o.url(), "staged file"));
+            if (head.isEmpty()) {
+                changes.add(o.url() + " is gone");
+            } else if (head.get().contentLength() != o.bytes() || !o.etag().equals(head.get().eTag())) {
+                changes.add(o.url() + " was replaced (" + head.get().contentLength() + " bytes, ETag "
+                        + head.get().eTag() + "; stage wrote " + o.bytes() + " bytes, ETag " + o.etag() + ")");
+            }
+        }
+        if (store.head(manifestLocation).isEmpty()) {
+            changes.add(manifestLocation.url() + " is gone");
+        } else if (!Manifest.parse(store.getBytes(manifestLocation), manifestLocation.url()).equals(
+                staged.manifest())) {
+            changes.add(manifestLocation.url() + " lists other files than stage wrote");
+        }
+        S3Location receipt = manifestLocation.sibling("stage.json");
+        if (store.head(receipt).isEmpty()) {
+            changes.add(receipt.url() + " is gone");
+        } else if (!staged.receipt().equals(StageReceipt.parse(store.getBytes(receipt), receipt.url()))) {
+            changes.add(receipt.url() + " differs from the receipt stage recorded");
+        }
+        if (!changes.isEmpty()) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("table", request.table().toString());
+            details.put("target_table", r.target().toString());
+            details.put("partition", r.partition().label());
+            details.put("changed", changes);
+            throw JobFailure.verificationFailed("the staged files of " + request.table() + " changed since `tributary"
+                    + " stage` recorded them; nothing was loaded, stage the partition again: "
+                    + String.join("; ", changes), details);
+        }
     }
 
     public LoadResult run(Request request) throws SQLException, IOException {
@@ -181,9 +232,11 @@ public final class PartitionLoad {
         WarehouseSettings settings = WarehouseSettings.from(request.config());
         S3Location manifestLocation = S3Location.parse(request.manifest(), "--manifest");
         try (ObjectStore store = ObjectStore.open(env, settings.requireStagingConnection())) {
-            Manifest manifest = Manifest.parse(store.getBytes(manifestLocation), manifestLocation.url());
-            StageReceipt receipt = receipt(store, manifestLocation);
+            WarehouseLedger.StageRecord staged = recorded(request);
+            StageReceipt receipt = staged.receipt();
+            Manifest manifest = staged.manifest();
             Resolved r = resolve(request, receipt);
+            requireUnchanged(store, manifestLocation, staged, request, r);
             Checksum expected = new Checksum(receipt.rows(), receipt.checksum());
             LoadPlan plan = r.plan();
             LOG.info("load plan (" + plan.dialect() + ") for " + r.target() + ", partition " + r.partition().label()
@@ -345,10 +398,11 @@ public final class PartitionLoad {
                 LOG.warning(w.key() + ": " + f.getMessage());
                 Map<String, Object> d = f.details();
                 mismatched.add(w.key());
+                // a partition refused before loading (its staged files changed) has no figures of its own
                 entries.add(new LoadSeriesResult.Entry(w.name(), String.valueOf(d.get("partition")), w.from(), w.to(),
-                        ((Number) d.get("rows")).longValue(), (String) d.get("checksum"),
-                        ((Number) d.get("source_rows")).longValue(), (String) d.get("source_checksum"), false, 0,
-                        item.manifest()));
+                        d.get("rows") instanceof Number n ? n.longValue() : 0, (String) d.get("checksum"),
+                        d.get("source_rows") instanceof Number n ? n.longValue() : 0,
+                        (String) d.get("source_checksum"), false, 0, item.manifest()));
                 target = String.valueOf(d.get("target_table"));
             }
         }

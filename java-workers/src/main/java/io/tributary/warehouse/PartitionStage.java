@@ -51,7 +51,13 @@ public final class PartitionStage {
     static final double HEAP_TO_PARQUET = 3.0;
 
     public record Request(MigrationConfig config, String source, TableRef table, String prefix,
-            String partitionColumn, String from, String to, RunContext run, boolean incremental, TableRef targetTable) {
+            String partitionColumn, String from, String to, RunContext run, boolean incremental, TableRef targetTable,
+            boolean dryRun) {
+
+        public Request(MigrationConfig config, String source, TableRef table, String prefix, String partitionColumn,
+                String from, String to, RunContext run, boolean incremental, TableRef targetTable) {
+            this(config, source, table, prefix, partitionColumn, from, to, run, incremental, targetTable, false);
+        }
 
         public Request(MigrationConfig config, String source, TableRef table, String prefix, String partitionColumn,
                 String from, String to, RunContext run) {
@@ -70,6 +76,23 @@ public final class PartitionStage {
     }
 
     public StageResult run(Request request) throws SQLException, IOException {
+        if (request.dryRun()) {
+            throw new IllegalArgumentException("a dry run is dryRun(request)");
+        }
+        return (StageResult) stage(request);
+    }
+
+    /**
+     * {@code --dry-run}: the real run's decisions (partition, prefix, type mapping and its refusals, the delta past
+     * the watermark, the source's figures in one snapshot, the file count), on reads only; it stops where the real
+     * run would first write (the bucket), and says what it would write.
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> dryRun(Request request) throws SQLException, IOException {
+        return (Map<String, Object>) stage(request);
+    }
+
+    private Object stage(Request request) throws SQLException, IOException {
         long started = System.nanoTime();
         MigrationConfig config = request.config();
         if (config.source(request.source()).isEmpty()) {
@@ -95,7 +118,7 @@ public final class PartitionStage {
                         + " the upsert matches on) in its targets.warehouse.tables entry");
             }
             since = storedWatermark(config, request.source(), request.table(),
-                    settings.targetTable(request.source(), request.table(), request.targetTable()));
+                    settings.targetTable(request.source(), request.table(), request.targetTable()), request.dryRun());
             partition = Partition.incremental(partitionColumn, null, null, "pending");
         } else {
             partition = Partition.of(partitionColumn, request.from(), request.to());
@@ -123,7 +146,9 @@ public final class PartitionStage {
             String fileSelectBase = fileSelect(columns, shape);
 
             try (var step = summary.begin("bucket")) {
-                if (store.isS3Compatible()) {
+                if (request.dryRun()) {
+                    LOG.info("dry run: the bucket " + bucket + " is neither created nor written");
+                } else if (store.isS3Compatible()) {
                     store.ensureBucket(bucket); // the local stack's buckets appear on first use
                 } else {
                     store.requireBucket(bucket);
@@ -188,6 +213,11 @@ public final class PartitionStage {
                 int fileCount = fileCount(heapBytes, settings.targetFileMb(), settings.slices(), figures.rows());
                 LOG.info(request.table() + " partition " + partition.label() + ": " + figures.rows() + " rows, ~"
                         + heapBytes / (1024 * 1024) + " MiB heap -> " + fileCount + " files");
+                if (request.dryRun()) {
+                    snapshot.end();
+                    return preview(request, partition, base, fileCount, figures, staged, watermark, delta);
+                }
+                store.abortIncompleteUploads(new S3Location(base.bucket(), base.key() + "/")); // a killed stage's
                 List<MultipartUpload> uploads = new ArrayList<>();
                 int partBytes = settings.multipartPartMb() * 1024 * 1024;
                 try (var step = summary.begin("parquet to s3")) {
@@ -224,17 +254,22 @@ public final class PartitionStage {
 
             S3Location manifest = base.resolve("manifest");
             S3Location receipt = base.resolve("stage.json");
+            StageReceipt stageReceipt = new StageReceipt(request.source(), request.table().toString(),
+                    partition.column(), partition.from() == null ? null : partition.from().toString(),
+                    partition.to() == null ? null : partition.to().toString(), figures.rows(), figures.hex(),
+                    ChecksumDialect.POSTGRES_PORTABLE.hash(), staged, request.run().runId(), delta);
+            List<WarehouseLedger.StagedObject> objects = new ArrayList<>();
             try (var step = summary.begin("manifest")) {
-                store.put(receipt, new StageReceipt(request.source(), request.table().toString(), partition.column(),
-                        partition.from() == null ? null : partition.from().toString(),
-                        partition.to() == null ? null : partition.to().toString(), figures.rows(), figures.hex(),
-                        ChecksumDialect.POSTGRES_PORTABLE.hash(), staged, request.run().runId(), delta).toJson(),
-                        "application/json", ObjectOptions.NONE);
+                for (StageResult.File f : files) {
+                    objects.add(stored(store, f));
+                }
+                store.put(receipt, stageReceipt.toJson(), "application/json", ObjectOptions.NONE);
                 store.put(manifest, new Manifest(files.stream().map(f -> new Manifest.Entry(f.url(), f.bytes()))
                         .toList()).toJson(), "application/json", ObjectOptions.NONE);
                 removeLeftovers(store, base, files, manifest, receipt);
             }
-            recordLedger(config, request, partition, figures, files.size(), written.bytes(), manifest.url());
+            recordLedger(config, request, partition, figures, files.size(), written.bytes(), manifest.url(),
+                    stageReceipt, objects);
             double seconds = (System.nanoTime() - started) / 1e9;
             return new StageResult(request.table().toString(), request.source(), partition.label(), partition.column(),
                     partition.from() == null ? null : partition.from().toString(),
@@ -388,24 +423,82 @@ public final class PartitionStage {
         }
     }
 
-    private void recordLedger(MigrationConfig config, Request request, Partition partition, Checksum figures,
-            int files, long bytes, String manifest) throws SQLException {
-        ControlSchema schema = new ControlSchema(config.control().schema());
-        try (Connection c = connections.open(config.control().connection())) {
-            schema.ensure(c);
-            new RunLedger(schema).touch(c, request.run());
-            new WarehouseLedger(schema).staged(c, request.source(), request.table().toString(), partition, figures,
-                    files, bytes, manifest, request.run());
+    /** The file as S3 stored it (size and ETag), what load checks before reading it. */
+    private static WarehouseLedger.StagedObject stored(ObjectStore store, StageResult.File f) {
+        S3Location at = S3Location.parse(f.url(), "staged file");
+        var head = store.head(at).orElseThrow(() -> JobFailure.retryable("S3: " + at + " is gone right after"
+                + " stage wrote it", null));
+        if (head.contentLength() != f.bytes()) {
+            throw JobFailure.retryable("S3: " + at + " holds " + head.contentLength() + " bytes, stage wrote "
+                    + f.bytes() + " (changed meanwhile?)", null);
         }
+        return new WarehouseLedger.StagedObject(f.url(), f.bytes(), head.eTag());
     }
 
-    private String storedWatermark(MigrationConfig config, String source, TableRef table, TableRef target)
+    /** The partition's ledger row and the stage's receipt, in one control transaction: load trusts only these. */
+    private void recordLedger(MigrationConfig config, Request request, Partition partition, Checksum figures,
+            int files, long bytes, String manifest, StageReceipt receipt, List<WarehouseLedger.StagedObject> objects)
             throws SQLException {
         ControlSchema schema = new ControlSchema(config.control().schema());
         try (Connection c = connections.open(config.control().connection())) {
             schema.ensure(c);
+            new RunLedger(schema).touch(c, request.run());
+            c.setAutoCommit(false);
+            try {
+                WarehouseLedger ledger = new WarehouseLedger(schema);
+                ledger.staged(c, request.source(), request.table().toString(), partition, figures, files, bytes,
+                        manifest, request.run());
+                ledger.recordStage(c, manifest, receipt, objects, request.run());
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private String storedWatermark(MigrationConfig config, String source, TableRef table, TableRef target,
+            boolean readOnly) throws SQLException {
+        ControlSchema schema = new ControlSchema(config.control().schema());
+        try (Connection c = connections.open(config.control().connection())) {
+            if (readOnly) {
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass("
+                        + Identifiers.literal(schema.table("warehouse_watermarks")) + ") IS NULL")) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        return null; // no control schema yet: no watermark, and a dry run creates nothing
+                    }
+                }
+            } else {
+                schema.ensure(c);
+            }
             return new WarehouseLedger(schema).watermark(c, source, table.toString(), target.toString()).orElse(null);
         }
+    }
+
+    /** What the stage would write, as the dry run's result line. */
+    private static Map<String, Object> preview(Request request, Partition partition, S3Location base, int files,
+            Checksum figures, List<StagedColumn> staged, String watermark, StageReceipt.Delta delta) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("table", request.table().toString());
+        out.put("source", request.source());
+        out.put("partition", partition.label());
+        out.put("partition_column", partition.column());
+        out.put("from", partition.from() == null ? null : partition.from().toString());
+        out.put("to", partition.to() == null ? null : partition.to().toString());
+        out.put("rows", figures.rows());
+        out.put("checksum", figures.hex());
+        out.put("files", files);
+        out.put("manifest", base.resolve("manifest").url());
+        out.put("receipt", base.resolve("stage.json").url());
+        out.put("columns", staged);
+        out.put("watermark", watermark);
+        if (delta != null) {
+            out.put("incremental", delta);
+        }
+        out.put("dry_run", true);
+        out.put("run_id", request.run().runId());
+        return out;
     }
 
     static List<ColumnShape> shapes(List<StagedColumn> columns) {

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -33,8 +34,14 @@ public final class PostgresDialect implements WarehouseDialect {
         return files.copyInto(warehouse, plan);
     }
 
+    /** Every type stage's mapping gives the stand-in (TypeMapping), and nothing else. */
+    static final Pattern ALLOWED_TYPES = Pattern.compile("boolean|smallint|integer|bigint|real|double precision|date"
+            + "|timestamp with time zone|timestamp without time zone|bytea|text|uuid|json|jsonb|name|citext"
+            + "|numeric\\(\\d{1,4},\\d{1,4}\\)|character(?: varying)?(?:\\(\\d{1,9}\\))?");
+
     @Override
     public LoadPlan plan(Target target, List<StagedColumn> columns) {
+        WarehouseDialect.requireAllowedTypes(name(), columns, StagedColumn::postgresType, ALLOWED_TYPES);
         List<LoadPlan.Step> steps = new ArrayList<>();
         String t = target.table().quoted();
         String s = Identifiers.quote(target.staging().name());

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -28,6 +29,11 @@ import java.util.stream.Collectors;
 public final class RedshiftDialect implements WarehouseDialect {
     private static final Set<String> AZ64_TYPES = Set.of("SMALLINT", "INTEGER", "BIGINT", "DATE", "TIMESTAMP",
             "TIMESTAMPTZ");
+
+    /** Every type stage's mapping gives Redshift (TypeMapping), and nothing else. */
+    static final Pattern ALLOWED_TYPES = Pattern.compile("BOOLEAN|SMALLINT|INTEGER|BIGINT|REAL|DOUBLE PRECISION|DATE"
+            + "|TIMESTAMP|TIMESTAMPTZ|SUPER|NUMERIC\\(\\d{1,2},\\d{1,2}\\)|VARCHAR\\(\\d{1,5}\\)|CHAR\\(\\d{1,4}\\)"
+            + "|VARBYTE\\(\\d{1,7}\\)");
 
     @Override
     public String name() {
@@ -107,6 +113,7 @@ public final class RedshiftDialect implements WarehouseDialect {
 
     @Override
     public LoadPlan plan(Target target, List<StagedColumn> columns) {
+        WarehouseDialect.requireAllowedTypes(name(), columns, StagedColumn::redshiftType, ALLOWED_TYPES);
         columns.stream().filter(c -> c.redshiftType().equals("SUPER")).findFirst().ifPresent(c -> {
             throw JobFailure.badInput(c.name() + " was staged for a SUPER column: JSON_SERIALIZE prints compact JSON"
                     + " and fails past 65,535 bytes, so the load could never verify it against the source's jsonb"

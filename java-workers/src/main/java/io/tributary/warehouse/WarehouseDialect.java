@@ -60,6 +60,21 @@ public interface WarehouseDialect {
 
     LoadPlan plan(Target target, List<StagedColumn> columns);
 
+    /**
+     * Refuses (exit 2) a column type that is not one this warehouse's DDL may receive: a type name is spliced into
+     * CREATE TABLE as it is, so only the spellings stage's type mapping produces pass, whatever recorded them.
+     */
+    static void requireAllowedTypes(String dialect, List<StagedColumn> columns,
+            java.util.function.Function<StagedColumn, String> type, java.util.regex.Pattern allowed) {
+        for (StagedColumn c : columns) {
+            String t = type.apply(c);
+            if (t == null || !allowed.matcher(t).matches()) {
+                throw JobFailure.badInput("staged column " + c.quoted() + " has the type '" + t + "', which is not a "
+                        + dialect + " column type Tributary creates (nothing was loaded)");
+            }
+        }
+    }
+
     /** A connection to the warehouse named by {@code connectionId} (TRIBUTARY_CONN_<ID>), in this dialect's driver. */
     Connection open(ConnectionFactory connections, String connectionId) throws SQLException;
 

@@ -1,19 +1,40 @@
 package io.tributary.warehouse;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.ledger.ControlSchema;
 import io.tributary.ledger.RunContext;
 import io.tributary.verify.Checksum;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.util.List;
 import java.util.Optional;
 
-/** {@code warehouse_partitions} and {@code warehouse_watermarks} in the control schema. */
+/** {@code warehouse_partitions}, {@code warehouse_stages} and {@code warehouse_watermarks} in the control schema. */
 public final class WarehouseLedger {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final ControlSchema schema;
+
+    /** One staged file as S3 stored it: what load checks before it reads the file. */
+    public record StagedObject(@JsonProperty("url") String url, @JsonProperty("bytes") long bytes,
+            @JsonProperty("etag") String etag) {
+    }
+
+    /** What stage recorded of one manifest: the receipt (figures, columns, types) and the files it wrote. */
+    public record StageRecord(StageReceipt receipt, List<StagedObject> objects) {
+
+        /** The manifest these files make (what Redshift's COPY reads, and what the bucket's copy must equal). */
+        public Manifest manifest() {
+            return new Manifest(objects.stream().map(o -> new Manifest.Entry(o.url(), o.bytes())).toList());
+        }
+    }
 
     public WarehouseLedger(ControlSchema schema) {
         this.schema = schema;
@@ -42,6 +63,45 @@ public final class WarehouseLedger {
             ps.setString(11, manifest);
             ps.setString(12, run.runId());
             ps.execute();
+        }
+    }
+
+    /** The receipt and the files of a stage, keyed by its manifest's URL (a re-stage of the same prefix replaces it). */
+    public void recordStage(Connection c, String manifest, StageReceipt receipt, List<StagedObject> objects,
+            RunContext run) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema.table("warehouse_stages")
+                + " (manifest, source, source_table, receipt, objects, run_id) VALUES (?, ?, ?, ?::jsonb, ?::jsonb, ?)"
+                + " ON CONFLICT (manifest) DO UPDATE SET source = EXCLUDED.source, source_table ="
+                + " EXCLUDED.source_table, receipt = EXCLUDED.receipt, objects = EXCLUDED.objects,"
+                + " run_id = EXCLUDED.run_id, staged_at = now()")) {
+            ps.setString(1, manifest);
+            ps.setString(2, receipt.source());
+            ps.setString(3, receipt.table());
+            ps.setString(4, new String(receipt.toJson(), StandardCharsets.UTF_8));
+            ps.setString(5, JSON.writeValueAsString(objects));
+            ps.setString(6, run.runId());
+            ps.execute();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What stage recorded for this manifest, if it staged it. */
+    public Optional<StageRecord> stage(Connection c, String manifest) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT receipt::text, objects::text FROM "
+                + schema.table("warehouse_stages") + " WHERE manifest = ?")) {
+            ps.setString(1, manifest);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                StageReceipt receipt = StageReceipt.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8),
+                        schema.table("warehouse_stages"));
+                List<StagedObject> objects = JSON.readValue(rs.getString(2), new TypeReference<List<StagedObject>>() { });
+                return Optional.of(new StageRecord(receipt, objects));
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(schema.table("warehouse_stages") + ": unreadable objects of " + manifest, e);
         }
     }
 

@@ -63,7 +63,7 @@ class ControlSchemaIsIdempotentTest {
             assertTrue(schema.exists(c));
         }
         assertEquals(ControlSchema.migrationCount(), db.count("SELECT count(*) FROM tributary_ctl.schema_version"));
-        assertEquals("archive_catalog,audit_log,chunks,conflict_queue,cutover_switches,follow_progress,follow_slots,key_map,key_offsets,reconcile_passes,replay_checks,runs,schema_version,source_lifecycle,table_status,warehouse_partitions,warehouse_watermarks", db.query(
+        assertEquals("archive_catalog,audit_log,chunks,conflict_queue,cutover_switches,follow_progress,follow_slots,key_map,key_offsets,reconcile_passes,replay_checks,runs,schema_version,source_lifecycle,table_status,warehouse_partitions,warehouse_stages,warehouse_watermarks", db.query(
                 "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class"
                         + " WHERE relnamespace = 'tributary_ctl'::regnamespace AND relkind = 'r'"));
     }

@@ -142,10 +142,16 @@ class InitialLoadByDailyPartitionsTest {
         fx.source.execute("INSERT INTO market.fills VALUES ('LATE', 'AAPL', 1, '2026-06-01 08:00+00')");
         JsonNode staged = stageSeries().json();
         JsonNode d2 = staged.get("partitions").get(1);
-        S3Location receipt = S3Location.parse(d2.get("manifest").asText().replace("manifest", "stage.json"), "r");
-        String json = new String(fx.store.getBytes(receipt), StandardCharsets.UTF_8);
-        fx.store.put(receipt, json.replace(d2.get("checksum").asText(), "0000000000000001")
-                .getBytes(StandardCharsets.UTF_8), "application/json", ObjectOptions.NONE);
+        // d2's figures as stage recorded them (what load trusts) disagree with what lands.
+        String manifest = d2.get("manifest").asText().replace("'", "''");
+        fx.warehouse.execute("UPDATE tributary.warehouse_stages SET receipt = jsonb_set(receipt, '{checksum}',"
+                + " '\"0000000000000001\"') WHERE manifest = '" + manifest + "'");
+        assertEquals(1, fx.warehouse.count("SELECT count(*) FROM tributary.warehouse_stages WHERE manifest = '"
+                + manifest + "' AND receipt->>'checksum' = '0000000000000001'"));
+        // ... and the bucket's copy says the same (else load refuses before loading anything: a changed prefix)
+        fx.store.put(S3Location.parse(d2.get("manifest").asText(), "m").sibling("stage.json"),
+                fx.warehouse.query("SELECT receipt::text FROM tributary.warehouse_stages WHERE manifest = '" + manifest
+                        + "'").getBytes(StandardCharsets.UTF_8), "application/json", ObjectOptions.NONE);
         long d2Before = fx.warehouse.count("SELECT count(*) FROM market.fills WHERE " + bounds(1));
 
         CliRun run = loadSeries(staged);

@@ -190,11 +190,16 @@ class StageAndLoadAPartitionTest {
     @Order(4)
     void aMismatchIsExitThreeAndRollsTheLoadBack() throws Exception {
         JsonNode staged = stage(DAY1_FROM, DAY1_TO).json();
-        S3Location receipt = S3Location.parse(staged.get("receipt").asText(), "r");
-        String json = new String(fx.store.getBytes(receipt), StandardCharsets.UTF_8);
-        String tampered = json.replace(staged.get("checksum").asText(), "0000000000000001");
-        assertNotEquals(json, tampered);
-        fx.store.put(receipt, tampered.getBytes(StandardCharsets.UTF_8), "application/json", ObjectOptions.NONE);
+        // The source's figures as stage recorded them (what load trusts) disagree with what lands.
+        String manifest = staged.get("manifest").asText().replace("'", "''");
+        fx.warehouse.execute("UPDATE tributary.warehouse_stages SET receipt = jsonb_set(receipt, '{checksum}',"
+                + " '\"0000000000000001\"') WHERE manifest = '" + manifest + "'");
+        assertEquals(1, fx.warehouse.count("SELECT count(*) FROM tributary.warehouse_stages WHERE manifest = '"
+                + manifest + "' AND receipt->>'checksum' = '0000000000000001'"));
+        // ... and the bucket's copy says the same (else load refuses before loading anything: a changed prefix)
+        fx.store.put(S3Location.parse(staged.get("manifest").asText(), "m").sibling("stage.json"),
+                fx.warehouse.query("SELECT receipt::text FROM tributary.warehouse_stages WHERE manifest = '" + manifest
+                        + "'").getBytes(StandardCharsets.UTF_8), "application/json", ObjectOptions.NONE);
         long before = warehouseRows(DAY1_FROM, DAY1_TO);
         String sumBefore = fx.warehouse.query("SELECT md5(string_agg(exec_id, ',' ORDER BY exec_id)) FROM market.fills");
 
