@@ -10,7 +10,6 @@ import io.tributary.ledger.TableLedger;
 import io.tributary.result.ExitCode;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
-import io.tributary.source.PostgresSnapshot;
 import io.tributary.verify.Checksum;
 import io.tributary.verify.TableChecksum;
 import java.sql.Connection;
@@ -41,21 +40,15 @@ import java.util.logging.Logger;
 final class ChunkRunner {
     private static final Logger LOG = Logger.getLogger(ChunkRunner.class.getName());
 
+    private final CopyAttempt attempt;
     private final CopyRequest request;
     private final CopyPlanner.Plan plan;
-    private final PostgresSnapshot snapshot;
-    private final Connection ledger;
-    private final ConnectionFactory connections;
-    private final TableLedger tables;
     private final ChunkLedger chunks;
 
     ChunkRunner(CopyAttempt attempt) {
+        this.attempt = attempt;
         this.request = attempt.request;
         this.plan = attempt.plan;
-        this.snapshot = attempt.snapshot;
-        this.ledger = attempt.ledger;
-        this.connections = attempt.connections;
-        this.tables = attempt.tables;
         this.chunks = attempt.chunks;
     }
 
@@ -129,9 +122,10 @@ final class ChunkRunner {
         progress.log();
         CopyProgress.Reading r = progress.read();
         try {
-            synchronized (ledger) {
-                tables.progress(ledger, tableId, new TableLedger.Progress(key, parallelism, r.chunksTotal(),
-                        r.chunksDone(), r.expectedRows(), r.rows(), r.rowsPerSecond(), r.etaSeconds()));
+            synchronized (attempt.ledger) {
+                attempt.tables.progress(attempt.ledger, tableId, new TableLedger.Progress(key, parallelism,
+                        r.chunksTotal(), r.chunksDone(), r.expectedRows(), r.rows(), r.rowsPerSecond(),
+                        r.etaSeconds()));
             }
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.FINE, "could not store progress", e);
@@ -168,11 +162,11 @@ final class ChunkRunner {
             Connection dst = null;
             Connection book = null;
             try {
-                src = snapshot.attach();
-                sum = snapshot.attach();
-                dst = connections.open(plan.target());
+                src = attempt.snapshot.attach();
+                sum = attempt.snapshot.attach();
+                dst = attempt.connections.open(plan.target());
                 dst.setAutoCommit(false);
-                book = connections.open(plan.control());
+                book = attempt.connections.open(plan.control());
                 Chunk chunk;
                 while (!stop.get() && (chunk = queue.poll()) != null) {
                     outcomes.add(copyChunk(chunk, src, sum, dst, book));

@@ -1,15 +1,11 @@
 package io.tributary.copy;
 
-import io.tributary.catalog.CatalogReader;
-import io.tributary.catalog.ColumnShape;
 import io.tributary.catalog.RowSelection;
 import io.tributary.catalog.TableRef;
 import io.tributary.catalog.TableShape;
 import io.tributary.config.MigrationConfig;
-import io.tributary.conflicts.TypeWidening;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.DatabaseFault;
-import io.tributary.ledger.AuditLog;
 import io.tributary.ledger.ChunkLedger;
 import io.tributary.ledger.ChunkLedger.Chunk;
 import io.tributary.ledger.ControlSchema;
@@ -99,36 +95,28 @@ final class CopyPlanner {
         return request.withShaper(merge);
     }
 
+    private final CopyAttempt attempt;
     private final CopyRequest request;
     private final Plan plan;
-    private final Connection source;
     private final Connection target;
     private final Connection ledger;
-    private final RunSummary summary;
-    private final CatalogReader catalog;
     private final TableLedger tables;
     private final ChunkLedger chunks;
-    private final AuditLog audit;
-    private final CopyAttempt attempt;
 
     CopyPlanner(CopyAttempt attempt) {
         this.attempt = attempt;
         this.request = attempt.request;
         this.plan = attempt.plan;
-        this.source = attempt.source;
         this.target = attempt.target;
         this.ledger = attempt.ledger;
-        this.summary = attempt.summary;
-        this.catalog = attempt.catalog;
         this.tables = attempt.tables;
         this.chunks = attempt.chunks;
-        this.audit = attempt.audit;
     }
 
     /** Reads the table's shape in the source snapshot and exports it; a missing table is bad input. */
     TableShape readSource() {
-        try (RunSummary.Step step = summary.begin("source catalog")) {
-            TableShape shape = catalog.read(source, plan.table()).orElseThrow(() -> JobFailure.badInput(
+        try (RunSummary.Step step = attempt.summary.begin("source catalog")) {
+            TableShape shape = attempt.catalog.read(attempt.source, plan.table()).orElseThrow(() -> JobFailure.badInput(
                     "table " + plan.table() + " does not exist in " + plan.source()));
             // Exported now, while the coordinator is idle: chunk workers attach from their own threads later.
             String id = attempt.snapshot.id();
@@ -141,7 +129,7 @@ final class CopyPlanner {
 
     /** True when the source table is an inheritance parent (a partitioned table's partitions do not count). */
     boolean hasInheritanceChildren() {
-        try (PreparedStatement ps = source.prepareStatement("""
+        try (PreparedStatement ps = attempt.source.prepareStatement("""
                 SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
                                  JOIN pg_catalog.pg_class c ON c.oid = i.inhparent
                                  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -345,12 +333,12 @@ final class CopyPlanner {
         LOG.info(plan.label() + ": already copied, nothing to do (" + RunSummary.count(entry.rows())
                 + " rows, checksum " + entry.sourceChecksum() + ", run " + entry.runId() + ")");
         try {
-            audit.append(ledger, request.run(), "copy.skipped", detail(
+            attempt.audit.append(ledger, request.run(), "copy.skipped", detail(
                     "rows", entry.rows(), "checksum", entry.sourceChecksum(), "copied_by_run", entry.runId()));
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, plan.control());
         }
-        summary.record("skip (already copied)", entry.rows(), 0);
+        attempt.summary.record("skip (already copied)", entry.rows(), 0);
         return new CopyResult(plan.table().toString(), plan.source(), plan.target(),
                 plan.targetTable().toString(), entry.rows(), entry.sourceChecksum(), entry.targetChecksum(),
                 entry.verified(), entry.bytes() == null ? 0 : entry.bytes(), attempt.seconds(), CopyResult.SKIPPED,
@@ -369,11 +357,11 @@ final class CopyPlanner {
 
     /** The copy's verified result, its final progress and its audit entry, once every chunk is copied. */
     void recordCopied(CopyResult result, long tableId, TableLedger.Progress progress, int resumedChunks) {
-        try (RunSummary.Step step = summary.begin("ledger")) {
+        try (RunSummary.Step step = attempt.summary.begin("ledger")) {
             tables.finish(ledger, plan.key(), request.run().runId(), new Outcome(result.rows(), result.checksum(),
                     result.targetChecksum(), result.bytes(), attempt.startedAt));
             tables.progress(ledger, tableId, progress);
-            audit.append(ledger, request.run(), "copy", detail("rows", result.rows(), "checksum",
+            attempt.audit.append(ledger, request.run(), "copy", detail("rows", result.rows(), "checksum",
                     result.checksum(), "bytes", result.bytes(), "status", result.status(), "chunks",
                     progress.chunksTotal(), "resumed_chunks", resumedChunks));
         } catch (SQLException e) {
@@ -393,7 +381,7 @@ final class CopyPlanner {
             synchronized (ledger) {
                 tables.fail(ledger, plan.key(), request.run().runId(), status, failure.getMessage(), rows,
                         sourceChecksum, targetChecksum);
-                audit.append(ledger, request.run(), "copy.failed", detail("status", status, "exit_code",
+                attempt.audit.append(ledger, request.run(), "copy.failed", detail("status", status, "exit_code",
                         failure.exitCode().code(), "error", failure.getMessage(), "key_range", d.get("key_range")));
             }
         } catch (SQLException | RuntimeException e) {
@@ -418,9 +406,9 @@ final class CopyPlanner {
         }
         ChunkPlanner.ChunkPlan chunkPlan;
         long tableRows;
-        try (RunSummary.Step step = summary.begin("chunk plan")) {
+        try (RunSummary.Step step = attempt.summary.begin("chunk plan")) {
             tableRows = countRows(RowSelection.of(shape, null));
-            chunkPlan = ChunkPlanner.plan(source, shape, tableRows, request.chunking().chunkRows(),
+            chunkPlan = ChunkPlanner.plan(attempt.source, shape, tableRows, request.chunking().chunkRows(),
                     request.chunking().keyColumn());
             step.rows(tableRows);
         } catch (SQLException e) {
@@ -441,7 +429,7 @@ final class CopyPlanner {
             // the plan just counted the same rows in the same snapshot
             return plannedChunks.countedTableRows().getAsLong();
         }
-        try (RunSummary.Step step = summary.begin("source rows")) {
+        try (RunSummary.Step step = attempt.summary.begin("source rows")) {
             long rows = countRows(selection);
             step.rows(rows);
             return rows;
@@ -451,7 +439,7 @@ final class CopyPlanner {
     }
 
     long countRows(RowSelection selection) throws SQLException {
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(
+        try (Statement st = attempt.source.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT count(*) FROM (" + selection.selectSql() + ") AS r")) {
             rs.next();
             return rs.getLong(1);

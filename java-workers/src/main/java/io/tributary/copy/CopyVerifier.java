@@ -7,7 +7,6 @@ import io.tributary.connect.DatabaseFault;
 import io.tributary.ledger.ChunkLedger;
 import io.tributary.ledger.ChunkLedger.Chunk;
 import io.tributary.ledger.TableLedger;
-import io.tributary.ledger.TableLedger.Entry;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
 import io.tributary.verify.Checksum;
@@ -36,23 +35,17 @@ import java.util.logging.Logger;
 final class CopyVerifier {
     private static final Logger LOG = Logger.getLogger(CopyVerifier.class.getName());
 
-    private final CopyRequest request;
+    private final CopyAttempt attempt;
     private final CopyPlanner.Plan plan;
-    private final Connection source;
     private final Connection target;
     private final Connection ledger;
-    private final ConnectionFactory connections;
-    private final RunSummary summary;
     private final ChunkLedger chunks;
 
     CopyVerifier(CopyAttempt attempt) {
-        this.request = attempt.request;
+        this.attempt = attempt;
         this.plan = attempt.plan;
-        this.source = attempt.source;
         this.target = attempt.target;
         this.ledger = attempt.ledger;
-        this.connections = attempt.connections;
-        this.summary = attempt.summary;
         this.chunks = attempt.chunks;
     }
 
@@ -115,7 +108,7 @@ final class CopyVerifier {
         TransactionChecksums checksums = new TransactionChecksums(landed);
         List<Long> xids = toVerify.stream().map(c -> TransactionChecksums.xid32(c.targetXid())).toList();
         Map<Long, Checksum> byXid = new java.util.HashMap<>();
-        try (RunSummary.Step step = summary.begin("verify (" + toVerify.size() + " chunks, one target read)")) {
+        try (RunSummary.Step step = attempt.summary.begin("verify (" + toVerify.size() + " chunks, one target read)")) {
             long pages = TargetTable.pages(target, plan.targetTable());
             int parts = (int) Math.max(1, Math.min(parallelism, pages / 64)); // tiny tables: one query
             long width = (pages + parts - 1) / parts;
@@ -130,7 +123,7 @@ final class CopyVerifier {
                     long from = i * width;
                     Long to = i == parts - 1 ? null : (i + 1) * width; // the last range is open above
                     others.add(pool.submit(() -> {
-                        Connection c = connections.open(plan.target());
+                        Connection c = attempt.connections.open(plan.target());
                         try {
                             return checksums.compute(c, xids, from, to);
                         } finally {
@@ -166,7 +159,7 @@ final class CopyVerifier {
                 Checksum source = new Checksum(c.rows(), c.sourceChecksum());
                 Checksum stored = byXid.getOrDefault(TransactionChecksums.xid32(c.targetXid()), Checksum.EMPTY);
                 if (stored.equals(source)) {
-                    chunks.record(ledger, c.with(TableLedger.COPIED, stored.hex()), request.run().runId(), null,
+                    chunks.record(ledger, c.with(TableLedger.COPIED, stored.hex()), attempt.request.run().runId(), null,
                             false);
                     continue;
                 }
@@ -192,7 +185,7 @@ final class CopyVerifier {
             execute(target, "DELETE FROM " + TargetTable.ownRows(target, plan.targetTable()) + " WHERE \"xmin\" = '"
                     + TransactionChecksums.xid32(mismatched.targetXid()) + "'::xid");
             if (plan.ledgerInTarget()) {
-                chunks.record(target, mismatched, request.run().runId(), error, false);
+                chunks.record(target, mismatched, attempt.request.run().runId(), error, false);
             }
             target.commit();
         } catch (SQLException e) {
@@ -202,11 +195,13 @@ final class CopyVerifier {
             target.setAutoCommit(true);
         }
         if (!plan.ledgerInTarget()) {
-            chunks.record(ledger, mismatched, request.run().runId(), error, false);
+            chunks.record(ledger, mismatched, attempt.request.run().runId(), error, false);
         }
     }
 
-    static JobFailure mismatch(CopyPlanner.Plan plan, Checksum source, Checksum target, KeyRange range, String outcome) {
+    /** The failure of a check, with both sides' figures and the key range where they differ (null: the table). */
+    static JobFailure mismatch(CopyPlanner.Plan plan, Checksum source, Checksum target, KeyRange range,
+            String outcome) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("table", plan.table().toString());
         details.put("rows", source.rows());
@@ -244,9 +239,9 @@ final class CopyVerifier {
         }
         List<RelationCounts.Relation> sourceRelations;
         List<RelationCounts.Relation> targetRelations;
-        try (RunSummary.Step step = summary.begin("relation counts")) {
+        try (RunSummary.Step step = attempt.summary.begin("relation counts")) {
             try {
-                sourceRelations = RelationCounts.read(source, plan.table());
+                sourceRelations = RelationCounts.read(attempt.source, plan.table());
             } catch (SQLException e) {
                 throw DatabaseFault.classify(e, plan.source());
             }

@@ -43,6 +43,11 @@ import java.util.logging.Logger;
  *       target holding rows the ledger does not account for is refused unless {@code --truncate}.</li>
  * </ol>
  *
+ * <p><b>Who does what.</b> This class only orchestrates one attempt ({@link CopyAttempt}: the request, its plan and
+ * the coordinator's connections). {@link CopyPlanner} decides (names, merge decisions, re-run policy, chunk plan,
+ * ledger entries), {@link TargetPreparation} readies the target table, {@link ChunkRunner} streams the chunks and
+ * {@link CopyVerifier} checks what landed.
+ *
  * <p><b>Hand-off to a change-data-capture follower.</b> The follower must start exactly where the copy's snapshot
  * ends. Two ways, both through the snapshot, never through timing:
  * <ul>

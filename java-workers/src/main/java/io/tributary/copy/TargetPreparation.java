@@ -1,6 +1,5 @@
 package io.tributary.copy;
 
-import io.tributary.catalog.CatalogReader;
 import io.tributary.catalog.CatalogReader.UserType;
 import io.tributary.catalog.ColumnShape;
 import io.tributary.catalog.RowSelection;
@@ -26,20 +25,14 @@ import java.util.logging.Logger;
 final class TargetPreparation {
     private static final Logger LOG = Logger.getLogger(TargetPreparation.class.getName());
 
+    private final CopyAttempt attempt;
     private final CopyPlanner.Plan plan;
-    private final Connection source;
     private final Connection target;
-    private final Connection ledger;
-    private final RunSummary summary;
-    private final CatalogReader catalog;
 
     TargetPreparation(CopyAttempt attempt) {
+        this.attempt = attempt;
         this.plan = attempt.plan;
-        this.source = attempt.source;
         this.target = attempt.target;
-        this.ledger = attempt.ledger;
-        this.summary = attempt.summary;
-        this.catalog = attempt.catalog;
     }
 
     /**
@@ -47,13 +40,13 @@ final class TargetPreparation {
      * schema, shared schemas and types, then the per-table lock.
      */
     void prepare(TableShape outputShape) {
-        try (RunSummary.Step step = summary.begin("control schema")) {
-            plan.controlSchema().ensure(ledger);
+        try (RunSummary.Step step = attempt.summary.begin("control schema")) {
+            plan.controlSchema().ensure(attempt.ledger);
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, plan.control());
         }
         try {
-            List<UserType> types = catalog.userTypes(source, outputShape);
+            List<UserType> types = attempt.catalog.userTypes(attempt.source, outputShape);
             TargetTable.prepareSharedObjects(target, plan.targetTable(), types);
             target.setAutoCommit(true);
             lockTargetTable();
@@ -89,11 +82,11 @@ final class TargetPreparation {
                 // Committed on its own: chunk transactions are independent and all need the table.
                 TargetTable.create(target, plan.targetTable(), outputShape);
             }
-            TableShape targetShape = catalog.read(target, plan.targetTable()).orElseThrow();
+            TableShape targetShape = attempt.catalog.read(target, plan.targetTable()).orElseThrow();
             // A projection may add a column the source lacks (the merge's origin column): a target table
             // created earlier (by the schema builder, or by a one-to-one copy) gets it here.
             if (TargetTable.addMissingColumns(target, plan.targetTable(), targetShape, outputShape, shape)) {
-                targetShape = catalog.read(target, plan.targetTable()).orElseThrow();
+                targetShape = attempt.catalog.read(target, plan.targetTable()).orElseThrow();
             }
             return targetShape;
         } catch (SQLException e) {
@@ -161,7 +154,7 @@ final class TargetPreparation {
             throw DatabaseFault.classify(e, plan.target());
         }
         List<String> key = shape.primaryKey().columns();
-        try (RunSummary.Step step = summary.begin("primary key")) {
+        try (RunSummary.Step step = attempt.summary.begin("primary key")) {
             String name = TargetTable.addPrimaryKey(target, plan.targetTable(), key);
             LOG.info("added primary key " + name + " (" + String.join(", ", key) + ")");
         } catch (SQLException e) {
