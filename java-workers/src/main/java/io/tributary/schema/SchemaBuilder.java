@@ -1,5 +1,7 @@
 package io.tributary.schema;
 
+// Over 500 lines on purpose: unify, pre-data steps, post-data steps, one runner: one ordered DDL plan.
+
 import io.tributary.catalog.CatalogReader;
 import io.tributary.catalog.CatalogReader.EnumType;
 import io.tributary.catalog.CatalogReader.UserType;
