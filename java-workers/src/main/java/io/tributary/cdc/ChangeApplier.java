@@ -1,5 +1,7 @@
 package io.tributary.cdc;
 
+// Over 500 lines on purpose: plain and merged writes share one batch that commits with the applied position.
+
 import io.tributary.catalog.Identifiers;
 import io.tributary.catalog.TableRef;
 import io.tributary.cdc.PgOutputDecoder.Value;

@@ -7,7 +7,6 @@ import io.tributary.copy.CopyRequest;
 import io.tributary.copy.CopyResult;
 import io.tributary.copy.TableCopy;
 import io.tributary.ledger.RunContext;
-import io.tributary.merge.MergeProjection;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,15 +91,10 @@ final class CopyCommand implements Callable<Integer> {
                 migration = subject.loadConfig(context);
             }
             ConnectionFactory connections = context.connections("copy");
-            CopyRequest.SelectionShaper merge = CopyRequest.SelectionShaper.IDENTITY;
-            if (migration.source(subject.source).isPresent() && !subject.source.equals(target)) {
-                try (var step = summary.begin("merge decisions")) {
-                    merge = MergeProjection.forCopy(migration, connections, subject.source, sourceTable, target);
-                }
-            }
             CopyRequest request = new CopyRequest(migration, subject.source, sourceTable, target, explicitTarget, truncate,
-                    RunContext.fromEnvironment(context.env(), runId), progressSeconds, merge,
-                    chunks.chunking(migration, subject.source, sourceTable), snapshot);
+                    RunContext.fromEnvironment(context.env(), runId), progressSeconds,
+                    CopyRequest.SelectionShaper.MERGE_DECISIONS, chunks.chunking(migration, subject.source, sourceTable),
+                    snapshot);
             if (dryRun) {
                 return new TableCopy(connections, summary).preview(request);
             }

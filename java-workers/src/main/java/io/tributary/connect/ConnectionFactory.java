@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 import org.postgresql.Driver;
@@ -127,6 +128,17 @@ public final class ConnectionFactory {
         }
         try (Statement st = connection.createStatement()) {
             st.execute(sql.toString());
+        }
+    }
+
+    /** Rolls back an open transaction after a failure; the first error is the one worth reporting. */
+    public static void rollbackQuietly(Connection connection) {
+        try {
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            LOG.log(Level.FINE, "rollback failed", e);
         }
     }
 

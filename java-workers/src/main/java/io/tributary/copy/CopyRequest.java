@@ -11,6 +11,7 @@ import io.tributary.ledger.RunContext;
  *
  * <p>{@code shaper} turns the source table's plain selection (every column as is) into the target shape:
  * projections (remapped keys, an origin column) and a row predicate. Copy and checksums both use its result.
+ * {@link SelectionShaper#MERGE_DECISIONS} asks the copy to read them from the merge ledger itself.
  * {@code chunking} says how a big table is cut into key ranges copied in parallel. {@code snapshot}, when set, is
  * an exported source snapshot to copy in (a follower's start point, held by {@code tributary follow --prepare})
  * instead of one the copy exports itself.
@@ -33,6 +34,17 @@ public record CopyRequest(
     public interface SelectionShaper {
         SelectionShaper IDENTITY = selection -> selection;
 
+        /**
+         * This source table's merge decisions as {@code tributary resolve} recorded them (key offsets, remapped
+         * references, settled duplicates, an origin column): the copy's planner reads them before it connects.
+         */
+        SelectionShaper MERGE_DECISIONS = new SelectionShaper() {
+            @Override
+            public RowSelection shape(RowSelection plain) {
+                throw new IllegalStateException("the copy's planner replaces MERGE_DECISIONS before any selection");
+            }
+        };
+
         RowSelection shape(RowSelection plain);
 
         /**
@@ -47,6 +59,12 @@ public record CopyRequest(
     public CopyRequest {
         shaper = shaper == null ? SelectionShaper.IDENTITY : shaper;
         chunking = chunking == null ? Chunking.DEFAULT : chunking;
+    }
+
+    /** The same request with another selection shaper. */
+    public CopyRequest withShaper(SelectionShaper other) {
+        return new CopyRequest(config, source, table, target, targetTable, truncate, run, progressSeconds, other,
+                chunking, snapshot);
     }
 
     /** A copy in a snapshot of its own. */

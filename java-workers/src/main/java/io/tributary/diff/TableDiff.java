@@ -1,5 +1,7 @@
 package io.tributary.diff;
 
+// Over 500 lines on purpose: the bisection is one algorithm over one attempt's private ranges and segments.
+
 import io.tributary.catalog.CatalogReader;
 import io.tributary.catalog.ColumnShape;
 import io.tributary.catalog.RowSelection;

@@ -1,5 +1,7 @@
 package io.tributary.schema;
 
+// Over 500 lines on purpose: pre-data steps, post-data steps and their one runner are one ordered DDL plan.
+
 import io.tributary.catalog.CatalogReader;
 import io.tributary.catalog.CatalogReader.EnumType;
 import io.tributary.catalog.CatalogReader.UserType;
@@ -20,7 +22,6 @@ import io.tributary.schema.SourceCatalog.Named;
 import io.tributary.schema.SourceCatalog.Table;
 import io.tributary.schema.SourceCatalog.View;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -226,7 +227,7 @@ public final class SchemaBuilder {
         if (!built.isEmpty()) {
             Map<String, List<UserType>> builtTypes = new LinkedHashMap<>(typesBySource);
             builtTypes.keySet().retainAll(built.stream().map(c -> c.source).toList());
-            Unified unified = unify(request, built, builtTypes);
+            UnifiedSchema unified = UnifiedSchema.of(request, built, builtTypes);
             List<Step> steps = PRE_DATA.equals(request.phase()) ? preData(unified) : postData(unified, built);
             Result result;
             try (Connection target = connections.open(request.target())) {
@@ -256,152 +257,6 @@ public final class SchemaBuilder {
         return new TableShape(t.ref(), cols, null);
     }
 
-    // ---------------------------------------------------------------- the unified model
-
-    /** A target table: merged columns, the first source's table as the template for everything else. */
-    record UnifiedTable(TableRef target, Table template, List<Column> columns, List<String> sources) {
-    }
-
-    record Unified(Map<TableRef, UnifiedTable> tables, Map<TableRef, TableRef> renames, List<UserType> types,
-            List<SourceCatalog.Sequence> sequences, List<SourceCatalog.Routine> routines, List<View> views,
-            List<Change> changes) {
-        TableRef targetOf(TableRef source) {
-            return renames.getOrDefault(source, source);
-        }
-
-        /** Rewrites qualified source table names in a definition to their target names. */
-        String rename(String ddl) {
-            String out = ddl;
-            for (Map.Entry<TableRef, TableRef> e : renames.entrySet()) {
-                if (e.getKey().equals(e.getValue())) {
-                    continue;
-                }
-                out = out.replaceAll("(?<![\\w.\"])" + Pattern.quote(qualifiedAsPostgresPrints(e.getKey())) + "(?![\\w\"])",
-                        Matcher.quoteReplacement(e.getValue().quoted()));
-            }
-            return out;
-        }
-    }
-
-    /** How pg_get_*def prints a name: quoted only when it has to be. */
-    static String qualifiedAsPostgresPrints(TableRef t) {
-        return printIdent(t.schema()) + "." + printIdent(t.name());
-    }
-
-    private static String printIdent(String s) {
-        return s.matches("[a-z_][a-z0-9_$]*") ? s : Identifiers.quote(s);
-    }
-
-    private Unified unify(Request request, List<SourceCatalog> catalogs, Map<String, List<UserType>> typesBySource) {
-        Map<TableRef, TableRef> renames = new LinkedHashMap<>();
-        Map<TableRef, List<Table>> bySource = new LinkedHashMap<>();
-        Map<TableRef, List<String>> sourcesOf = new LinkedHashMap<>();
-        for (SourceCatalog cat : catalogs) {
-            Map<TableRef, TableRef> explicit = request.tables().getOrDefault(cat.source, Map.of());
-            for (Table t : cat.tables.values()) {
-                TableRef target = explicit.getOrDefault(t.ref(), t.ref());
-                if (t.parent() != null && !explicit.containsKey(t.ref())) {
-                    TableRef parentTarget = explicit.getOrDefault(t.parent(), t.parent());
-                    target = new TableRef(parentTarget.schema(), t.ref().name());
-                }
-                TableRef previous = renames.putIfAbsent(t.ref(), target);
-                if (previous != null && !previous.equals(target)) {
-                    throw JobFailure.badInput(t.ref() + " maps to two targets (" + previous + ", " + target + ")");
-                }
-                bySource.computeIfAbsent(target, k -> new ArrayList<>()).add(t);
-                sourcesOf.computeIfAbsent(target, k -> new ArrayList<>()).add(cat.source);
-            }
-        }
-        List<Change> changes = new ArrayList<>();
-        Map<TableRef, UnifiedTable> tables = new LinkedHashMap<>();
-        for (Map.Entry<TableRef, List<Table>> e : bySource.entrySet()) {
-            tables.put(e.getKey(), new UnifiedTable(e.getKey(), e.getValue().get(0),
-                    mergeColumns(e.getKey(), e.getValue(), sourcesOf.get(e.getKey()), changes), sourcesOf.get(e.getKey())));
-        }
-        List<UserType> types = mergeTypes(typesBySource, changes);
-        Map<TableRef, SourceCatalog.Sequence> sequences = new LinkedHashMap<>();
-        List<SourceCatalog.Routine> routines = new ArrayList<>();
-        Set<String> signatures = new LinkedHashSet<>();
-        Map<TableRef, View> views = new LinkedHashMap<>();
-        for (SourceCatalog cat : catalogs) {
-            for (SourceCatalog.Sequence s : cat.sequences) {
-                // The sequence must end past every source's last value.
-                sequences.merge(s.ref(), s, (a, b) -> (b.lastValue() != null
-                        && (a.lastValue() == null || b.lastValue() > a.lastValue())) ? b : a);
-            }
-            for (SourceCatalog.Routine r : cat.routines) {
-                if (signatures.add(r.signature())) {
-                    routines.add(r);
-                }
-            }
-            for (View v : cat.views) {
-                views.putIfAbsent(v.ref(), v);
-            }
-        }
-        return new Unified(tables, renames, types, new ArrayList<>(sequences.values()), routines,
-                new ArrayList<>(views.values()), changes);
-    }
-
-    /** Union of columns in first-seen order; types widened; NOT NULL kept only when every source has it. */
-    private static List<Column> mergeColumns(TableRef target, List<Table> tables, List<String> sources,
-            List<Change> changes) {
-        Map<String, List<Column>> byName = new LinkedHashMap<>();
-        Map<String, List<String>> where = new LinkedHashMap<>();
-        for (int i = 0; i < tables.size(); i++) {
-            for (Column c : tables.get(i).columns()) {
-                byName.computeIfAbsent(c.name(), k -> new ArrayList<>()).add(c);
-                where.computeIfAbsent(c.name(), k -> new ArrayList<>()).add(sources.get(i));
-            }
-        }
-        List<Column> out = new ArrayList<>();
-        for (Map.Entry<String, List<Column>> e : byName.entrySet()) {
-            List<Column> versions = e.getValue();
-            Column first = versions.get(0);
-            List<String> types = versions.stream().map(Column::type).distinct().toList();
-            String type = first.type();
-            if (types.size() > 1) {
-                type = TypeWidening.widen(types).orElseThrow(() -> JobFailure.badInput("column " + target + "."
-                        + e.getKey() + " has types " + String.join(", ", types) + " in " + String.join(", ",
-                        where.get(e.getKey())) + " and no lossless common type: resolve it in the plan first"));
-                changes.add(new Change(target.toString(), e.getKey(), "type_widened",
-                        String.join(" | ", types) + " -> " + type, where.get(e.getKey())));
-            }
-            boolean inAll = versions.size() == tables.size();
-            boolean notNull = inAll && versions.stream().allMatch(Column::notNull);
-            if (!inAll) {
-                changes.add(new Change(target.toString(), e.getKey(), "column_added",
-                        "only in " + String.join(", ", where.get(e.getKey())) + "; nullable in the target",
-                        where.get(e.getKey())));
-            } else if (!notNull && versions.stream().anyMatch(Column::notNull)) {
-                changes.add(new Change(target.toString(), e.getKey(), "not_null_dropped",
-                        "NOT NULL in some sources only", where.get(e.getKey())));
-            }
-            out.add(new Column(first.name(), type, notNull, first.defaultExpr(), first.identity(), first.generated(),
-                    first.typeOid()));
-        }
-        return out;
-    }
-
-    /** Enums of the same name are merged (union of labels, order kept); other types: first definition wins. */
-    private static List<UserType> mergeTypes(Map<String, List<UserType>> typesBySource, List<Change> changes) {
-        Map<String, UserType> merged = new LinkedHashMap<>();
-        for (Map.Entry<String, List<UserType>> e : typesBySource.entrySet()) {
-            for (UserType t : e.getValue()) {
-                String key = t.schema() + "." + t.name();
-                UserType prev = merged.get(key);
-                if (prev == null) {
-                    merged.put(key, t);
-                } else if (prev instanceof EnumType a && t instanceof EnumType b && !a.labels().equals(b.labels())) {
-                    List<String> labels = TypeWidening.unionLabels(List.of(a.labels(), b.labels()));
-                    merged.put(key, new EnumType(a.schema(), a.name(), labels));
-                    changes.add(new Change(null, null, "enum_labels_merged", key + ": " + String.join(", ", labels),
-                            List.of(e.getKey())));
-                }
-            }
-        }
-        return new ArrayList<>(merged.values());
-    }
-
     // ---------------------------------------------------------------- steps
 
     /** One object: the query telling whether it exists in the target, and the statements creating it. */
@@ -416,7 +271,7 @@ public final class SchemaBuilder {
     }
 
     /** Whether a source table is built in the target under its own name (so routines naming its row type work). */
-    private static boolean builtUnderItsOwnName(Unified u, TableRef source) {
+    private static boolean builtUnderItsOwnName(UnifiedSchema u, TableRef source) {
         return u.renames().containsKey(source) && u.targetOf(source).equals(source) && u.tables().containsKey(source);
     }
 
@@ -425,7 +280,7 @@ public final class SchemaBuilder {
                 + Identifiers.literal(t.quoted()) + ") AND conname = " + Identifiers.literal(name);
     }
 
-    private List<Step> preData(Unified u) {
+    private List<Step> preData(UnifiedSchema u) {
         List<Step> steps = new ArrayList<>();
         Set<String> schemas = new LinkedHashSet<>();
         u.types().forEach(t -> schemas.add(t.schema()));
@@ -450,7 +305,7 @@ public final class SchemaBuilder {
                             + " CACHE " + s.cache() + (s.cycle() ? " CYCLE" : " NO CYCLE")));
         }
         // Parents before partitions (the catalog lists partitions last).
-        for (UnifiedTable t : u.tables().values()) {
+        for (UnifiedSchema.UnifiedTable t : u.tables().values()) {
             Table tpl = t.template();
             if (tpl.parent() != null) {
                 steps.add(new Step("partition", t.target().toString(), regclassExists(t.target()),
@@ -500,12 +355,12 @@ public final class SchemaBuilder {
         return steps;
     }
 
-    private List<Step> postData(Unified u, List<SourceCatalog> catalogs) {
+    private List<Step> postData(UnifiedSchema u, List<SourceCatalog> catalogs) {
         List<Step> steps = new ArrayList<>();
         List<Step> keys = new ArrayList<>();
         List<Step> fks = new ArrayList<>();
         List<Step> triggers = new ArrayList<>();
-        for (UnifiedTable t : u.tables().values()) {
+        for (UnifiedSchema.UnifiedTable t : u.tables().values()) {
             Table tpl = t.template();
             TableRef target = t.target();
             for (Index ix : tpl.indexes()) {
@@ -596,7 +451,7 @@ public final class SchemaBuilder {
 
     // ---------------------------------------------------------------- execution
 
-    private Result execute(Request request, Connection target, List<Step> steps, Unified u) throws SQLException {
+    private Result execute(Request request, Connection target, List<Step> steps, UnifiedSchema u) throws SQLException {
         List<Step> missing = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         int existing = 0;
@@ -758,7 +613,7 @@ public final class SchemaBuilder {
         }
     }
 
-    private static Map<String, Long> catalogsLastValues(Unified u) {
+    private static Map<String, Long> catalogsLastValues(UnifiedSchema u) {
         Map<String, Long> out = new LinkedHashMap<>();
         for (SourceCatalog.Sequence s : u.sequences()) {
             if (s.lastValue() != null) {
@@ -772,10 +627,10 @@ public final class SchemaBuilder {
      * Every sequence a target column draws from (a nextval default or an identity) is set past both the
      * column's largest value and the sources' last values, so new rows never collide. Only moved forward.
      */
-    private int setSequences(Request request, Connection target, Unified u, Map<String, Long> sourceLast,
+    private int setSequences(Request request, Connection target, UnifiedSchema u, Map<String, Long> sourceLast,
             List<String> statements) throws SQLException {
         int set = 0;
-        for (UnifiedTable t : u.tables().values()) {
+        for (UnifiedSchema.UnifiedTable t : u.tables().values()) {
             if (t.template().parent() != null) {
                 continue; // the parent's column covers its partitions
             }

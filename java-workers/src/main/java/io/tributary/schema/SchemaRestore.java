@@ -1,5 +1,7 @@
 package io.tributary.schema;
 
+// Over 500 lines on purpose: one pgcopydb-style pipeline (preflight, dump, filtered TOC, restore) around two tools.
+
 import io.tributary.catalog.Identifiers;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.connect.ConnectionUri;
