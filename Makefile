@@ -15,7 +15,7 @@ JAR := java-workers/target/tributary.jar
 JAVA_SOURCES := $(shell find java-workers/src -type f 2>/dev/null) java-workers/pom.xml config/migration.schema.json
 VENV_STAMP := $(STATE)/venv/.lock.sha256
 
-.PHONY: help bootstrap worker venv helm stack-up stack-down stack-status sources demo test test-e2e test-java test-python redshift-smoke \
+.PHONY: help bootstrap worker venv helm stack-up stack-down stack-status sources demo test test-e2e images test-images test-java test-python redshift-smoke \
         bench bench-publish airflow-ui clean
 
 help:
@@ -64,6 +64,12 @@ test-java: venv worker stack-up
 test-python: venv worker helm sources
 	scripts/test.sh python
 
+images: ## build both Docker images from Debian packages, on the project's own Docker engine (root; scripts/images.sh)
+	scripts/images.sh build
+
+test-images: venv stack-up ## build both images and run them against the local stack (CI runs this)
+	scripts/images.sh test
+
 bench: venv worker stack-up ## benchmark vs pgcopydb, pg_dump|psql, raw COPY (BENCH_ROWS=5000000 BENCH_REPEAT=3)
 	scripts/bench.sh
 
@@ -77,4 +83,5 @@ airflow-ui: venv worker stack-up ## Airflow UI on http://127.0.0.1:58080 (Ctrl-C
 	scripts/airflow_ui.sh
 
 clean: ## stop the stack and delete all local state (.stack)
+	scripts/images.sh down
 	scripts/stack.sh destroy

@@ -5,8 +5,10 @@
 ARG AIRFLOW_IMAGE=apache/airflow:3.2.2-python3.11
 FROM ${AIRFLOW_IMAGE}
 COPY --chown=airflow:root requirements.lock /opt/tributary/requirements.lock
-# The lock pins apache-airflow itself to the image's version, so this only adds what is missing.
-RUN pip install --no-cache-dir --require-hashes -r /opt/tributary/requirements.lock
+# The lock pins apache-airflow itself to the image's version, so this only adds what is missing. It is complete
+# (every transitive dependency pinned, with hashes), hence --no-deps: pip's resolver would otherwise ask for
+# requirements with extras (e.g. fastapi[standard-no-fastapi-cloud-cli]) that --require-hashes cannot accept.
+RUN pip install --no-cache-dir --no-deps --require-hashes -r /opt/tributary/requirements.lock
 COPY --chown=airflow:root dags/ /opt/airflow/dags/
 COPY --chown=airflow:root config/ /opt/tributary/config/
 COPY --chown=airflow:root expectations/ /opt/tributary/expectations/

@@ -61,9 +61,9 @@ pytest_tier() {
 python_tests() {
   local workers="${PYTEST_WORKERS:-2}"
   if [ "$workers" -gt 0 ]; then
-    pytest_tier fast "not e2e" -n "$workers" --dist loadgroup "$@"
+    pytest_tier fast "not e2e and not images" -n "$workers" --dist loadgroup "$@"
   else
-    pytest_tier fast "not e2e" "$@"
+    pytest_tier fast "not e2e and not images" "$@"
   fi
 }
 
