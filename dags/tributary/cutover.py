@@ -276,9 +276,30 @@ def warm_checksums(stream: Stream, side: str, tmp: str) -> dict[str, "WarmWorker
         for t, table in tables.items()}
 
 
-def figures(checksums: dict[str, "WarmWorker"]) -> dict[str, dict]:
+def figures_of(checksums: dict[str, "WarmWorker"]) -> dict[str, dict]:
     return {t: {"rows": r.get("rows"), "checksum": r.get("checksum")}
             for t, r in ((t, w.result()) for t, w in checksums.items())}
+
+
+class InBackground:
+    """``fn()`` in a thread from now on; ``result()`` waits for it (and raises what it raised)."""
+
+    def __init__(self, fn):
+        self.value, self.error = None, None
+        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self.thread.start()
+
+    def _run(self, fn) -> None:
+        try:
+            self.value = fn()
+        except BaseException as exc:  # reported by result()
+            self.error = exc
+
+    def result(self, timeout: float = 600):
+        self.thread.join(timeout)
+        if self.error:
+            raise self.error
+        return self.value
 
 
 class WarmWorker:
@@ -331,6 +352,11 @@ class WarmWorker:
         """Never told to go (a failure came first): SIGTERM it, it does nothing more."""
         if self.start_file.exists() or not self.thread.is_alive():
             return
+        deadline = time.monotonic() + 60  # one still starting is waited for: it must not wait for a cue alone
+        while not self.ready_file.exists() and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not self.thread.is_alive():
+            return
         try:
             os.kill(int(self.ready_file.read_text().strip()), signal.SIGTERM)
         except (OSError, ValueError):  # not ready yet: it gives up by itself after its longest wait
@@ -359,11 +385,12 @@ class WarmFollower:
         self.stop = Path(tmp) / f"{stream.slot}.drain.stop"
         self.result: dict | None = None
         self.error: BaseException | None = None
+        self.conn = None  # the drain's watch on the source's slot, opened before PAUSE
         self.thread = threading.Thread(target=self._run, name=f"follow-{stream.source}", daemon=True)
 
     def _run(self) -> None:
         try:
-            self.result = self.stream.follow("--stop-file", str(self.stop), "--batch-seconds", "0.2")
+            self.result = self.stream.follow("--stop-file", str(self.stop), "--batch-seconds", "0.05")
         except BaseException as exc:  # reported by drain()/close()
             self.error = exc
 
@@ -393,44 +420,45 @@ class WarmFollower:
         finally:
             conn.close()
 
-    def wait_close(self, within_bytes: int = 256 * 1024, timeout: float = 120) -> int:
-        """Before PAUSE: let the follower work off its backlog, so the freeze waits only for the last moments.
-        Returns the lag left (the freeze starts anyway after `timeout`; the drain then takes longer)."""
-        conn = _connect(self.stream.source)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                self._alive()
-                (lag,), = _query(conn, "SELECT coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)"
-                                       "::bigint FROM pg_replication_slots WHERE slot_name = %s", (self.stream.slot,))
-                if lag <= within_bytes or time.monotonic() > deadline:
-                    return int(lag)
-                time.sleep(0.05)
-        finally:
-            conn.close()
+    def _reach_current(self, conn, timeout: float) -> str:
+        """Waits until the slot has confirmed the source's current WAL position (taken now); returns it."""
+        (mark,), = _query(conn, "SELECT pg_current_wal_lsn()::text")
+        deadline = time.monotonic() + timeout
+        while True:
+            self._alive()
+            done = _query(conn, "SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots"
+                                " WHERE slot_name = %s", (mark, self.stream.slot))
+            if done and done[0][0]:
+                return mark
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the follower of {self.stream.source} did not reach {mark} in {timeout} s")
+            time.sleep(0.01)
+
+    def catch_up(self, rounds: int = 3, timeout: float = 120) -> float:
+        """Before PAUSE: the follower reaches the source's position, again and again (each round only waits for the
+        writes made during the one before), so the drain inside the freeze waits only for the last moments.
+        Opens the connection the drain reuses. Returns the last round's seconds."""
+        self.conn = _connect(self.stream.source)
+        took = 0.0
+        for _ in range(rounds):
+            began = time.monotonic()
+            self._reach_current(self.conn, timeout)
+            took = time.monotonic() - began
+        return round(took, 3)
 
     def drain(self, timeout: float = 600) -> str:
-        conn = _connect(self.stream.source)
-        try:
-            (mark,), = _query(conn, "SELECT pg_current_wal_lsn()::text")
-            deadline = time.monotonic() + timeout
-            while True:
-                self._alive()
-                done = _query(conn, "SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots"
-                                    " WHERE slot_name = %s", (mark, self.stream.slot))
-                if done and done[0][0]:
-                    break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the follower of {self.stream.source} did not reach {mark} in {timeout} s")
-                time.sleep(0.02)
-        finally:
-            conn.close()
-        self.stop.touch()  # nothing more to apply: the source is paused
+        """Inside the freeze (after PAUSE): the source's position now is final; once the slot confirms it, every
+        acknowledged write is in the target. The follower is then told to stop (it has nothing left to apply)."""
+        mark = self._reach_current(self.conn, timeout)
+        self.stop.touch()
         return mark
 
     def close(self) -> None:
         self.stop.touch()
         self.thread.join(timeout=120)
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
         if self.error:
             raise self.error
 
@@ -707,37 +735,42 @@ def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = N
             waiting.wait_ready()
         for source, follower in warm.items():
             follower.wait_streaming()
-            outcome.setdefault("lag_bytes_at_pause", {})[source] = follower.wait_close()
+            outcome.setdefault("last_catch_up_seconds", {})[source] = follower.catch_up()
         outcome["warm_up_seconds"] = round(time.monotonic() - warm_up, 3)
 
         paused_at = datetime.now(timezone.utc)
         t0 = time.monotonic()
         for source in sources:
             step("pause", bouncer.pause, s.entries[source])
-        # PAUSE returns once no transaction is open: the stream's source side is still from here on.
+        # PAUSE returns once no transaction is open: the stream's source side is still from here on (its checksums
+        # go, and its sequences are final: the target's are set meanwhile, nothing else writes them).
         for source in sources:
             for w in sums[source]["source"].values():
                 w.go()
+        sequencing = {x: InBackground(lambda st=st, x=x: sync_sequences(st, pairs[x])) for x, st in streams.items()}
         for source, follower in warm.items():
             outcome.setdefault("drained_to", {})[source] = step("drain", follower.drain)
+            # The target has committed every change up to the source's position after PAUSE, and the follower has
+            # nothing left to apply (it only ends, in parallel): its figures are final, and the consolidated
+            # database's position now is where the reverse stream must start.
             for w in sums[source]["target"].values():
-                w.go()  # the target has committed everything up to the source's position after PAUSE
+                w.go()
+            if source in reverse:
+                reverse[source].go()
+        figures, sequences = {}, {}
         for source, follower in warm.items():
             step("follower stop", follower.close)
-        for made in reverse.values():
-            made.go()  # nothing writes to the consolidated database now: the reverse slot starts clean here
-        figures_, sequences = {}, {}
         for source, stream in streams.items():
             # the wait for both sides' checksums counts as verification time
-            figures_[source] = step("verify", lambda: compare(stream, figures(sums[source]["source"]),
-                                                             figures(sums[source]["target"])))
-            sequences[source] = step("sequences", sync_sequences, stream, pairs[source])
+            figures[source] = step("verify", lambda: compare(stream, figures_of(sums[source]["source"]),
+                                                            figures_of(sums[source]["target"])))
+            sequences[source] = step("sequences", sequencing[source].result)
         for made in reverse.values():
             step("reverse slot", made.result)
         for source in sources:
             step("switch", bouncer.point, s.entries[source], to[source])
             switched.append(source)
-        outcome.update(status="switched", verified=figures_, sequences=sequences)
+        outcome.update(status="switched", verified=figures, sequences=sequences)
     except BaseException as exc:
         outcome["error"] = str(exc)[:2000]
         # Toward the side with every write: an entry not yet rewritten still points there; one rewritten (RELOAD
@@ -766,13 +799,16 @@ def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = N
                 waiting.thread.join(timeout=120)
             for follower in warm.values():
                 follower.thread.join(timeout=120)
+                if follower.conn is not None:
+                    follower.conn.close()
             shutil.rmtree(tmp, ignore_errors=True)
             try:
                 record(s, direction, sources, outcome, run_id)
             except Exception:  # the freeze is over either way; the log still has the figures
                 log.exception("could not record the %s in the control schema", direction)
-            log.info("%s of %s: %s; write freeze (PAUSE to RESUME) %.3f s; steps %s", direction, ", ".join(sources),
-                     outcome["status"], outcome.get("freeze_seconds") or 0, json.dumps(steps))
+            log.info("%s of %s: %s; write freeze (PAUSE to RESUME) %.3f s; steps %s; warm-up before PAUSE %s s",
+                     direction, ", ".join(sources), outcome["status"], outcome.get("freeze_seconds") or 0,
+                     json.dumps(steps), outcome.get("warm_up_seconds"))
     return outcome
 
 
