@@ -9,7 +9,8 @@ The applications reach each source through PgBouncer, one ``[databases]`` entry 
    they are not refused), drain the follower to the source's current position, verify every followed table
    (row count + checksum computed independently by each database, ``tributary checksum``), set the target's
    sequences past the source's, create the reverse slot on the consolidated database (so every write made there
-   from now on can flow back), rewrite the entry to the consolidated database, ``RELOAD``, ``RESUME``;
+   from now on can flow back), rewrite the entry to the consolidated database, ``RELOAD``, ``RESUME``. Every worker
+   process the freeze uses is started before ``PAUSE`` and waits, ready, for its cue (``--start-file``);
 3. after the freeze: the forward slot is dropped, the switch is recorded.
 
 A failure after ``PAUSE`` always ends with ``RESUME`` toward the side that has every write: before the entry is
