@@ -5,7 +5,7 @@ size for the worker's peak RSS, default 1,000,000), BENCH_RESULTS (output folder
 bench/results), BENCH_PUBLISH (1: write the table into README.md; default 1), BENCH_CASES (comma-separated
 subset to run, e.g. `raw_copy,tributary_copy_verified`: copy ids from COPIES, plus `diff`, `stage`, `rss`;
 default all; a subset never rewrites README.md), BENCH_CHUNK_ROWS (the worker's --chunk-rows; default: the
-config's 250,000).
+config's 250,000), BENCH_CDC_CHANGES (changes per `cdc` run, default 300,000).
 """
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def main() -> int:
     if rows < 1000 or repeat < 1:
         print("bench: BENCH_ROWS must be >= 1000 and BENCH_REPEAT >= 1", file=sys.stderr)
         return 2
-    known = [key for key, _, _ in COPIES] + ["diff", "stage", "rss"]
+    known = [key for key, _, _ in COPIES] + ["diff", "stage", "rss", "cdc"]
     cases = [c.strip() for c in os.environ.get("BENCH_CASES", "").split(",") if c.strip()] or known
     unknown = sorted(set(cases) - set(known))
     if unknown:
@@ -159,7 +159,11 @@ def main() -> int:
         if "rss" in cases:
             measure_rss(stack, source, worker, results, rows, min(rss_rows, rows))
 
-    results.not_available("cdc_apply", "CDC apply (tributary follow)", "cdc", "n/a (not built yet)")
+        # CDC apply: a stream of changes made on the source, applied by tributary follow.
+        if "cdc" in cases:
+            run_cdc(stack, source, worker, results, repeat, workdir)
+
+    record_freezes(stack, results)
 
     meta = {
         "rows": rows, "cases": cases, "chunk_rows": os.environ.get("BENCH_CHUNK_ROWS") or None, "repeat": repeat, "generated_seconds": round(generated, 1),
@@ -240,6 +244,50 @@ def run_stages(stack, source, worker, results, rows, repeat, workdir):
     finally:
         stack.drop_target()
         tools.remove_staged_objects(Path(os.environ.get("TRIBUTARY_STATE", REPO / ".stack")))
+
+
+def run_cdc(stack, source, worker, results, repeat, workdir):
+    changes = int(os.environ.get("BENCH_CDC_CHANGES", "300000"))
+    label = (f"tributary follow: apply {changes:,} changes (½ inserts ×1,000/tx, ¼ updates ×100/tx,"
+             " ¼ deletes ×1,000/tx); rows/s = changes/s over the follow's own time")
+    try:
+        for _ in range(repeat):
+            target = stack.fresh_target()
+
+            def attempt(target=target):
+                worker.set_up_control_schema()  # untimed, like the slot and the changes below
+                tools.cdc_prepare(source, target, worker, workdir)
+                made = tools.cdc_changes(source, changes)
+                run = tools.tributary_follow(worker)
+                if run.rows != changes:
+                    raise tools.ToolFailed(f"follow applied {run.rows} changes, {changes} were made")
+                sums = [worker.run("checksum", "--conn", conn, "--table", tools.CDC_TABLE)[0]
+                        for conn in ("bench_src", "bench_dst")]
+                if (sums[0]["rows"], sums[0]["checksum"]) != (sums[1]["rows"], sums[1]["checksum"]):
+                    raise tools.ToolFailed(f"source and target differ after the follow: {sums}")
+                run.detail.update(made)
+                run.rows = changes
+                return run
+            results.record("tributary_follow", label, "cdc", changes, attempt)
+    finally:
+        tools.cdc_clean(source)
+        stack.drop_target()
+
+
+def record_freezes(stack, results):
+    """make bench runs no Airflow: the cutover freeze is the one last recorded in this stack's control schema."""
+    found = tools.recorded_freezes(stack.target_instance)
+    for direction in ("cutover", "rollback"):
+        last = next((f for f in found if f["direction"] == direction), None)
+        key, label = f"{direction}_freeze", f"{direction} write freeze (PgBouncer PAUSE to RESUME)"
+        if last is None:
+            results.not_available(key, label, "freeze", "n/a: no switch recorded in this stack's control schema"
+                                                        " (run tests/test_e2e_cutover.py first)")
+            continue
+        e = results.entry(key, f"{label}, last recorded in this stack ({last['paused_at'][:19]}, by Airflow,"
+                               " e.g. test_e2e_cutover; not run by make bench)", "freeze", None)
+        e["runs"].append(round(float(last["freeze_seconds"]), 3))
+        e["details"].append({"steps": last["steps"], "sources": last["sources"]})
 
 
 def measure_rss(stack, source, worker, results, rows, small):

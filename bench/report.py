@@ -21,6 +21,7 @@ GOALS = [
 ]
 RSS_LIMIT_MB = 300
 CDC_GOAL = 10_000
+FREEZE_GOAL = 1.0
 
 
 def build(entries: dict[str, dict], meta: dict) -> dict:
@@ -73,8 +74,14 @@ def build(entries: dict[str, dict], meta: dict) -> dict:
     else:
         goals.append({"id": "worker_peak_rss", "goal": f"worker peak RSS ≤ {RSS_LIMIT_MB} MB at every size",
                       "value": None, "status": "n/a"})
-    goals.append({"id": "cdc_apply", "goal": f"CDC apply ≥ {CDC_GOAL:,} changes/s", "value": None,
-                  "status": "n/a (not built yet)"})
+    cdc = by_id.get("tributary_follow", {}).get("rows_per_s")
+    goals.append({"id": "cdc_apply", "goal": f"CDC apply ≥ {CDC_GOAL:,} changes/s", "value": f"{cdc:,} changes/s"
+                  if cdc else None, "status": ("met" if cdc >= CDC_GOAL else "not met") if cdc else "n/a"})
+    for direction in ("cutover", "rollback"):
+        freeze = by_id.get(f"{direction}_freeze", {}).get("median_seconds")
+        goals.append({"id": f"{direction}_freeze", "goal": f"{direction} write freeze < {FREEZE_GOAL:g} s (demo, under"
+                      " load; the last one recorded in the stack)", "value": f"{freeze:.3f} s" if freeze else None,
+                      "status": ("met" if freeze < FREEZE_GOAL else "not met") if freeze else "n/a"})
     return {"meta": meta, "rows": rows, "goals": goals, "peak_rss_mb_by_rows": {str(k): v for k, v in by_size.items()}}
 
 

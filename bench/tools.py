@@ -317,3 +317,73 @@ def pgcopydb_version() -> str:
     done = subprocess.run(["pgcopydb", "--version"], capture_output=True, text=True)
     match = re.search(r"pgcopydb version (\S+)", done.stdout + done.stderr)
     return match.group(1) if match else "unknown"
+
+
+# --- CDC apply ---------------------------------------------------------------------------------------
+CDC_TABLE = "public.cdc_changes"
+CDC_SLOT = "tributary_bench_src"  # follow's default slot (and publication) name for the source bench_src
+_CDC_DDL = ("CREATE TABLE public.cdc_changes (id bigint PRIMARY KEY, account int NOT NULL, qty numeric(18,4) NOT NULL,"
+            " note text NOT NULL);")
+_INSERTS_PER_TX, _UPDATES_PER_TX, _DELETES_PER_TX = 1000, 100, 1000
+
+
+def cdc_prepare(source: Database, target: Database, worker: Worker, workdir: Path) -> None:
+    """Untimed: the followed table, empty, on both sides; a slot prepared and released at once (both sides are
+    empty, no copy needs its snapshot), so the changes made next are all in the stream."""
+    cdc_clean(source)
+    source.sql(_CDC_DDL)
+    target.sql(_CDC_DDL)
+    stop = workdir / "cdc-prepare.stop"
+    stop.touch()
+    worker.run("follow", "--source", "bench_src", "--table", CDC_TABLE, "--prepare", "--stop-file", str(stop))
+
+
+def cdc_clean(source: Database) -> None:
+    source.sql(f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{CDC_SLOT}';"
+               f" DROP PUBLICATION IF EXISTS {CDC_SLOT}; DROP TABLE IF EXISTS {CDC_TABLE};")
+
+
+def cdc_changes(source: Database, changes: int) -> dict:
+    """The stream to apply, made on the source with SQL: half of `changes` inserts in transactions of 1,000 rows,
+    a quarter updates (two columns) in transactions of 100 rows, a quarter deletes in transactions of 1,000 rows."""
+    inserts = changes // 2
+    updates = changes // 4
+    deletes = changes - inserts - updates
+    script = []
+    for lo in range(1, inserts + 1, _INSERTS_PER_TX):
+        hi = min(inserts, lo + _INSERTS_PER_TX - 1)
+        script.append(f"INSERT INTO {CDC_TABLE} SELECT g, g % 997, g * 1.5, md5(g::text) FROM generate_series({lo}, {hi}) g;")
+    for lo in range(1, updates + 1, _UPDATES_PER_TX):
+        hi = min(updates, lo + _UPDATES_PER_TX - 1)
+        script.append(f"UPDATE {CDC_TABLE} SET qty = qty + 1, note = 'updated' WHERE id BETWEEN {lo} AND {hi};")
+    # deletes from the top, so updated and deleted rows differ
+    for hi in range(inserts, inserts - deletes, -_DELETES_PER_TX):
+        lo = max(inserts - deletes + 1, hi - _DELETES_PER_TX + 1)
+        script.append(f"DELETE FROM {CDC_TABLE} WHERE id BETWEEN {lo} AND {hi};")
+    source.sql("\n".join(script))
+    return {"inserts": inserts, "updates": updates, "deletes": deletes, "transactions": len(script)}
+
+
+def tributary_follow(worker: Worker) -> Run:
+    """`tributary follow --until-caught-up --drop-slot`: streams the slot and applies every change into the target
+    (whole source transactions in batches, the position recorded in the same target transaction). Timed: the
+    follow's own seconds (its result line: connect, stream, apply, commit), not the JVM start around it — a
+    follower runs for hours, its start is not part of its apply rate; the wall time is in the detail."""
+    result, _, wall, rss = worker.run("follow", "--source", "bench_src", "--table", CDC_TABLE, "--until-caught-up",
+                                      "--drop-slot", "--progress-every", "60")
+    return Run(float(result["seconds"]), rows=result.get("rows"),
+               detail={"wall_seconds": round(wall, 3), "transactions": result.get("transactions"),
+                       "status": result.get("status"), "peak_rss_mb": round(rss / 2**20, 1)})
+
+
+def recorded_freezes(target_instance: Database) -> list[dict]:
+    """The last cutover and rollback recorded in this stack's control schema (consolidated database,
+    tributary.cutover_switches), e.g. by tests/test_e2e_cutover.py: make bench does not run Airflow."""
+    consolidated = target_instance.with_name("consolidated")
+    if consolidated.sql("SELECT to_regclass('tributary.cutover_switches') IS NOT NULL") != "t":
+        return []
+    rows = consolidated.sql(
+        "SELECT json_build_object('direction', direction, 'freeze_seconds', freeze_seconds, 'steps', steps,"
+        " 'paused_at', paused_at, 'sources', sources) FROM (SELECT DISTINCT ON (direction) * FROM"
+        " tributary.cutover_switches WHERE status = 'switched' ORDER BY direction, switch_id DESC) last")
+    return [json.loads(line) for line in rows.splitlines() if line.strip()]

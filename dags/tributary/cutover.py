@@ -11,7 +11,8 @@ The applications reach each source through PgBouncer, one ``[databases]`` entry 
    they are not refused), drain the follower to the source's current position, verify every followed table
    (row count + checksum computed independently by each database, ``tributary checksum``), set the target's
    sequences past the source's, create the reverse slot on the consolidated database (so every write made there
-   from now on can flow back), rewrite the entry to the consolidated database, ``RELOAD``, ``RESUME``;
+   from now on can flow back), rewrite the entry to the consolidated database, ``RELOAD``, ``RESUME``. Every worker
+   process the freeze uses is started before ``PAUSE`` and waits, ready, for its cue (``--start-file``);
 3. after the freeze: the forward slot is dropped, the switch is recorded.
 
 A failure after ``PAUSE`` always ends with ``RESUME`` toward the side that has every write: before the entry is
@@ -30,10 +31,10 @@ import json
 import logging
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -268,14 +269,103 @@ def _t(s: Settings, table: str) -> str:
     return f'"{s.control_schema}"."{table}"'
 
 
-def checksums(stream: Stream, side: str) -> dict[str, dict]:
-    """One side's row count and checksum of every followed table, computed by that database (`tributary checksum`)."""
+def warm_checksums(stream: Stream, side: str, tmp: str) -> dict[str, "WarmWorker"]:
+    """One side's row count and checksum of every followed table, computed by that database (`tributary checksum`):
+    each process started now and computing once told to go (its snapshot is taken then, not at its start)."""
     conn_id = stream.source if side == "source" else stream.target
     tables = {t: (t if side == "source" else stream.tables[t]) for t in stream.tables}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(tables, pool.map(lambda t: worker.run(["checksum", "--conn", conn_id, "--table", t],
-                                                                 [conn_id]), tables.values())))
-    return {t: {"rows": r.get("rows"), "checksum": r.get("checksum")} for t, r in results.items()}
+    return {t: WarmWorker(tmp, lambda start, table=table: worker.run(
+        ["checksum", "--conn", conn_id, "--table", table, "--start-file", str(start)], [conn_id])).start()
+        for t, table in tables.items()}
+
+
+def figures_of(checksums: dict[str, "WarmWorker"]) -> dict[str, dict]:
+    return {t: {"rows": r.get("rows"), "checksum": r.get("checksum")}
+            for t, r in ((t, w.result()) for t, w in checksums.items())}
+
+
+class InBackground:
+    """``fn()`` in a thread from now on; ``result()`` waits for it (and raises what it raised)."""
+
+    def __init__(self, fn):
+        self.value, self.error = None, None
+        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self.thread.start()
+
+    def _run(self, fn) -> None:
+        try:
+            self.value = fn()
+        except BaseException as exc:  # reported by result()
+            self.error = exc
+
+    def result(self, timeout: float = 600):
+        self.thread.join(timeout)
+        if self.error:
+            raise self.error
+        return self.value
+
+
+class WarmWorker:
+    """A worker command started before the freeze with ``--start-file``: its JVM start, connections and checks happen
+    before PAUSE; it writes ``<start file>.ready`` (its process id) and does its step only once told to go, so the
+    freeze holds no process start. ``run(start_file)`` is the blocking worker call."""
+
+    _count = 0
+
+    def __init__(self, tmp: str, run):
+        WarmWorker._count += 1
+        self.start_file = Path(tmp) / f"warm-{WarmWorker._count}.start"
+        self.ready_file = Path(f"{self.start_file}.ready")
+        self.run = run
+        self.value: dict | None = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=self.start_file.name, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self.value = self.run(self.start_file)
+        except BaseException as exc:  # reported by wait_ready()/result()
+            self.error = exc
+
+    def start(self) -> "WarmWorker":
+        self.thread.start()
+        return self
+
+    def wait_ready(self, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.ready_file.exists():
+            if not self.thread.is_alive():
+                raise self.error or RuntimeError(f"{self.start_file.name}: the worker ended before it was ready")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.start_file.name}: the worker was not ready within {timeout} s")
+            time.sleep(0.02)
+
+    def go(self) -> None:
+        self.start_file.touch()
+
+    def result(self, timeout: float = 600) -> dict:
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            raise RuntimeError(f"{self.start_file.name}: the worker did not finish within {timeout} s")
+        if self.error:
+            raise self.error
+        return self.value
+
+    def cancel(self) -> None:
+        """Never told to go (a failure came first): SIGTERM it, it does nothing more."""
+        if self.start_file.exists() or not self.thread.is_alive():
+            return
+        deadline = time.monotonic() + 60  # one still starting is waited for: it must not wait for a cue alone
+        while not self.ready_file.exists() and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not self.thread.is_alive():
+            return
+        try:
+            os.kill(int(self.ready_file.read_text().strip()), signal.SIGTERM)
+        except (OSError, ValueError):  # not ready yet: it gives up by itself after its longest wait
+            log.warning("%s: could not stop the waiting worker", self.start_file.name)
+            return
+        self.thread.join(timeout=60)
 
 
 def compare(stream: Stream, source: dict[str, dict], target: dict[str, dict]) -> dict[str, dict]:
@@ -298,11 +388,12 @@ class WarmFollower:
         self.stop = Path(tmp) / f"{stream.slot}.drain.stop"
         self.result: dict | None = None
         self.error: BaseException | None = None
+        self.conn = None  # the drain's watch on the source's slot, opened before PAUSE
         self.thread = threading.Thread(target=self._run, name=f"follow-{stream.source}", daemon=True)
 
     def _run(self) -> None:
         try:
-            self.result = self.stream.follow("--stop-file", str(self.stop), "--batch-seconds", "0.2")
+            self.result = self.stream.follow("--stop-file", str(self.stop), "--batch-seconds", "0.05")
         except BaseException as exc:  # reported by drain()/close()
             self.error = exc
 
@@ -332,44 +423,45 @@ class WarmFollower:
         finally:
             conn.close()
 
-    def wait_close(self, within_bytes: int = 256 * 1024, timeout: float = 120) -> int:
-        """Before PAUSE: let the follower work off its backlog, so the freeze waits only for the last moments.
-        Returns the lag left (the freeze starts anyway after `timeout`; the drain then takes longer)."""
-        conn = _connect(self.stream.source)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                self._alive()
-                (lag,), = _query(conn, "SELECT coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn), 0)"
-                                       "::bigint FROM pg_replication_slots WHERE slot_name = %s", (self.stream.slot,))
-                if lag <= within_bytes or time.monotonic() > deadline:
-                    return int(lag)
-                time.sleep(0.05)
-        finally:
-            conn.close()
+    def _reach_current(self, conn, timeout: float) -> str:
+        """Waits until the slot has confirmed the source's current WAL position (taken now); returns it."""
+        (mark,), = _query(conn, "SELECT pg_current_wal_lsn()::text")
+        deadline = time.monotonic() + timeout
+        while True:
+            self._alive()
+            done = _query(conn, "SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots"
+                                " WHERE slot_name = %s", (mark, self.stream.slot))
+            if done and done[0][0]:
+                return mark
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the follower of {self.stream.source} did not reach {mark} in {timeout} s")
+            time.sleep(0.01)
+
+    def catch_up(self, rounds: int = 3, timeout: float = 120) -> float:
+        """Before PAUSE: the follower reaches the source's position, again and again (each round only waits for the
+        writes made during the one before), so the drain inside the freeze waits only for the last moments.
+        Opens the connection the drain reuses. Returns the last round's seconds."""
+        self.conn = _connect(self.stream.source)
+        took = 0.0
+        for _ in range(rounds):
+            began = time.monotonic()
+            self._reach_current(self.conn, timeout)
+            took = time.monotonic() - began
+        return round(took, 3)
 
     def drain(self, timeout: float = 600) -> str:
-        conn = _connect(self.stream.source)
-        try:
-            (mark,), = _query(conn, "SELECT pg_current_wal_lsn()::text")
-            deadline = time.monotonic() + timeout
-            while True:
-                self._alive()
-                done = _query(conn, "SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots"
-                                    " WHERE slot_name = %s", (mark, self.stream.slot))
-                if done and done[0][0]:
-                    break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the follower of {self.stream.source} did not reach {mark} in {timeout} s")
-                time.sleep(0.02)
-        finally:
-            conn.close()
-        self.close()
+        """Inside the freeze (after PAUSE): the source's position now is final; once the slot confirms it, every
+        acknowledged write is in the target. The follower is then told to stop (it has nothing left to apply)."""
+        mark = self._reach_current(self.conn, timeout)
+        self.stop.touch()
         return mark
 
     def close(self) -> None:
         self.stop.touch()
         self.thread.join(timeout=120)
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
         if self.error:
             raise self.error
 
@@ -402,10 +494,11 @@ def _next_value(conn, sequence: str) -> int:
     return last + (step if called else 0)
 
 
-def sync_sequences(stream: Stream) -> dict[str, int]:
-    """Every sequence owned by a followed table: the target's next value at least the source's (never lowered)."""
+def sequence_pairs(stream: Stream) -> list[tuple[str, str]]:
+    """(source sequence, target sequence) of every column of a followed table that has one, from both catalogs
+    (read before the freeze: a DDL change during follow stops the follower anyway)."""
     src, dst = _connect(stream.source), _connect(stream.target)
-    done = {}
+    pairs = []
     try:
         for table, target_table in sorted(stream.tables.items()):
             qs, qt = _regclass_text(table), _regclass_text(target_table)
@@ -415,10 +508,23 @@ def sync_sequences(stream: Stream) -> dict[str, int]:
                 if target_seq is None:
                     raise worker.WorkerRejected(f"{target_table}.{column} has no sequence on {stream.target}"
                                                 f" while {table}.{column} does on {stream.source}", worker.EXIT_BAD_INPUT)
-                wanted = _next_value(src, sequence)
-                if _next_value(dst, target_seq) < wanted:
-                    _query(dst, "SELECT setval(%s, %s, false)", (target_seq, wanted))
-                done[target_seq] = max(wanted, _next_value(dst, target_seq))
+                pairs.append((sequence, target_seq))
+    finally:
+        src.close()
+        dst.close()
+    return pairs
+
+
+def sync_sequences(stream: Stream, pairs: list[tuple[str, str]]) -> dict[str, int]:
+    """Every sequence owned by a followed table: the target's next value at least the source's (never lowered)."""
+    src, dst = _connect(stream.source), _connect(stream.target)
+    done = {}
+    try:
+        for sequence, target_seq in pairs:
+            wanted = _next_value(src, sequence)
+            if _next_value(dst, target_seq) < wanted:
+                _query(dst, "SELECT setval(%s, %s, false)", (target_seq, wanted))
+            done[target_seq] = max(wanted, _next_value(dst, target_seq))
     finally:
         src.close()
         dst.close()
@@ -634,15 +740,19 @@ def replay_check(s: Settings, source: str, run_id: str | None = None) -> dict[st
 
 
 def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = None) -> dict[str, Any]:
-    """PAUSE → drain → verify → sequences → (cutover: reverse slot) → switch + RELOAD → RESUME, measured. The follower
-    is started (warm) before PAUSE; the source side's checksums run during the drain, the target's beside the reverse
-    slot's creation."""
+    """PAUSE → drain → verify → sequences → (cutover: reverse slot) → switch + RELOAD → RESUME, measured.
+
+    Every worker process the freeze needs is started before PAUSE and waits, ready, for its cue: the follower
+    (warm, streaming), each side's checksum of each table and, for a cutover, the reverse slot's `follow --prepare`
+    (both with --start-file). Inside the freeze: the source side's checksums start at once (PAUSE leaves it still),
+    the target's once the drain is done, the reverse slot once the follower has stopped."""
     s = Settings.of(config.load())
     bouncer = Bouncer(s.pgbouncer, s.databases_file)
     steps: dict[str, float] = {}
     outcome: dict[str, Any] = {"direction": direction, "sources": sources, "status": "failed"}
     switched: list[str] = []
     warm: dict[str, WarmFollower] = {}
+    standing: list[WarmWorker] = []  # started before PAUSE: each is told to go, or cancelled in the end
     paused_at = t0 = None
 
     def step(name: str, fn, *args):
@@ -652,38 +762,55 @@ def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = N
         finally:
             steps[name] = round(steps.get(name, 0) + time.monotonic() - start, 3)
 
-    # Torn down only after RESUME (the finally below): a failure must not wait for checksums still running.
+    # Torn down only after RESUME (the finally below).
     tmp = tempfile.mkdtemp(prefix="tributary-cutover-")
-    pool = ThreadPoolExecutor(max_workers=8)
     try:
         streams = _streams(s, direction, sources, tmp)
         to = {x: (s.consolidated if direction == CUTOVER else x) for x in sources}  # who serves after the switch
-        # A follower already running before the freeze: the drain is then the last moments, not a JVM start.
+        warm_up = time.monotonic()
         warm = {source: WarmFollower(stream, tmp).start() for source, stream in streams.items()}
+        sums = {x: {side: warm_checksums(st, side, tmp) for side in ("source", "target")} for x, st in streams.items()}
+        standing += [w for both in sums.values() for side in both.values() for w in side.values()]
+        reverse = {}
+        if direction == CUTOVER:
+            reverse = {x: _warm_reverse_slot(reverse_stream(s, x, st.tables, tmp), tmp) for x, st in streams.items()}
+            standing += reverse.values()
+        pairs = {x: sequence_pairs(st) for x, st in streams.items()}
+        for waiting in standing:
+            waiting.wait_ready()
         for source, follower in warm.items():
             follower.wait_streaming()
-            outcome.setdefault("lag_bytes_at_pause", {})[source] = follower.wait_close()
+            outcome.setdefault("last_catch_up_seconds", {})[source] = follower.catch_up()
+        outcome["warm_up_seconds"] = round(time.monotonic() - warm_up, 3)
+
         paused_at = datetime.now(timezone.utc)
         t0 = time.monotonic()
         for source in sources:
             step("pause", bouncer.pause, s.entries[source])
-        # PAUSE returns once no transaction is open: the stream's source side is still from here on, so its
-        # checksums run while the follower drains.
-        source_sums = {x: pool.submit(checksums, st, "source") for x, st in streams.items()}
+        # PAUSE returns once no transaction is open: the stream's source side is still from here on (its checksums
+        # go, and its sequences are final: the target's are set meanwhile, nothing else writes them).
+        for source in sources:
+            for w in sums[source]["source"].values():
+                w.go()
+        sequencing = {x: InBackground(lambda st=st, x=x: sync_sequences(st, pairs[x])) for x, st in streams.items()}
         for source, follower in warm.items():
             outcome.setdefault("drained_to", {})[source] = step("drain", follower.drain)
-        target_sums = {x: pool.submit(checksums, st, "target") for x, st in streams.items()}
-        reverse = {}
-        if direction == CUTOVER:  # nothing writes to the consolidated database now: its slot starts clean here
-            reverse = {x: pool.submit(_fresh_reverse_slot, reverse_stream(s, x, st.tables, tmp), tmp)
-                       for x, st in streams.items()}
+            # The target has committed every change up to the source's position after PAUSE, and the follower has
+            # nothing left to apply (it only ends, in parallel): its figures are final, and the consolidated
+            # database's position now is where the reverse stream must start.
+            for w in sums[source]["target"].values():
+                w.go()
+            if source in reverse:
+                reverse[source].go()
         figures, sequences = {}, {}
+        for source, follower in warm.items():
+            step("follower stop", follower.close)
         for source, stream in streams.items():
             # the wait for both sides' checksums counts as verification time
-            figures[source] = step("verify", lambda: compare(stream, source_sums[source].result(),
-                                                            target_sums[source].result()))
-            sequences[source] = step("sequences", sync_sequences, stream)
-        for source, made in reverse.items():
+            figures[source] = step("verify", lambda: compare(stream, figures_of(sums[source]["source"]),
+                                                            figures_of(sums[source]["target"])))
+            sequences[source] = step("sequences", sequencing[source].result)
+        for made in reverse.values():
             step("reverse slot", made.result)
         for source in sources:
             step("switch", bouncer.point, s.entries[source], to[source])
@@ -711,23 +838,31 @@ def freeze_and_switch(sources: list[str], direction: str, run_id: str | None = N
             outcome["steps"] = steps
             outcome["switched"] = switched
             bouncer.close()
-            pool.shutdown(wait=True, cancel_futures=True)
+            for waiting in standing:
+                waiting.cancel()
+            for waiting in standing:
+                waiting.thread.join(timeout=120)
             for follower in warm.values():
                 follower.thread.join(timeout=120)
+                if follower.conn is not None:
+                    follower.conn.close()
             shutil.rmtree(tmp, ignore_errors=True)
             try:
                 record(s, direction, sources, outcome, run_id)
             except Exception:  # the freeze is over either way; the log still has the figures
                 log.exception("could not record the %s in the control schema", direction)
-            log.info("%s of %s: %s; write freeze (PAUSE to RESUME) %.3f s; steps %s", direction, ", ".join(sources),
-                     outcome["status"], outcome.get("freeze_seconds") or 0, json.dumps(steps))
+            log.info("%s of %s: %s; write freeze (PAUSE to RESUME) %.3f s; steps %s; warm-up before PAUSE %s s",
+                     direction, ", ".join(sources), outcome["status"], outcome.get("freeze_seconds") or 0,
+                     json.dumps(steps), outcome.get("warm_up_seconds"))
     return outcome
 
 
-def _fresh_reverse_slot(stream: Stream, tmp: str) -> None:
-    """Publication + slot on the consolidated database at this very position (writes are paused, the target was
-    just verified equal to the source), recorded as released in the source's own control schema. A slot left by a
-    failed earlier attempt may have decoded the forward drain's writes: it is dropped and made anew."""
+def _warm_reverse_slot(stream: Stream, tmp: str) -> WarmWorker:
+    """`follow --prepare` of the reverse stream, started before PAUSE: it checks the consolidated database, creates
+    the publication and connects, then waits; told to go inside the freeze (writes paused, the target just drained)
+    it creates the slot at that very position, records it in the source's own control schema and, its stop file
+    being there already, releases it at once (both sides are equal: no copy needs its snapshot). A slot left by a
+    failed earlier attempt may have decoded the forward drain's writes: it is dropped first, before PAUSE."""
     cons = _connect(stream.source)
     try:
         exists = _query(cons, "SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (stream.slot,))
@@ -735,11 +870,10 @@ def _fresh_reverse_slot(stream: Stream, tmp: str) -> None:
         cons.close()
     if exists:
         stream.follow("--until-lsn", "0/0", "--drop-slot")
-    # --prepare holds the slot's snapshot for copies; none is needed (both sides are equal), so it is released at
-    # once by a stop file that already exists.
     stop = Path(tmp) / f"{stream.slot}.stop"
     stop.touch()
-    stream.follow("--prepare", "--stop-file", str(stop))
+    return WarmWorker(tmp, lambda start: stream.follow("--prepare", "--stop-file", str(stop),
+                                                      "--start-file", str(start))).start()
 
 
 def _slot_state(s: Settings, source: str) -> str | None:

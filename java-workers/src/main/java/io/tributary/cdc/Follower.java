@@ -57,10 +57,15 @@ public final class Follower {
 
     /** {@code --prepare}: creates the start point and holds its snapshot for the copies until released. */
     public FollowResult prepare(FollowPlan plan, BooleanSupplier stop, double pollSeconds) {
+        return prepare(plan, stop, pollSeconds, () -> { });
+    }
+
+    /** {@link #prepare} with {@code beforeSlot} run right before the slot is created (its position is then). */
+    public FollowResult prepare(FollowPlan plan, BooleanSupplier stop, double pollSeconds, Runnable beforeSlot) {
         long started = System.nanoTime();
         FollowLedger.Slot slot;
         try (var step = summary.begin("hold snapshot")) {
-            slot = new StartPoint(connections, plan).prepareAndHold(stop, pollSeconds);
+            slot = new StartPoint(connections, plan).prepareAndHold(stop, pollSeconds, beforeSlot);
         }
         String lsn = LogSequenceNumber.valueOf(slot.consistentLsn()).asString();
         return new FollowResult(String.join(",", plan.tableNames()), plan.source(), plan.target(), plan.slot(),

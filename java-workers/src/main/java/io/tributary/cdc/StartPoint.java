@@ -47,7 +47,7 @@ final class StartPoint {
      * Creates publication and slot, records the start point, then holds the snapshot until released or
      * {@code stop} says so. Returns the start point (state released).
      */
-    FollowLedger.Slot prepareAndHold(BooleanSupplier stop, double pollSeconds) {
+    FollowLedger.Slot prepareAndHold(BooleanSupplier stop, double pollSeconds, Runnable beforeSlot) {
         try (Connection source = connections.open(plan.source());
                 Connection control = connections.open(plan.target())) {
             SourceReadiness.check(source, plan.source(), plan.tables().keySet());
@@ -66,6 +66,7 @@ final class StartPoint {
             Connection replication = null;
             try {
                 replication = connections.openReplication(plan.source());
+                beforeSlot.run(); // the slot's position is taken now, not when this process started
                 FollowLedger.Slot slot = createSlot(replication);
                 ledger.recordSlot(control, slot);
                 LOG.info("holding snapshot " + slot.snapshotName() + " of " + plan.source() + " at "

@@ -4,6 +4,7 @@ import io.tributary.catalog.KeyRange;
 import io.tributary.catalog.TableRef;
 import io.tributary.verify.ChecksumDialect;
 import io.tributary.verify.TableVerification;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,6 +59,11 @@ final class ChecksumCommand implements Callable<Integer> {
                     + " (md5-based; the default and only form for redshift).")
     String hash;
 
+    @Option(names = "--start-file", paramLabel = "PATH",
+            description = {"Connect, write PATH.ready (holding this process id), and compute only once PATH exists:",
+                    "the figures are those of the data at that moment, with no process start in between."})
+    Path startFile;
+
     @Override
     public Integer call() {
         WorkerContext context = root.context();
@@ -68,7 +74,8 @@ final class ChecksumCommand implements Callable<Integer> {
             metrics.label("conn", conn);
             metrics.label("table", ref.toString());
             TableVerification.Result result =
-                    new TableVerification(context.connections("checksum"), summary).checksum(conn, ref, columns, range, form);
+                    new TableVerification(context.connections("checksum"), summary).checksum(conn, ref, columns, range, form,
+                            StartFile.awaiter(startFile, () -> false));
             metrics.rows(result.rows());
             summary.totalRows(result.rows());
             return result;

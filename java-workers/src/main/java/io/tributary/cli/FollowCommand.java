@@ -95,6 +95,12 @@ final class FollowCommand implements Callable<Integer> {
             description = "Stop cleanly (after the current transaction) when this file exists.")
     Path stopFile;
 
+    @Option(names = "--start-file", paramLabel = "PATH",
+            description = {"With --prepare: check, create the publication, connect, write PATH.ready (holding this",
+                    "process id), and create the slot only once PATH exists (e.g. inside a write freeze, with no",
+                    "process start in it). SIGTERM before that: no slot is created."})
+    Path startFile;
+
     @Option(names = "--drop-slot",
             description = "At the end, drop the slot and the publication (a forgotten slot pins the source's WAL).")
     boolean dropSlot;
@@ -135,8 +141,11 @@ final class FollowCommand implements Callable<Integer> {
                     return follower.release(plan);
                 }
                 Follower.checkMerges(migration, connections, plan);
+                if (startFile != null && !step.prepare) {
+                    throw JobFailure.badInput("--start-file goes with --prepare (it delays the slot's creation)");
+                }
                 if (step.prepare) {
-                    return follower.prepare(plan, stop, 1.0);
+                    return follower.prepare(plan, stop, 1.0, StartFile.awaiter(startFile, terminated::get));
                 }
                 FollowResult result = follower.follow(migration, plan, new Follower.Options(untilLsn(), untilCaughtUp, dropSlot,
                         Math.max(1, batchTransactions), batchSeconds, progressSeconds), stop);

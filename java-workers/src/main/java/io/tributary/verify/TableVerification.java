@@ -43,6 +43,15 @@ public final class TableVerification {
      * answer {@link CatalogReader}'s query) and the row hash is the portable one.
      */
     public Result checksum(String conn, TableRef table, List<String> columns, KeyRange range, ChecksumDialect dialect) {
+        return checksum(conn, table, columns, range, dialect, () -> { });
+    }
+
+    /**
+     * {@code ready} runs once connected, before the first statement (so before the snapshot is taken): the
+     * caller's cue to wait for its moment ({@code --start-file}); the figures are those of the data after it.
+     */
+    public Result checksum(String conn, TableRef table, List<String> columns, KeyRange range, ChecksumDialect dialect,
+            Runnable ready) {
         long started = System.nanoTime();
         connections.uri(conn);
         boolean redshift = dialect == ChecksumDialect.REDSHIFT;
@@ -55,6 +64,12 @@ public final class TableVerification {
                 snapshot = PostgresSnapshot.open(connections, conn);
                 connection = snapshot.connection();
             }
+        }
+        try {
+            ready.run();
+        } catch (RuntimeException e) {
+            ConnectionFactory.closeQuietly(connection);
+            throw e;
         }
         try {
             if (redshift) {
