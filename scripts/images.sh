@@ -56,11 +56,11 @@ has_image() { "$DOCKER" image inspect "$1" >/dev/null 2>&1; }
 # build TAG DOCKERFILE CONTEXT [--build-arg ...]: containers of the build reach the registries the host reaches.
 build() {
   local tag=$1 file=$2 context=$3 started=$SECONDS
+  local log="$DOCKER_DIR/build-${tag//[\/:]/_}.log"
   shift 3
   say "building $tag ($file)"
-  "$DOCKER" build --network host --progress plain -f "$file" -t "$tag" "$@" "$context" \
-    >"$DOCKER_DIR/build-${tag//[\/:]/_}.log" 2>&1 \
-    || { tail -n 40 "$DOCKER_DIR/build-${tag//[\/:]/_}.log" >&2; die "building $tag failed (log above)"; }
+  "$DOCKER" build --network host --progress plain -f "$file" -t "$tag" "$@" "$context" >"$log" 2>&1 \
+    || { tail -n 40 "$log" >&2; die "building $tag failed (log above)"; }
   say "$tag built in $((SECONDS - started)) s"
 }
 
