@@ -39,7 +39,7 @@ class MultipartUploadAgainstS3ProxyTest {
     @AfterAll
     static void close() {
         if (store != null) {
-            store.list(new S3Location(bucket, "")).forEach(o -> store.delete(new S3Location(bucket, o.key())));
+            TestS3.empty(store, bucket);
             store.close();
         }
     }

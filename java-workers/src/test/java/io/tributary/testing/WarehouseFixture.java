@@ -70,7 +70,7 @@ public final class WarehouseFixture implements AutoCloseable {
     @Override
     public void close() {
         try {
-            store.list(new S3Location(bucket, "")).forEach(o -> store.delete(new S3Location(bucket, o.key())));
+            TestS3.empty(store, bucket);
             store.close();
         } finally {
             try {
