@@ -34,14 +34,38 @@ start_moto() {
   say "moto S3 server for the tests on 127.0.0.1:$port"
 }
 
-java_tests() {
-  say "Java tests (unit + integration against the local stack)"
+mvn_test() {  # mvn_test [maven args...]: the JUnit tests against the local stack
   (cd "$REPO/java-workers" && TRIBUTARY_TEST_PG_URI="$TRIBUTARY_CONN_CONSOLIDATED" \
     TRIBUTARY_TEST_PAGILA_URI="${TRIBUTARY_CONN_SRC_PAGILA:-}" \
     TRIBUTARY_TEST_SOURCE_URI="${TRIBUTARY_CONN_SRC_US:-}" TRIBUTARY_TEST_TLS_CA="${TRIBUTARY_TLS_CA:-}" \
     TRIBUTARY_TEST_TLS_OTHER_CA="${TRIBUTARY_TLS_OTHER_CA:-}" \
     TRIBUTARY_TEST_READER_URI="${TRIBUTARY_CONN_CONSOLIDATED_READER:-}" \
-    TRIBUTARY_TEST_PLAIN_PG_URI="${TRIBUTARY_CONN_WAREHOUSE:-}" mvn -B -ntp test)
+    TRIBUTARY_TEST_PLAIN_PG_URI="${TRIBUTARY_CONN_WAREHOUSE:-}" mvn -B -ntp test "$@")
+}
+
+# Test classes with no report: the ones a test JVM that died never finished (comma-separated for -Dtest).
+unfinished_test_classes() {
+  local classes="$REPO/java-workers/target/test-classes" reports="$REPO/java-workers/target/surefire-reports"
+  find "$classes" -name '*Test.class' ! -name '*$*' | sed "s|^$classes/||; s|\.class$||; s|/|.|g" | sort |
+    while read -r class; do [ -f "$reports/TEST-$class.xml" ] || echo "$class"; done | paste -sd, -
+}
+
+# A test JVM that dies (a crash, the kernel's OOM killer) fails the suite without a failed assertion and leaves
+# the classes after it unrun. That is reported (java_failure_digest) and those classes, the one it died in first,
+# run once more in a new JVM; a failed assertion anywhere is never re-run.
+java_tests() {
+  say "Java tests (unit + integration against the local stack)"
+  local out="$STATE/logs/mvn-test.out" rc=0 unfinished
+  mkdir -p "$STATE/logs"
+  mvn_test 2>&1 | tee "$out" || rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  grep -q -E "forked VM terminated|error in the forked process" "$out" || return "$rc"
+  grep -q -E "^\[ERROR\] (Failures|Errors):" "$out" && return "$rc"
+  unfinished="$(unfinished_test_classes)"
+  [ -n "$unfinished" ] || return "$rc"
+  java_failure_digest "$out"
+  say "the test JVM died before it finished; once more in a new JVM, the classes it did not finish: $unfinished"
+  mvn_test -Dtest="$unfinished" -Dsurefire.failIfNoSpecifiedTests=false
 }
 
 # pytest_tier NAME MARKER [pytest args...]: one tier; "no test collected" (exit 5) is no failure.
@@ -72,6 +96,19 @@ e2e_tests() {
   pytest_tier e2e "e2e" "$@"
 }
 
+# A CI log is often read from its last lines only, below Maven's long error block: repeat there, briefly, which
+# tests failed or crashed the test JVM, and whether the kernel killed a process for memory.
+java_failure_digest() {
+  local log=$1 reports="$REPO/java-workers/target/surefire-reports"
+  say "Java tests failed; in brief:"
+  awk '/^\[(ERROR|WARNING)\] (Failures|Errors):/{f=1} f&&/Tests run:/{f=0} f' "$log" | cut -c1-240 | tail -n 8
+  grep -h -E "Crashed tests|Process Exit Code|forked VM terminated|error in the forked process|timeout in the fork" \
+    "$log" | sort -u | cut -c1-240 | head -n 4
+  grep -h -A2 "Crashed tests:" "$log" | grep -v "Crashed tests" | cut -c1-240 | head -n 2
+  find "$reports" \( -name '*.dump' -o -name '*.dumpstream' \) -exec tail -n 3 {} + 2>/dev/null | cut -c1-240 | tail -n 3
+  dmesg 2>/dev/null | grep -i -E "out of memory|oom-kill|killed process" | tail -n 2 || true
+}
+
 # make test: the Java suite runs in the background while pytest's fast tier runs: they share no state (each
 # test makes its own scratch databases and buckets on the stack) and together keep both cores busy.
 fast_tests() {
@@ -84,6 +121,7 @@ fast_tests() {
   say "pytest done after $((SECONDS - started)) s; waiting for the Java tests"
   wait "$java_pid" || java_rc=$?
   cat "$log"
+  [ "$java_rc" -eq 0 ] || java_failure_digest "$log"
   say "Java tests: exit $java_rc; pytest: exit $py_rc ($((SECONDS - started)) s in all)"
   [ "$java_rc" -eq 0 ] && [ "$py_rc" -eq 0 ]
 }
