@@ -103,6 +103,28 @@ class FollowPrepareDryRunChangesNothingTest {
     }
 
     @Test
+    void aPublicationADbaCreatedIsUsedIfItCoversTheTablesAndRefusedTheSameWayIfNot() {
+        db.source.execute("CREATE PUBLICATION tributary_src_eu FOR TABLE public.trades");
+        try {
+            CliRun covers = db.follow(List.of("public.trades"), "--prepare", "--dry-run");
+            assertEquals(0, covers.exitCode(), covers.toString());
+            assertEquals("exists, covers the tables", covers.json().get("publication_action").asText());
+            List<String> both = List.of("public.trades", "public.Odd Name");
+            CliRun dry = db.follow(both, "--prepare", "--dry-run");
+            CliRun real = db.follow(both, "--prepare");
+            assertEquals(2, dry.exitCode(), dry.toString());
+            assertEquals(2, real.exitCode(), real.toString());
+            assertEquals(real.json().get("error").asText(), dry.json().get("error").asText());
+            assertTrue(dry.json().get("error").asText().contains("publication tributary_src_eu exists on src_eu but"
+                    + " does not cover public.Odd Name"), dry.toString());
+        } finally {
+            db.source.execute("DROP PUBLICATION tributary_src_eu");
+            // the real prepare created the control schema before it refused (as it always has): not the dry run's
+            db.target.execute("DROP SCHEMA IF EXISTS tributary CASCADE");
+        }
+    }
+
+    @Test
     void aSourceWithoutLogicalWalAndWithoutReplicationIsRefusedTheSameWay() {
         // The warehouse stand-in runs wal_level=replica and its role has no REPLICATION attribute.
         try (ScratchDatabase plain = TestPostgres.createPlainDatabase("follow_dry_plain_src")) {

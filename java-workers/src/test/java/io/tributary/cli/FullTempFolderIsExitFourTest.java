@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The worker's temp folder ({@code -Djava.io.tmpdir}) on a small filesystem (a 2 MB tmpfs) that is full: every
  * command that writes local files there stops with exit 4 (an environment fault, retried), a message naming the
  * folder and how to choose another, no temp file left behind and nothing half-done (no object, catalog entry,
- * loaded row or restored table); once space is freed, the same command ends verified. Needs root to mount the
+ * loaded row or restored table); once space is freed, the same command ends verified (re-run in this JVM, to keep the
+ * test short: what matters is what the failed run left). Needs root to mount the
  * tmpfs (CI runs as root); skipped, saying so, only when not root or the mount is refused.
  */
 @RequiresPostgres
@@ -148,8 +149,8 @@ class FullTempFolderIsExitFourTest {
             assertTrue(fx.store.incompleteUploads(table).isEmpty(), "no upload begun");
             assertEquals(0, countIfExists(fx.warehouse, "tributary.warehouse_stages"), "no receipt");
 
-            Files.delete(filler);
-            CliRun staged = worker(fx.env(), stage);
+            Files.delete(filler); // the re-runs, in this JVM (its own temp folder): only the outcome differs
+            CliRun staged = fx.run(stage);
             assertEquals(0, staged.exitCode(), staged.toString());
             String manifest = staged.json().get("manifest").asText();
             String[] load = {"load", "--config", fx.config.toString(), "--source", "src_eu", "--table",
@@ -161,7 +162,7 @@ class FullTempFolderIsExitFourTest {
             assertEquals(0, countIfExists(fx.warehouse, "market.ticks"), "no row loaded");
 
             Files.delete(filler);
-            CliRun loaded = worker(fx.env(), load);
+            CliRun loaded = fx.run(load);
             assertEquals(0, loaded.exitCode(), loaded.toString());
             assertEquals(staged.json().get("checksum").asText(), loaded.json().get("checksum").asText());
             assertEquals(ROWS, fx.warehouse.count("SELECT count(*) FROM market.ticks"));
@@ -193,7 +194,7 @@ class FullTempFolderIsExitFourTest {
                 assertEquals(0, countIfExists(db.control, "tributary.archive_catalog"), "no catalog entry");
 
                 Files.delete(filler);
-                CliRun archived = worker(env, archive);
+                CliRun archived = CliRun.run(env, archive); // the re-runs in this JVM, to keep the test short
                 assertEquals(0, archived.exitCode(), archived.toString());
                 JsonNode a = archived.json();
                 assertTrue(a.get("verified").asBoolean(), archived.toString());
@@ -205,7 +206,7 @@ class FullTempFolderIsExitFourTest {
                 assertNull(db.restored.query("SELECT to_regclass('back.old_events')::text"), "no half-restored table");
 
                 Files.delete(filler);
-                CliRun restored = worker(env, restore);
+                CliRun restored = CliRun.run(env, restore);
                 assertEquals(0, restored.exitCode(), restored.toString());
                 assertEquals(a.get("checksum").asText(), restored.json().get("checksum").asText());
                 assertEquals(ROWS, db.restored.count("SELECT count(*) FROM back.old_events"));
