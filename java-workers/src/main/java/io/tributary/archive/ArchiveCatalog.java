@@ -71,6 +71,16 @@ public final class ArchiveCatalog {
         }
     }
 
+    /** Removes an entry that was written but never verified (its read-back could not run). */
+    public void forgetUnverified(Connection c, String archiveId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema.table("archive_catalog")
+                + " WHERE archive_id = ? AND status = ?")) {
+            ps.setString(1, archiveId);
+            ps.setString(2, CatalogEntry.WRITTEN);
+            ps.executeUpdate();
+        }
+    }
+
     public Optional<CatalogEntry> find(Connection c, String archiveId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT entry::text FROM " + schema.table("archive_catalog") + " WHERE archive_id = ?")) {

@@ -10,6 +10,7 @@ import io.tributary.ledger.ControlSchema;
 import io.tributary.parquet.ParquetColumn;
 import io.tributary.parquet.ParquetExport;
 import io.tributary.parquet.TypeMapping;
+import io.tributary.result.ExitCode;
 import io.tributary.result.JobFailure;
 import io.tributary.result.ResultWriter;
 import io.tributary.result.RunSummary;
@@ -396,6 +397,11 @@ public final class TableArchive {
         try (RunSummary.Step step = summary.begin("read back + checksum")) {
             readBack = new ArchiveReadBack(store).checksum(ctl, entry);
             step.rows(readBack.rows());
+        } catch (IOException | SQLException | RuntimeException e) {
+            if (!(e instanceof JobFailure f && f.exitCode() == ExitCode.VERIFICATION_FAILED)) {
+                unwrite(entry, store, ctl, catalog); // not verified, not kept: the re-run writes it again
+            }
+            throw e;
         }
         boolean ok = readBack.rows() == sourceFigures.rows() && readBack.checksum().equals(sourceFigures.hex());
         if (ok && thaw) {
@@ -424,6 +430,24 @@ public final class TableArchive {
                     + sourceFigures.rows() + " rows, " + sourceFigures.hex() + "); catalog status mismatch", details);
         }
         return entry;
+    }
+
+    /**
+     * Takes back an archive whose read-back could not run (a full temp folder, S3 or the control connection lost):
+     * first its catalog row, then, only if that went, its objects, so a catalog entry never points at nothing.
+     */
+    private static void unwrite(CatalogEntry entry, ObjectStore store, Connection ctl, ArchiveCatalog catalog) {
+        try {
+            catalog.forgetUnverified(ctl, entry.archiveId());
+            S3Location folder = S3Location.parse(entry.data().location(), "catalog location");
+            for (var object : store.list(folder)) {
+                store.delete(new S3Location(folder.bucket(), object.key()));
+            }
+            LOG.info(entry.archiveId() + " was not verified: its catalog entry and objects are removed");
+        } catch (SQLException | RuntimeException e) {
+            LOG.warning("could not remove the unverified archive " + entry.archiveId() + " (the re-run replaces it): "
+                    + e.getMessage());
+        }
     }
 
     /** The entry into the control schema and, as catalog.json, next to its data. */

@@ -72,6 +72,13 @@ public final class Follower {
                 slot.publication(), FollowResult.PREPARED, 0, 0, lsn, null, null, 0, seconds(started), null, lsn, false);
     }
 
+    /** {@code --prepare --dry-run}: what --prepare would create, checked as --prepare checks it; creates nothing. */
+    public Map<String, Object> rehearsePrepare(FollowPlan plan) {
+        try (var step = summary.begin("dry run")) {
+            return new StartPoint(connections, plan).rehearse();
+        }
+    }
+
     /** {@code --release}: tells the --prepare process the copies are done. */
     public FollowResult release(FollowPlan plan) {
         long started = System.nanoTime();

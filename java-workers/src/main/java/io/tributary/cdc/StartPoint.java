@@ -12,7 +12,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
@@ -52,16 +54,7 @@ final class StartPoint {
                 Connection control = connections.open(plan.target())) {
             SourceReadiness.check(source, plan.source(), plan.tables().keySet());
             plan.control().ensure(control);
-            var existing = ledger.slot(control, plan.source(), plan.slot());
-            if (existing.isPresent() && !FollowLedger.DROPPED.equals(existing.get().state())) {
-                throw JobFailure.badInput("slot " + plan.slot() + " of " + plan.source() + " is already prepared (state "
-                        + existing.get().state() + "): follow it, or end it with tributary follow --drop-slot first");
-            }
-            if (slotExists(source)) {
-                throw JobFailure.badInput("replication slot " + plan.slot() + " already exists on " + plan.source()
-                        + " but not in the control schema: drop it (SELECT pg_drop_replication_slot('" + plan.slot()
-                        + "')) or choose another --slot");
-            }
+            checkSlotIsFree(source, control);
             boolean createdPublication = ensurePublication(source);
             Connection replication = null;
             try {
@@ -86,6 +79,68 @@ final class StartPoint {
             }
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, plan.source());
+        }
+    }
+
+    /**
+     * {@code --prepare --dry-run}: every check {@link #prepareAndHold} makes, in the same order and with the same
+     * refusals, and what it would create; nothing is. The control schema's creation or upgrade and the publication's
+     * CREATE are rehearsed in transactions that are rolled back (so a missing privilege or a table the publication
+     * cannot take is refused as the real prepare refuses it), and a replication connection is opened and closed
+     * without creating the slot.
+     */
+    Map<String, Object> rehearse() {
+        try (Connection source = connections.open(plan.source());
+                Connection control = connections.open(plan.target())) {
+            SourceReadiness.check(source, plan.source(), plan.tables().keySet());
+            String controlSchema = !plan.control().exists(control) ? "would create"
+                    : plan.control().isCurrent(control) ? "present" : "would upgrade";
+            boolean createsPublication;
+            control.setAutoCommit(false);
+            source.setAutoCommit(false);
+            try {
+                plan.control().ensureWithin(control);
+                checkSlotIsFree(source, control);
+                createsPublication = ensurePublication(source);
+            } finally {
+                source.rollback();
+                control.rollback();
+            }
+            ConnectionFactory.closeQuietly(connections.openReplication(plan.source()));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("table", String.join(",", plan.tableNames()));
+            out.put("source", plan.source());
+            out.put("target", plan.target());
+            out.put("status", "dry-run");
+            out.put("dry_run", true);
+            out.put("slot", plan.slot());
+            out.put("plugin", "pgoutput");
+            out.put("publication", plan.publication());
+            out.put("publication_action", createsPublication ? "would create" : "exists, covers the tables");
+            out.put("publication_tables", plan.tableNames());
+            out.put("target_tables", plan.tables().entrySet().stream().sorted(Map.Entry.comparingByKey(
+                    java.util.Comparator.comparing(TableRef::toString))).map(e -> e.getValue().toString()).toList());
+            out.put("control_schema", plan.control().name() + ": " + controlSchema);
+            LOG.info("dry run: would create" + (createsPublication ? " publication " + plan.publication() + " and" : "")
+                    + " slot " + plan.slot() + " (pgoutput) on " + plan.source() + " for " + String.join(", ",
+                    plan.tableNames()) + "; nothing was changed");
+            return out;
+        } catch (SQLException e) {
+            throw DatabaseFault.classify(e, plan.source());
+        }
+    }
+
+    /** The slot name must be neither prepared in the control schema (unless dropped) nor taken on the source. */
+    private void checkSlotIsFree(Connection source, Connection control) throws SQLException {
+        var existing = ledger.slot(control, plan.source(), plan.slot());
+        if (existing.isPresent() && !FollowLedger.DROPPED.equals(existing.get().state())) {
+            throw JobFailure.badInput("slot " + plan.slot() + " of " + plan.source() + " is already prepared (state "
+                    + existing.get().state() + "): follow it, or end it with tributary follow --drop-slot first");
+        }
+        if (slotExists(source)) {
+            throw JobFailure.badInput("replication slot " + plan.slot() + " already exists on " + plan.source()
+                    + " but not in the control schema: drop it (SELECT pg_drop_replication_slot('" + plan.slot()
+                    + "')) or choose another --slot");
         }
     }
 

@@ -101,6 +101,11 @@ final class FollowCommand implements Callable<Integer> {
                     "process start in it). SIGTERM before that: no slot is created."})
     Path startFile;
 
+    @Option(names = "--dry-run", description = "With --prepare: make every check --prepare makes (connections,"
+            + " wal_level, REPLICATION, replica identities, publication, slot name, control schema) and print what it"
+            + " would create (publication and its tables, slot, plugin); nothing is created or changed.")
+    boolean dryRun;
+
     @Option(names = "--drop-slot",
             description = "At the end, drop the slot and the publication (a forgotten slot pins the source's WAL).")
     boolean dropSlot;
@@ -137,12 +142,21 @@ final class FollowCommand implements Callable<Integer> {
                 String push = context.env().get("TRIBUTARY_PUSHGATEWAY");
                 Follower follower = new Follower(connections, summary, metrics, () -> metrics.push(push), context.err());
                 BooleanSupplier stop = () -> terminated.get() || (stopFile != null && Files.exists(stopFile));
+                if (dryRun && !step.prepare) {
+                    throw JobFailure.badInput("--dry-run goes with --prepare (it rehearses the start point's creation)");
+                }
                 if (step.release) {
                     return follower.release(plan);
                 }
                 Follower.checkMerges(migration, connections, plan);
                 if (startFile != null && !step.prepare) {
                     throw JobFailure.badInput("--start-file goes with --prepare (it delays the slot's creation)");
+                }
+                if (dryRun && startFile != null) {
+                    throw JobFailure.badInput("--dry-run creates no slot, so it waits for no --start-file: drop one");
+                }
+                if (dryRun) {
+                    return follower.rehearsePrepare(plan);
                 }
                 if (step.prepare) {
                     return follower.prepare(plan, stop, 1.0, StartFile.awaiter(startFile, terminated::get));

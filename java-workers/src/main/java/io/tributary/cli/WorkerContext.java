@@ -7,6 +7,7 @@ import io.tributary.result.ExitCode;
 import io.tributary.result.JobFailure;
 import io.tributary.result.ResultWriter;
 import io.tributary.result.RunSummary;
+import io.tributary.result.TempFolder;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -70,11 +71,12 @@ final class WorkerContext {
         try {
             result = job.run(summary, metrics);
         } catch (JobFailure f) {
-            failure = f;
+            // a full temp folder, however a step wrapped it, is the environment's fault: exit 4 naming the folder
+            failure = f.exitCode() == ExitCode.FAILED && TempFolder.isFull(f) ? TempFolder.full(f) : f;
         } catch (SQLException e) {
             failure = DatabaseFault.classify(e, null);
         } catch (Exception e) {
-            failure = JobFailure.failed(e.toString(), e);
+            failure = TempFolder.isFull(e) ? TempFolder.full(e) : JobFailure.failed(e.toString(), e);
         }
         ExitCode code = failure == null ? ExitCode.OK : failure.exitCode();
         if (failure != null) {

@@ -162,6 +162,11 @@ public final class ControlSchema {
         }
     }
 
+    /** True when the control schema exists with every migration applied (nothing for {@link #ensure} to do). */
+    public boolean isCurrent(Connection connection) throws SQLException {
+        return exists(connection) && pending(connection).isEmpty();
+    }
+
     private List<Migration> pending(Connection connection) throws SQLException {
         Set<String> applied = new HashSet<>();
         if (exists(connection)) {

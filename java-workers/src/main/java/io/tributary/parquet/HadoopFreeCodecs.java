@@ -1,6 +1,8 @@
 package io.tributary.parquet;
 
 import com.github.luben.zstd.Zstd;
+import io.tributary.result.JobFailure;
+import io.tributary.result.TempFolder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.parquet.bytes.BytesInput;
@@ -16,6 +18,33 @@ import org.xerial.snappy.Snappy;
 public final class HadoopFreeCodecs implements CompressionCodecFactory {
     /** zstd level 3: zstd's default, the usual speed/size balance for warehouse staging. */
     static final int ZSTD_LEVEL = 3;
+
+    /**
+     * Loads the codec's native library now: zstd-jni and snappy-java unpack it into {@code java.io.tmpdir} on first
+     * use, so a full temp folder fails here, as exit 4, before any file or upload begins, not as an Error mid-file.
+     */
+    public static void load(CompressionCodecName codec) {
+        try {
+            switch (codec) {
+                case ZSTD -> com.github.luben.zstd.util.Native.load();
+                case SNAPPY -> Snappy.getNativeLibraryVersion();
+                default -> { }
+            }
+        } catch (Error e) {
+            throw unavailable(codec, e);
+        }
+    }
+
+    /** A codec's native library that could not load, as the job's failure (a full temp folder: exit 4). */
+    static RuntimeException unavailable(Object codec, Error e) {
+        if (e instanceof VirtualMachineError vm) {
+            throw vm;
+        }
+        if (TempFolder.isFull(e)) {
+            return TempFolder.full(e);
+        }
+        return JobFailure.failed("the " + codec + " native library cannot be loaded: " + e.getMessage(), e);
+    }
 
     @Override
     public BytesInputCompressor getCompressor(CompressionCodecName codec) {

@@ -58,6 +58,11 @@ public final class ParquetCopyIn {
                 copy.cancelCopy();
             }
             throw e;
+        } catch (Error e) { // a codec's native library that cannot load (a full temp folder)
+            if (copy.isActive()) {
+                copy.cancelCopy();
+            }
+            throw HadoopFreeCodecs.unavailable("Parquet codec", e);
         }
         return rows;
     }

@@ -57,6 +57,7 @@ public final class ParquetExport {
         if (connection.getAutoCommit()) {
             throw new IllegalStateException("ParquetExport needs autocommit off (the COPY runs in the caller's snapshot)");
         }
+        HadoopFreeCodecs.load(codec); // before the first file: nothing begun if its library cannot load
         List<FileWritten> files = new ArrayList<>();
         long[] overLong = new long[columns.size()];
         int[] longest = new int[columns.size()];
