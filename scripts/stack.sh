@@ -189,7 +189,7 @@ ensure_tls() {  # a CA made at the first start-up, the server certificate it sig
 }
 
 ensure_s3_keystore() {  # S3Proxy's HTTPS endpoint (Jetty) takes the server certificate and key as a PKCS#12 keystore
-  [ -s "$TLS/server.p12" ] && return
+  [ -s "$TLS/server.p12" ] && [ "$TLS/server.p12" -nt "$TLS/server.crt" ] && return
   (cd "$TLS" && umask 077
    openssl pkcs12 -export -in server.crt -inkey server.key -certfile ca.crt -name s3proxy \
      -passout "file:$(secret_file s3_keystore_password)" -out server.p12
