@@ -10,7 +10,7 @@ import re
 import pytest
 from botocore.exceptions import SSLError
 
-from conftest import s3_client
+from conftest import _unavailable, s3_client
 from tributary import connections
 
 
@@ -18,7 +18,7 @@ from tributary import connections
 def tls_uri():
     uri, other = os.environ.get("TRIBUTARY_CONN_S3_TLS"), os.environ.get("TRIBUTARY_TLS_OTHER_CA")
     if not (uri and other):
-        pytest.skip("the local stack's S3 over HTTPS is not in the environment (scripts/stack.sh up writes it)")
+        _unavailable("the local stack's S3 over HTTPS is not in the environment (scripts/stack.sh up writes it)")
     return uri, other
 
 
