@@ -12,6 +12,7 @@ S3PROXY_VERSION=2.6.0
 # offset chosen at the first `up` is remembered so later commands agree with it.
 if [ -f "$STATE/port_offset" ]; then OFFSET="$(cat "$STATE/port_offset")"; else OFFSET="${TRIBUTARY_PORT_OFFSET:-0}"; fi
 S3_PORT=$((54340 + OFFSET))
+S3_TLS_PORT=$((54341 + OFFSET))  # the same S3Proxy over HTTPS, certificate signed by the stack's CA
 PUSHGATEWAY_PORT=$((54391 + OFFSET))
 PROMETHEUS_PORT=$((54390 + OFFSET))
 PGBOUNCER_PORT=$((54360 + OFFSET))  # 54350 is the tests' moto (scripts/test.sh)
@@ -34,11 +35,15 @@ PG_ROOT="$STATE/pg"
 as_pg() { if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 secret() {  # secret NAME → a random value generated once and kept under $SECRETS
+  cat "$(secret_file "$1")"
+}
+
+secret_file() {  # secret_file NAME → the file holding it (made once), for tools that read a password from a file
   local file="$SECRETS/$1"
   if [ ! -s "$file" ]; then
     (umask 077; openssl rand -hex 16 >"$file")
   fi
-  cat "$file"
+  printf '%s\n' "$file"
 }
 
 prepare_pg_root() {
@@ -183,6 +188,14 @@ ensure_tls() {  # a CA made at the first start-up, the server certificate it sig
   ) >"$STATE/logs/tls.log" 2>&1 || die "could not make the TLS certificates: see $STATE/logs/tls.log"
 }
 
+ensure_s3_keystore() {  # S3Proxy's HTTPS endpoint (Jetty) takes the server certificate and key as a PKCS#12 keystore
+  [ -s "$TLS/server.p12" ] && [ "$TLS/server.p12" -nt "$TLS/server.crt" ] && return
+  (cd "$TLS" && umask 077
+   openssl pkcs12 -export -in server.crt -inkey server.key -certfile ca.crt -name s3proxy \
+     -passout "file:$(secret_file s3_keystore_password)" -out server.p12
+  ) >>"$STATE/logs/tls.log" 2>&1 || die "could not make S3Proxy's keystore: see $STATE/logs/tls.log"
+}
+
 enable_tls() {  # enable_tls ID PORT: the instance serves TLS with the stack's certificate (clients choose to verify)
   local id=$1 port=$2 data="$PG_ROOT/$1/data"
   if [ "$(admin_psql "$id" "$port" postgres -Atc 'SHOW ssl')" = on ]; then return; fi
@@ -226,23 +239,28 @@ stop_daemon() {
   rm -f "$pidfile"
 }
 
-wait_http() {  # wait_http NAME URL: any HTTP answer means the server is up
-  local code
+wait_http() {  # wait_http NAME URL [CURL OPTION...]: any HTTP answer means the server is up
+  local code name=$1 url=$2
+  shift 2
   for _ in $(seq 120); do
-    code="$(curl -s -o /dev/null -w '%{http_code}' "$2" || true)"
+    code="$(curl -s -o /dev/null -w '%{http_code}' "$@" "$url" || true)"
     [ "$code" != 000 ] && return 0
     sleep 0.5
   done
-  die "$1 did not answer at $2: see $STATE/logs/$1.log"
+  die "$name did not answer at $url: see $STATE/logs/$name.log"
 }
 
-start_s3() {
-  local jar ak sk
+start_s3() {  # plain HTTP on S3_PORT (the demo, most tests) and HTTPS on S3_TLS_PORT, one server, one bucket store
+  local jar ak sk conf="$STATE/s3/s3proxy.conf"
   jar="$(s3proxy_jar)"
   ak="$(secret s3_access_key)"; sk="$(secret s3_secret_key)"
+  ensure_s3_keystore
   mkdir -p "$STATE/s3/data"
-  (umask 077; cat >"$STATE/s3/s3proxy.conf" <<EOF
+  (umask 077; cat >"$conf.new" <<EOF
 s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.secure-endpoint=https://127.0.0.1:$S3_TLS_PORT
+s3proxy.keystore-path=$TLS/server.p12
+s3proxy.keystore-password=$(secret s3_keystore_password)
 s3proxy.authorization=aws-v2-or-v4
 s3proxy.identity=$ak
 s3proxy.credential=$sk
@@ -250,9 +268,15 @@ jclouds.provider=filesystem
 jclouds.filesystem.basedir=$STATE/s3/data
 EOF
 )
-  if ! pid_alive "$STATE/run/s3proxy.pid"; then say "starting S3Proxy on 127.0.0.1:$S3_PORT (data in $STATE/s3/data)"; fi
-  start_daemon s3proxy java -Xmx256m -jar "$jar" --properties "$STATE/s3/s3proxy.conf"
+  # A server started with other settings (e.g. before it served HTTPS) is restarted with these.
+  if ! cmp -s "$conf.new" "$conf" && pid_alive "$STATE/run/s3proxy.pid"; then say "restarting S3Proxy (new settings)"; stop_daemon s3proxy; fi
+  mv "$conf.new" "$conf"
+  if ! pid_alive "$STATE/run/s3proxy.pid"; then
+    say "starting S3Proxy on 127.0.0.1:$S3_PORT and https://127.0.0.1:$S3_TLS_PORT (data in $STATE/s3/data)"
+  fi
+  start_daemon s3proxy java -Xmx256m -jar "$jar" --properties "$conf"
   wait_http s3proxy "http://127.0.0.1:$S3_PORT/"
+  wait_http s3proxy "https://127.0.0.1:$S3_TLS_PORT/" --cacert "$TLS/ca.crt"
 }
 
 start_pushgateway() {
@@ -359,6 +383,8 @@ write_env() {
       echo "export TRIBUTARY_CONN_${upper}_READER='postgresql://tributary_reader:$(secret pg_reader_password)@127.0.0.1:$port/$db'"
     done
     echo "export TRIBUTARY_CONN_S3='s3://$ak:$sk@127.0.0.1:$S3_PORT?region=us-east-1&scheme=http'"
+    # The same store over HTTPS, verified against the stack's CA (cafile=, docs/security.md).
+    echo "export TRIBUTARY_CONN_S3_TLS='s3://$ak:$sk@127.0.0.1:$S3_TLS_PORT?region=us-east-1&scheme=https&cafile=$TLS/ca.crt'"
     echo "export AIRFLOW_CONN_S3='{\"conn_type\": \"aws\", \"login\": \"$ak\", \"password\": \"$sk\", \"extra\": {\"endpoint_url\": \"http://127.0.0.1:$S3_PORT\", \"region_name\": \"us-east-1\"}}'"
     echo "export TRIBUTARY_PUSHGATEWAY='127.0.0.1:$PUSHGATEWAY_PORT'"
     echo "export TRIBUTARY_TLS_CA='$TLS/ca.crt'"
@@ -446,6 +472,7 @@ cmd_status() {
   done
   state=down; pid_alive "$STATE/run/s3proxy.pid" && state=up; [ "$state" = up ] || down=1
   printf '%-14s %-9s %-22s %-6s %s\n' s3 s3proxy "127.0.0.1:$S3_PORT" "$state" "$STATE/s3/data" >&2
+  printf '%-14s %-9s %-22s %-6s %s\n' s3-tls s3proxy "127.0.0.1:$S3_TLS_PORT" "$state" "$TLS/ca.crt" >&2
   state=down; pid_alive "$STATE/run/pushgateway.pid" && state=up; [ "$state" = up ] || down=1
   printf '%-14s %-9s %-22s %-6s %s\n' pushgateway metrics "127.0.0.1:$PUSHGATEWAY_PORT" "$state" "$STATE/pushgateway" >&2
   state=down; pid_alive "$STATE/run/prometheus.pid" && state=up; [ "$state" = up ] || down=1

@@ -11,7 +11,7 @@ import shlex
 import socket
 import uuid
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -46,12 +46,12 @@ def _load_stack_env() -> None:
 
 
 def s3_client(uri: str):
-    """A boto3 S3 client for a worker-style S3 URI (s3://KEY:SECRET@HOST:PORT?region=...&scheme=http)."""
+    """A boto3 S3 client for a worker-style S3 URI (s3://KEY:SECRET@HOST:PORT?region=...&scheme=http[&cafile=CA])."""
     import boto3
 
-    u = urlsplit(uri)
-    return boto3.client("s3", endpoint_url=f"http://{u.hostname}:{u.port}", aws_access_key_id=unquote(u.username),
-                        aws_secret_access_key=unquote(u.password), region_name="us-east-1")
+    from tributary.connections import boto3_s3_arguments
+
+    return boto3.client("s3", **boto3_s3_arguments(uri))
 
 
 def _reachable(uri: str) -> bool:

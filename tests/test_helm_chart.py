@@ -80,7 +80,7 @@ def test_airflow_env_in_the_chart_is_what_the_launcher_reads():
     # The same ConfigMap is mounted where Airflow parses the DAGs and named for the worker pods.
     (volume,) = [v for v in values["volumes"] if v["name"] == "tributary-config"]
     assert volume["configMap"]["name"] == env["TRIBUTARY_CONFIGMAP"] == "tributary-config"
-    (mount,) = values["volumeMounts"]
+    (mount,) = [m for m in values["volumeMounts"] if m["name"] == "tributary-config"]
     assert env["TRIBUTARY_CONFIG"].startswith(mount["mountPath"] + "/")
     assert env["TRIBUTARY_PUSHGATEWAY"].startswith("tributary-pushgateway:")
 
@@ -178,22 +178,47 @@ data:
 {{ tpl .Values.extraEnv . | indent 4 }}
   logging.yaml: |
 {{ toYaml .Values.config.logging | indent 4 }}
+  volumes.yaml: |
+{{ toYaml .Values.volumes | indent 4 }}
+  volumeMounts.yaml: |
+{{ toYaml .Values.volumeMounts | indent 4 }}
 """
 
 
-@pytest.fixture(scope="module")
-def rendered_release(helm, chart_without_airflow, tmp_path_factory):
+def chart_with_airflow_stub(chart_without_airflow, tmp_path_factory):
     chart = tmp_path_factory.mktemp("release") / "tributary"
     shutil.copytree(chart_without_airflow, chart)
     stub = chart / "charts" / "airflow"
     (stub / "templates").mkdir(parents=True)
     (stub / "Chart.yaml").write_text("apiVersion: v2\nname: airflow\nversion: 1.22.0\n")
     (stub / "templates" / "env.yaml").write_text(AIRFLOW_STUB)
-    values = tmp_path_factory.mktemp("values") / "values.yaml"
-    values.write_text(yaml.safe_dump({"global": {"tributary": {"connections": CONNECTIONS}}}))
-    out = subprocess.run([helm, "template", "prod", str(chart), "-n", "trading-migration", "-f", str(values)],
-                         check=True, capture_output=True, text=True).stdout
-    return [d for d in yaml.safe_load_all(out) if d]
+    return chart
+
+
+@pytest.fixture(scope="module")
+def chart_with_stub(chart_without_airflow, tmp_path_factory):
+    return chart_with_airflow_stub(chart_without_airflow, tmp_path_factory)
+
+
+def render(helm, chart, values: dict, tmp_path) -> subprocess.CompletedProcess:
+    file = tmp_path / f"values-{len(list(tmp_path.glob('values-*')))}.yaml"
+    file.write_text(yaml.safe_dump(values))
+    return subprocess.run([helm, "template", "prod", str(chart), "-n", "trading-migration", "-f", str(file)],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def rendered_release(helm, chart_with_stub, tmp_path_factory):
+    result = render(helm, chart_with_stub, {"global": {"tributary": {"connections": CONNECTIONS}}},
+                    tmp_path_factory.mktemp("values"))
+    assert result.returncode == 0, result.stderr
+    return [d for d in yaml.safe_load_all(result.stdout) if d]
+
+
+def airflow_stub(rendered) -> dict:
+    """What the official chart would be given: Airflow's env, volumes and mounts (all its pods get them)."""
+    (stub,) = [d for d in rendered if d["metadata"]["name"] == "airflow-stub-env"]
+    return {name.removesuffix(".yaml"): yaml.safe_load(text) for name, text in stub["data"].items()}
 
 
 def test_one_list_of_connections_makes_the_secrets_and_the_airflow_connections(rendered_release):
@@ -204,12 +229,71 @@ def test_one_list_of_connections_makes_the_secrets_and_the_airflow_connections(r
     assert set(secrets) == {worker.secret_name("src_eu")}
     assert secrets[worker.secret_name("src_eu")]["stringData"]["uri"] == CONNECTIONS[0]["uri"]
     (stub,) = [d for d in rendered_release if d["metadata"]["name"] == "airflow-stub-env"]
-    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in yaml.safe_load(stub["data"]["env.yaml"])}
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in yaml.safe_load(stub["data"]["env.yaml"]) if "valueFrom" in e}
     assert env == {"AIRFLOW_CONN_SRC_EU": {"name": "tributary-conn-src-eu", "key": "uri"},
                    "AIRFLOW_CONN_CONSOLIDATED": {"name": "consolidated-from-vault", "key": "uri"}}
     logging = yaml.safe_load(stub["data"]["logging.yaml"])
     assert logging["remote_logging"] == "True" and logging["remote_base_log_folder"].startswith("s3://")
     assert "chart-pw" not in stub["data"]["env.yaml"]
+
+
+TLS_CA = "/etc/tributary-tls/ca.crt"
+
+
+def test_airflow_pods_verify_with_verify_full_and_mount_the_ca_from_its_secret(rendered_release):
+    """The GX gate and the launcher connect from Airflow's own pods: libpq's defaults say verify-full against the CA
+    the chart mounts read-only from the Secret global.tributary.tls.caSecret."""
+    airflow = airflow_stub(rendered_release)
+    env = {e["name"]: e.get("value") for e in airflow["env"]}
+    assert env["PGSSLMODE"] == "verify-full" and env["PGSSLROOTCERT"] == TLS_CA
+    assert (env["TRIBUTARY_TLS_CA_SECRET"], env["TRIBUTARY_TLS_CA_KEY"]) == ("tributary-tls-ca", "ca.crt")
+    (volume,) = [v for v in airflow["volumes"] if v["name"] == "tributary-tls-ca"]
+    assert volume["secret"] == {"secretName": "tributary-tls-ca", "items": [{"key": "ca.crt", "path": "ca.crt"}]}
+    (mount,) = [m for m in airflow["volumeMounts"] if m["name"] == "tributary-tls-ca"]
+    assert mount["readOnly"] is True and TLS_CA == mount["mountPath"] + "/ca.crt"
+
+
+def test_a_worker_pod_launched_from_the_rendered_airflow_env_mounts_the_ca(rendered_release, monkeypatch):
+    from tributary import worker
+
+    for e in airflow_stub(rendered_release)["env"]:
+        if "value" in e:
+            monkeypatch.setenv(e["name"], e["value"])
+    monkeypatch.setenv("TRIBUTARY_LAUNCHER", "kubernetes")
+    op = worker.worker_task(task_id="copy", argv=["copy", "--source", "src_eu"], connection_ids=["src_eu"])
+    pod = op.build_pod_request_obj(dry_run=True)
+    [container] = [c for c in pod.spec.containers if c.name == "base"]
+    env = {e.name: e.value for e in container.env}
+    assert env["PGSSLMODE"] == "verify-full" and env["PGSSLROOTCERT"] == TLS_CA
+    (volume,) = [v for v in pod.spec.volumes if v.name == "tributary-tls-ca"]
+    assert volume.secret.secret_name == "tributary-tls-ca"
+    assert [(i.key, i.path) for i in volume.secret.items] == [("ca.crt", "ca.crt")]
+    (mount,) = [m for m in container.volume_mounts if m.name == "tributary-tls-ca"]
+    assert mount.read_only is True and TLS_CA == f"{mount.mount_path}/ca.crt" and mount.mount_path == worker.TLS_CA_DIR
+
+
+def test_tls_is_off_only_when_a_values_file_says_so(helm, chart_with_stub, tmp_path):
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    connections = {"connections": CONNECTIONS}
+    # No tls block at all (e.g. set to null): refused, never a silent "no verification".
+    result = render(helm, chart_with_stub, {"global": {"tributary": {**connections, "tls": None}}}, tmp_path)
+    assert result.returncode != 0 and "tls is required" in result.stderr, result.stderr
+    # verify-full without a CA: refused.
+    result = render(helm, chart_with_stub, {"global": {"tributary": {**connections, "tls": {"caSecret": None}}}},
+                    tmp_path)
+    assert result.returncode != 0 and "caSecret" in result.stderr, result.stderr
+    # A CA Secret the Airflow pods do not mount: refused, naming what to mount.
+    other = {"sslmode": "verify-full", "caSecret": {"name": "corp-ca", "key": "ca.pem"}}
+    result = render(helm, chart_with_stub, {"global": {"tributary": {**connections, "tls": other}}}, tmp_path)
+    assert result.returncode != 0 and "secretName: corp-ca, items: [{key: ca.pem" in result.stderr, result.stderr
+    # Said explicitly, and the CA volume removed from Airflow's pods: renders, libpq told "disable", no CA.
+    off = {"global": {"tributary": {**connections, "tls": {"sslmode": "disable", "caSecret": None}}},
+           "airflow": {"volumes": [v for v in values["airflow"]["volumes"] if v["name"] != "tributary-tls-ca"],
+                       "volumeMounts": [m for m in values["airflow"]["volumeMounts"] if m["name"] != "tributary-tls-ca"]}}
+    result = render(helm, chart_with_stub, off, tmp_path)
+    assert result.returncode == 0, result.stderr
+    env = {e["name"]: e.get("value") for e in airflow_stub(list(yaml.safe_load_all(result.stdout)))["env"]}
+    assert env["PGSSLMODE"] == "disable" and "PGSSLROOTCERT" not in env and "TRIBUTARY_TLS_CA_SECRET" not in env
 
 
 def test_everything_lands_in_the_release_namespace(rendered_release):

@@ -45,6 +45,19 @@ def test_the_gate_verifies_the_server_and_refuses_another_ca_without_retry(scrat
     assert "TLS refused" in str(err.value) and "certificate verify failed" in str(err.value)
 
 
+def test_the_gate_takes_the_charts_libpq_defaults_for_a_uri_without_tls_settings(scratch_db, psql, cas, monkeypatch):
+    """The Helm chart sets PGSSLMODE=verify-full and PGSSLROOTCERT (the mounted CA) in Airflow's pods: a connection
+    URI that names neither verifies against that CA."""
+    ca, other = cas
+    psql("CREATE TABLE public.fills (id bigint PRIMARY KEY); INSERT INTO public.fills VALUES (1)")
+    monkeypatch.setenv("PGSSLMODE", "verify-full")
+    monkeypatch.setenv("PGSSLROOTCERT", ca)
+    assert gate.check(connection_uri=scratch_db, table="public.fills", key=["id"], expected_rows=1)["success"] is True
+    monkeypatch.setenv("PGSSLROOTCERT", other)
+    with pytest.raises(AirflowFailException, match="TLS refused"):
+        gate.check(connection_uri=scratch_db, table="public.fills", key=["id"], expected_rows=1)
+
+
 @pytest.mark.worker
 def test_the_worker_through_the_launcher_refuses_another_ca_with_exit_2(consolidated_uri, cas):
     _, other = cas

@@ -7,7 +7,7 @@ process environment, never into argv, logs or XCom.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 POSTGRES_TYPES = {"postgres", "postgresql"}
 S3_TYPES = {"aws", "s3"}
@@ -53,10 +53,39 @@ def to_uri(conn: Any) -> str:
             parts = urlsplit(endpoint)
             netloc = parts.netloc
             query["scheme"] = parts.scheme or "https"
+        elif conn.host:  # the chart's AIRFLOW_CONN_<ID> is the worker's own s3:// URI: host, port and scheme as given
+            netloc = _host(conn.host, conn.port)
+            query["scheme"] = str(extra.get("scheme") or "https")
+        # The CA the server's certificate must verify against: the worker's cafile=, the Amazon provider's verify.
+        cafile = extra.get("cafile") or (extra["verify"] if isinstance(extra.get("verify"), str) else None)
+        if cafile:
+            query["cafile"] = str(cafile)
         login = conn.login or extra.get("aws_access_key_id")
         password = conn.password or extra.get("aws_secret_access_key")
         return f"s3://{_userinfo(login, password)}{netloc}" + (f"?{urlencode(query)}" if query else "")
     raise ValueError(f"connection {conn.conn_id!r}: type {conn_type!r} is not supported by the worker (postgres, aws)")
+
+
+def boto3_s3_arguments(uri: str) -> dict[str, Any]:
+    """boto3.client("s3", **...) for a worker S3 URI, read as the worker reads it (docs/security.md): the endpoint
+    with its scheme, the keys (none: boto3's default chain), the region, and ``cafile`` as boto3's ``verify`` (only
+    that CA trusted; boto3 checks the host name too)."""
+    parts = urlsplit(uri)
+    if parts.scheme != "s3":
+        raise ValueError("an S3 connection must be an s3:// URI")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    arguments: dict[str, Any] = {"region_name": query.get("region", "us-east-1")}
+    if parts.hostname:
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        arguments["endpoint_url"] = f"{query.get('scheme', 'https')}://{host}" + (f":{parts.port}" if parts.port else "")
+    if parts.username:
+        arguments["aws_access_key_id"] = unquote(parts.username)
+        arguments["aws_secret_access_key"] = unquote(parts.password or "")
+        if "session_token" in query:
+            arguments["aws_session_token"] = query["session_token"]
+    if "cafile" in query:
+        arguments["verify"] = query["cafile"]
+    return arguments
 
 
 def worker_env(conn_ids: list[str] | tuple[str, ...]) -> dict[str, str]:

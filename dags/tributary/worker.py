@@ -393,6 +393,26 @@ def _pushgateway_env():
     return [k8s.V1EnvVar(name="TRIBUTARY_PUSHGATEWAY", value=address)] if address else []
 
 
+# Where the CA of the chart's global.tributary.tls.caSecret is mounted, in the Airflow pods and every worker pod.
+TLS_CA_DIR = "/etc/tributary-tls"
+
+
+def _tls(env=os.environ):
+    """libpq's TLS defaults as Airflow has them (PGSSLMODE, PGSSLROOTCERT: the chart sets them) and the CA Secret
+    (TRIBUTARY_TLS_CA_SECRET, key TRIBUTARY_TLS_CA_KEY) mounted read-only at the same path in the worker pod, so the
+    worker verifies exactly as the gate and the launcher do in Airflow's own pods."""
+    from kubernetes.client import models as k8s
+
+    env_vars = [k8s.V1EnvVar(name=n, value=env[n]) for n in ("PGSSLMODE", "PGSSLROOTCERT") if env.get(n)]
+    secret = env.get("TRIBUTARY_TLS_CA_SECRET")
+    if not secret:
+        return env_vars, [], []
+    volume = k8s.V1Volume(name="tributary-tls-ca", secret=k8s.V1SecretVolumeSource(
+        secret_name=secret, items=[k8s.V1KeyToPath(key=env.get("TRIBUTARY_TLS_CA_KEY") or "ca.crt", path="ca.crt")]))
+    mount = k8s.V1VolumeMount(name="tributary-tls-ca", mount_path=TLS_CA_DIR, read_only=True)
+    return env_vars, [volume], [mount]
+
+
 def _secret_env(secret_env: Mapping[str, tuple[str, str]] | None):
     from kubernetes.client import models as k8s
 
@@ -416,6 +436,7 @@ def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str],
     config_volume = k8s.V1Volume(
         name="tributary-config", config_map=k8s.V1ConfigMapVolumeSource(name=env("TRIBUTARY_CONFIGMAP", "tributary-config"))
     )
+    tls_env, tls_volumes, tls_mounts = _tls()
     return WorkerPodOperator(
         task_id=task_id,
         connection_ids=connection_ids,
@@ -424,9 +445,10 @@ def pod_operator(*, task_id: str, argv: Any, connection_ids: Sequence[str],
         namespace=env("TRIBUTARY_K8S_NAMESPACE") or None,
         image=env("TRIBUTARY_WORKER_IMAGE", "tributary/worker:dev"),
         arguments=argv,  # the image's ENTRYPOINT is the CLI, so argv starts with the command
-        env_vars=pod_env(connection_ids) + _secret_env(secret_env) + _pushgateway_env(),
-        volumes=[config_volume],
-        volume_mounts=[k8s.V1VolumeMount(name="tributary-config", mount_path="/etc/tributary", read_only=True)],
+        env_vars=pod_env(connection_ids) + _secret_env(secret_env) + _pushgateway_env() + tls_env,
+        volumes=[config_volume, *tls_volumes],
+        volume_mounts=[k8s.V1VolumeMount(name="tributary-config", mount_path="/etc/tributary", read_only=True),
+                       *tls_mounts],
         container_resources=resources,
         # The image's own unprivileged user (docker/worker.Dockerfile); nothing to escalate, no capabilities.
         security_context=k8s.V1PodSecurityContext(run_as_non_root=True, run_as_user=10001, run_as_group=10001,

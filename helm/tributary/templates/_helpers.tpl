@@ -29,3 +29,28 @@ global values are shared), so the list lives under global.tributary.connections.
       key: uri
 {{- end }}
 {{- end -}}
+
+{{- /* Where every pod finds the CA of global.tributary.tls.caSecret (dags/tributary/worker.py TLS_CA_DIR). */ -}}
+{{- define "tributary.tlsCaPath" -}}
+/etc/tributary-tls/ca.crt
+{{- end -}}
+
+{{- /*
+TLS for Airflow's own connections and for the worker pods it launches: libpq's PGSSLMODE (and PGSSLROOTCERT when a
+CA Secret is given) apply to every connection whose URI names no sslmode/sslrootcert; TRIBUTARY_TLS_CA_SECRET/KEY
+tell the launcher which Secret to mount into worker pods at the same path.
+*/ -}}
+{{- define "tributary.airflowTlsEnv" -}}
+{{- with .Values.global.tributary.tls }}
+- name: PGSSLMODE
+  value: {{ .sslmode | quote }}
+{{- with .caSecret }}
+- name: PGSSLROOTCERT
+  value: {{ include "tributary.tlsCaPath" $ | quote }}
+- name: TRIBUTARY_TLS_CA_SECRET
+  value: {{ .name | quote }}
+- name: TRIBUTARY_TLS_CA_KEY
+  value: {{ .key | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}

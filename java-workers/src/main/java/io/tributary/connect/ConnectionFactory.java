@@ -69,7 +69,7 @@ public final class ConnectionFactory {
         if (value == null || value.isBlank()) {
             throw JobFailure.badInput(variable + " is not set (the URI for connection " + connectionId + ")");
         }
-        return ConnectionUri.parse(value.strip(), variable);
+        return ConnectionUri.parse(value.strip(), variable).withLibpqDefaults(env);
     }
 
     /** Opens a connection with the canonical session settings, autocommit on. */

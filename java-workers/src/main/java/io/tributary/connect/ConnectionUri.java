@@ -219,6 +219,21 @@ public final class ConnectionUri {
         return props;
     }
 
+    /**
+     * libpq's TLS defaults: a URI that names no sslmode (sslrootcert) takes PGSSLMODE (PGSSLROOTCERT) from
+     * {@code env}, as libpq does; the Helm chart sets both (verify-full and the mounted CA) in every pod.
+     */
+    public ConnectionUri withLibpqDefaults(Map<String, String> env) {
+        Map<String, String> merged = new LinkedHashMap<>(parameters);
+        for (Map.Entry<String, String> d : Map.of("sslmode", "PGSSLMODE", "sslrootcert", "PGSSLROOTCERT").entrySet()) {
+            String value = env.get(d.getValue());
+            if (value != null && !value.isBlank()) {
+                merged.putIfAbsent(d.getKey(), value.strip());
+            }
+        }
+        return merged.equals(parameters) ? this : new ConnectionUri(hosts, database, user, password, merged);
+    }
+
     /** libpq's environment variables for this connection, for pg_dump and pg_restore (secrets never in argv). */
     private static final Map<String, String> LIBPQ_ENV = Map.of(
             "sslmode", "PGSSLMODE", "sslcert", "PGSSLCERT", "sslkey", "PGSSLKEY", "sslrootcert", "PGSSLROOTCERT",

@@ -69,9 +69,10 @@ public final class DatabaseFault {
 
     /**
      * The server's certificate did not verify (unknown CA, wrong host name), the CA file cannot be read, or the
-     * server offers no TLS where the URI requires it: what libpq refuses, and as final.
+     * server offers no TLS where the URI requires it: what libpq refuses, and as final. S3 connections use it too
+     * (io.tributary.s3.S3Fault): a certificate is refused the same way whichever server presented it.
      */
-    static boolean tlsRefused(Throwable e) {
+    public static boolean tlsRefused(Throwable e) {
         if (cutDuringHandshake(e)) {
             return false; // the peer hung up mid-handshake: a network fault, retried like any other
         }

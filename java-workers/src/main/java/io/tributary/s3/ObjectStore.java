@@ -22,6 +22,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.TlsTrustManagersProvider;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -121,10 +122,13 @@ public final class ObjectStore implements AutoCloseable {
         } else {
             credentials = DefaultCredentialsProvider.builder().build();
         }
+        // cafile=: only that CA is trusted (every client below); otherwise the JVM's default CAs.
+        TlsTrustManagersProvider trust = uri.caFile().map(ca -> S3Tls.trustOnly(ca, variable)).orElse(null);
         S3ClientBuilder builder = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(10))
                         .socketTimeout(Duration.ofMinutes(2))
+                        .tlsTrustManagersProvider(trust)
                         .build())
                 .region(Region.of(uri.region()))
                 .credentialsProvider(credentials)
@@ -144,7 +148,8 @@ public final class ObjectStore implements AutoCloseable {
         try {
             if (ClientSideEncryption.KMS.equals(encryption.keyring())) {
                 KmsClientBuilder kb = KmsClient.builder()
-                        .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10)).build())
+                        .httpClient(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+                                .tlsTrustManagersProvider(trust).build())
                         .region(Region.of(uri.region()))
                         .credentialsProvider(credentials);
                 uri.endpoint().ifPresent(kb::endpointOverride);
@@ -152,7 +157,8 @@ public final class ObjectStore implements AutoCloseable {
             }
             var keyring = encryption.keyring(env, kms);
             S3AsyncClientBuilder ab = S3AsyncClient.builder()
-                    .httpClient(NettyNioAsyncHttpClient.builder().connectionTimeout(Duration.ofSeconds(10)).build())
+                    .httpClient(NettyNioAsyncHttpClient.builder().connectionTimeout(Duration.ofSeconds(10))
+                            .tlsTrustManagersProvider(trust).build())
                     .region(Region.of(uri.region()))
                     .credentialsProvider(credentials)
                     .forcePathStyle(uri.pathStyle())

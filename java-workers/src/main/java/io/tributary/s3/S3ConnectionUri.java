@@ -4,6 +4,7 @@ import io.tributary.result.JobFailure;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -11,13 +12,15 @@ import java.util.Set;
 
 /**
  * The S3 connection behind {@code TRIBUTARY_CONN_<ID>}:
- * {@code s3://[ACCESS_KEY:SECRET_KEY@][HOST[:PORT]][?region=R&scheme=http|https&path_style=true|false&session_token=T]}.
+ * {@code s3://[ACCESS_KEY:SECRET_KEY@][HOST[:PORT]][?region=R&scheme=http|https&path_style=true|false&session_token=T&cafile=PATH]}.
  * No host means AWS's own endpoints (virtual-hosted style); a host means an endpoint override (path-style
  * unless {@code path_style=false}). No keys means the SDK's default credential chain (instance role, IRSA,
- * {@code AWS_*} variables). Keys stay out of {@link #toString()} and every message.
+ * {@code AWS_*} variables). Keys stay out of {@link #toString()} and every message. {@code cafile} names a PEM file
+ * of the CA certificate(s) that must have signed the server's certificate (a private CA, e.g. the local stack's),
+ * trusted instead of the JVM's default CAs; the host name is always checked (like libpq's verify-full).
  */
 public final class S3ConnectionUri {
-    private static final Set<String> PARAMETERS = Set.of("region", "scheme", "path_style", "session_token");
+    private static final Set<String> PARAMETERS = Set.of("region", "scheme", "path_style", "session_token", "cafile");
 
     private final String accessKey;
     private final String secretKey;
@@ -25,15 +28,17 @@ public final class S3ConnectionUri {
     private final URI endpoint;
     private final String region;
     private final boolean pathStyle;
+    private final Path caFile;
 
     private S3ConnectionUri(String accessKey, String secretKey, String sessionToken, URI endpoint, String region,
-            boolean pathStyle) {
+            boolean pathStyle, Path caFile) {
         this.accessKey = accessKey;
         this.secretKey = secretKey;
         this.sessionToken = sessionToken;
         this.endpoint = endpoint;
         this.region = region;
         this.pathStyle = pathStyle;
+        this.caFile = caFile;
     }
 
     public static S3ConnectionUri parse(String uri, String origin) {
@@ -102,7 +107,13 @@ public final class S3ConnectionUri {
         if (token != null && accessKey == null) {
             throw JobFailure.badInput(origin + ": session_token needs ACCESS_KEY:SECRET_KEY@ as well");
         }
-        return new S3ConnectionUri(accessKey, secretKey, token, endpoint, region, Boolean.parseBoolean(pathStyleText));
+        String caFile = params.get("cafile");
+        if (caFile != null && (caFile.isEmpty() || !scheme.equals("https"))) {
+            throw JobFailure.badInput(origin + ": cafile needs a file name and scheme=https (it verifies the server's"
+                    + " certificate)");
+        }
+        return new S3ConnectionUri(accessKey, secretKey, token, endpoint, region, Boolean.parseBoolean(pathStyleText),
+                caFile == null ? null : Path.of(caFile));
     }
 
     private static String decode(String text, String origin, String what) {
@@ -125,6 +136,11 @@ public final class S3ConnectionUri {
         return pathStyle;
     }
 
+    /** The CA file the server's certificate must verify against, if the URI names one (else the JVM's CAs). */
+    public Optional<Path> caFile() {
+        return Optional.ofNullable(caFile);
+    }
+
     public boolean hasStaticCredentials() {
         return accessKey != null;
     }
@@ -145,6 +161,7 @@ public final class S3ConnectionUri {
     @Override
     public String toString() {
         return (endpoint == null ? "aws" : endpoint.toString()) + " (" + region + (pathStyle ? ", path-style" : "")
-                + (accessKey == null ? ", default credentials" : ", static credentials") + ")";
+                + (accessKey == null ? ", default credentials" : ", static credentials")
+                + (caFile == null ? "" : ", CA " + caFile) + ")";
     }
 }

@@ -1,5 +1,6 @@
 package io.tributary.s3;
 
+import io.tributary.connect.DatabaseFault;
 import io.tributary.result.JobFailure;
 import java.util.Set;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -69,6 +70,12 @@ public final class S3Fault {
                 return JobFailure.retryable(where + " failed: " + detail + " (retryable)", e);
             }
             return JobFailure.failed(where + " failed: " + detail, e);
+        }
+        if (e instanceof SdkClientException && DatabaseFault.tlsRefused(e)) {
+            // The server's certificate did not verify against cafile (or the JVM's CAs): a person fixes it, no retry.
+            return JobFailure.badInput(where + " failed: TLS refused: " + firstLine(e.getMessage()) + " (check that"
+                    + " cafile names the CA that signed the S3 server's certificate and that the host is the one it was"
+                    + " issued for)");
         }
         if (e instanceof SdkClientException) {
             // Connection refused, DNS, timeouts: the server is not there right now.

@@ -68,6 +68,17 @@ class TlsVerifiesLikeLibpqTest {
     }
 
     @Test
+    void libpqsEnvironmentDefaultsVerifyAUriThatNamesNoTlsSettings() {
+        // The Helm chart sets PGSSLMODE=verify-full and PGSSLROOTCERT (the mounted CA) in every pod: a URI without
+        // sslmode/sslrootcert verifies as libpq would with those variables.
+        Map<String, String> env = new HashMap<>(db.env());
+        env.put("PGSSLMODE", "verify-full");
+        env.put("PGSSLROOTCERT", otherCa);
+        assertRefused(CliRun.run(env, "copy", "--config=" + db.config, "--source", "src_eu", "--table",
+                "public.quotes"), "PGSSLMODE=verify-full, PGSSLROOTCERT another CA");
+    }
+
+    @Test
     void theStacksOwnCaVerifiesAndTheCopyRunsOverTls() {
         // Method order is not fixed: the refusals above may run after this test, so they check only "quotes".
         Map<String, String> env = new HashMap<>(db.env());

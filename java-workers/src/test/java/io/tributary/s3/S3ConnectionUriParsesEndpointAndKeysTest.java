@@ -37,12 +37,22 @@ class S3ConnectionUriParsesEndpointAndKeysTest {
     void malformedFormsAreExitTwoWithoutEchoingTheSecret() {
         for (String bad : new String[] {
             "postgresql://u:p@h/db", "s3://onlykey@host", "s3://k:s@host?colour=blue", "s3://k:s@host?scheme=ftp",
-            "s3://k:s@host?path_style=maybe", "s3://?session_token=t", "s3://k:s@ho st"}) {
+            "s3://k:s@host?path_style=maybe", "s3://?session_token=t", "s3://k:s@ho st",
+            "s3://k:s@host?scheme=http&cafile=/ca.crt", "s3://k:s@host?cafile="}) {
             JobFailure f = assertThrows(JobFailure.class, () -> S3ConnectionUri.parse(bad, "TRIBUTARY_CONN_S3"), bad);
             assertEquals(ExitCode.BAD_INPUT, f.exitCode(), bad);
             assertTrue(f.getMessage().startsWith("TRIBUTARY_CONN_S3"), f.getMessage());
             assertFalse(f.getMessage().contains(":s@"), f.getMessage());
         }
+    }
+
+    @Test
+    void cafileNamesTheCaAnHttpsEndpointMustVerifyAgainst() {
+        S3ConnectionUri uri = S3ConnectionUri.parse(
+                "s3://k:s@127.0.0.1:54341?region=us-east-1&scheme=https&cafile=%2Ftmp%2Fca.crt", "X");
+        assertEquals(java.nio.file.Path.of("/tmp/ca.crt"), uri.caFile().orElseThrow());
+        assertEquals(URI.create("https://127.0.0.1:54341"), uri.endpoint().orElseThrow());
+        assertTrue(S3ConnectionUri.parse("s3://?region=eu-west-1", "X").caFile().isEmpty(), "AWS: the JVM's CAs");
     }
 
     @Test

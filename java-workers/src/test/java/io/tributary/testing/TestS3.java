@@ -32,6 +32,23 @@ public final class TestS3 {
         return uri.strip();
     }
 
+    /**
+     * The same S3Proxy over HTTPS with {@code cafile=} naming the stack's CA (TRIBUTARY_CONN_S3_TLS, written by
+     * scripts/stack.sh); {@code caFile} non-null swaps in another CA file. Missing: fail under CI=true, skip otherwise.
+     */
+    public static String tlsUri(String caFile) {
+        String uri = System.getenv("TRIBUTARY_CONN_S3_TLS");
+        if (uri == null || uri.isBlank()) {
+            String message = "TRIBUTARY_CONN_S3_TLS is not set: the local stack's S3Proxy over HTTPS (`make stack-up`)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(message);
+            }
+            Assumptions.abort(message);
+        }
+        uri = uri.strip();
+        return caFile == null ? uri : uri.replaceFirst("([?&])cafile=[^&]*", "$1cafile=" + caFile);
+    }
+
     public static Map<String, String> env() {
         return Map.of(VARIABLE, uri());
     }
