@@ -116,6 +116,14 @@ def pools(cfg) -> dict[str, dict[str, Any]]:
     return out
 
 
+def listed_pools(text: str) -> list[dict[str, Any]]:
+    """The pools in ``airflow pools list -o json`` output: its JSON line (the CLI logs to stdout too)."""
+    lines = [line for line in text.splitlines() if line.lstrip().startswith("[")]
+    if not lines:
+        raise ValueError("no JSON list in the input: expected `airflow pools list -o json` output")
+    return json.loads(lines[-1])
+
+
 def check(cfg, listed: list[dict[str, Any]]) -> list[str]:
     """Problems of the pools Airflow has (``airflow pools list -o json``) against migration.yaml's."""
     have = {p.get("pool"): p for p in listed}
@@ -146,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(pools(cfg), indent=2))
         return 0
     text = sys.stdin.read() if args.check == "-" else Path(args.check).read_text()
-    problems = check(cfg, json.loads(text or "[]"))
+    try:
+        problems = check(cfg, listed_pools(text))
+    except ValueError as bad:
+        print(f"tributary.pools: --check {args.check}: {bad}", file=sys.stderr)
+        return 2
     for problem in problems:
         print(f"tributary.pools: {problem}: run `python -m tributary.pools > pools.json && "
               f"airflow pools import pools.json`", file=sys.stderr)
