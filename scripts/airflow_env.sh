@@ -54,7 +54,7 @@ export TRIBUTARY_CONFIG="${TRIBUTARY_CONFIG:-$_tributary_repo/config/migration.y
 unset _tributary_repo
 
 # Airflow pools from migration.yaml (dags/tributary/pools.py): one per source, sized by sources[].max_sessions, and
-# tributary_all_sources. Idempotent: `airflow pools import` creates or updates them; then every pool is checked
+# tributary-all-sources. Idempotent: `airflow pools import` creates or updates them; then every pool is checked
 # (the scheduler would leave a task of a missing pool queued for ever; `airflow dags test` ignores pools).
 tributary_airflow_pools() {
   local file="$AIRFLOW_HOME/tributary-pools.json"

@@ -4,7 +4,7 @@
 A pool slot is one session on the source. A task that opens sessions on one source runs in that source's pool and
 takes as many slots as it opens sessions (``copy``: its chunk workers plus the coordinator's snapshot). Tasks that
 read several sources in one call (``conflicts``, ``resolve``, ``schema``, the cutover and reconcile steps) cannot sit
-in several pools, so they share one more pool of ONE slot, ``tributary_all_sources``: one of them runs at a time,
+in several pools, so they share one more pool of ONE slot, ``tributary-all-sources``: one of them runs at a time,
 holding at most one session per source, and every source pool keeps that session back (``max_sessions - 1``
 slots). Per source, at any moment: sessions <= (max_sessions - 1) + 1.
 
@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "tributary_"
-ALL_SOURCES = "tributary_all_sources"  # tasks that read several sources in one call, one at a time
+# Tasks that read several sources in one call, one at a time. A hyphen after "tributary": no pool_name() has one.
+ALL_SOURCES = "tributary-all-sources"
 DEFAULT_MAX_SESSIONS = 4  # the schema's default of sources[].max_sessions
 
 
@@ -46,7 +47,7 @@ def max_sessions(cfg, source_id: str) -> int:
 
 
 def slots(cfg, source_id: str) -> int:
-    """Slots of a source's pool: its sessions minus the one kept for ``tributary_all_sources``."""
+    """Slots of a source's pool: its sessions minus the one kept for ``tributary-all-sources``."""
     return max_sessions(cfg, source_id) - 1
 
 
@@ -75,7 +76,11 @@ def copy_parallelism_cap(cfg, source_id: str) -> int:
 
 
 def source_task(cfg, source_id: str, sessions: int = 1) -> dict[str, Any]:
-    """Task arguments for a task that opens ``sessions`` sessions on one source."""
+    """Task arguments for a task that opens ``sessions`` sessions on one source. More slots than the pool has would
+    leave the task queued for ever; the schema's minimum max_sessions (3) keeps every task's sessions within it."""
+    if sessions > slots(cfg, source_id):
+        raise ValueError(f"a task holding {sessions} sessions on {source_id} cannot fit its pool of "
+                         f"{slots(cfg, source_id)} slots: raise sources[].max_sessions")
     return {"pool": pool_name(source_id), "pool_slots": sessions}
 
 
