@@ -5,11 +5,14 @@ A pool slot is one session on the source. A task that opens sessions on one sour
 takes as many slots as it opens sessions (``copy``: its chunk workers plus the coordinator's snapshot). Tasks that
 read several sources in one call (``conflicts``, ``resolve``, ``schema``, the cutover and reconcile steps) cannot sit
 in several pools, so they share one more pool of ONE slot, ``tributary-all-sources``: one of them runs at a time,
-holding at most one session per source, and every source pool keeps that session back (``max_sessions - 1``
-slots). Per source, at any moment: sessions <= (max_sessions - 1) + 1.
+holding at most one session per source (they open their connections one after another, or one per source), and
+every source pool keeps that session back (``max_sessions - 1`` slots). Per source, at any moment: sessions <=
+(max_sessions - 1) + 1. Not bounded by this: the cutover's and rollback's ``freeze_and_switch``, which starts one
+checksum per followed table and side before PAUSE (a freeze window an operator runs, in the shared pool so that
+nothing else of Tributary's reads several sources meanwhile).
 
-Pools must exist before a DAG runs (the scheduler leaves a task of a missing pool queued, logging "Tasks using
-non-existent pool ... will not be scheduled"; ``airflow dags test`` ignores pools). Create or update them from
+Pools must exist before a DAG runs (the scheduler leaves a task of a missing pool scheduled for ever, logging
+"Tasks using non-existent pool ... will not be scheduled"; ``airflow dags test`` ignores pools). Create or update them from
 migration.yaml with::
 
     python -m tributary.pools > pools.json && airflow pools import pools.json
