@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, Asset, Param, TriggerRule, task, task_group
 
-from tributary import archive, config, report, worker
+from tributary import archive, config, pools, report, worker
 
 CONFIG = config.load()
 CONNECTIONS = archive.archive_connections(CONFIG)
+SOURCES = CONFIG.source_ids
 
 with DAG(
     dag_id="tributary_archive",
@@ -35,15 +36,21 @@ with DAG(
 ) as dag:
     selected = task(task_id="select_tables")(archive.select_tables)()
 
-    @task_group(group_id=archive.GROUP)
-    def table(job):
-        argv = task(task_id="plan")(archive.plan)(job)
-        archived = worker.worker_task(task_id="archive", argv=argv, connection_ids=CONNECTIONS,
-                                      secret_env=archive.key_secret_env(CONFIG),
-                                      max_active_tis_per_dagrun=CONFIG.default_parallelism)
-        return task(task_id="verify", retries=0)(archive.verify)(job, archived)
+    def source_tables(source):
+        # One mapped group per source: a pool is fixed per task, not per map index, so each source's archive
+        # runs in that source's pool.
+        @task_group(group_id=archive.group(source))
+        def table(job):
+            argv = task(task_id="plan")(archive.plan)(job)
+            archived = worker.worker_task(task_id="archive", argv=argv, connection_ids=CONNECTIONS,
+                                          secret_env=archive.key_secret_env(CONFIG),
+                                          max_active_tis_per_dagrun=CONFIG.default_parallelism,
+                                          **pools.source_task(CONFIG, source))
+            return task(task_id="verify", retries=0)(archive.verify)(job, archived)
 
-    verified = table.expand(job=selected)
+        return table.expand(job=task(task_id=f"tables_{source}")(pools.of_source)(selected, source))
+
+    verified = [source_tables(source) for source in SOURCES]
 
     task(
         task_id="outcome",

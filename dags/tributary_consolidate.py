@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, Asset, Param, TriggerRule, task, task_group
 
-from tributary import config, consolidate, report, worker
+from tributary import config, consolidate, pools, report, worker
 
 CONFIG = config.load()
 JOBS = [job.as_dict() for job in CONFIG.consolidate_tables()]
 CONNECTIONS = CONFIG.connections_for_consolidate()
+SOURCES = CONFIG.source_ids
 TARGETS = sorted({CONFIG.consolidated_connection, CONFIG.control_connection, *(j.target for j in CONFIG.split_tables())})
 
 with DAG(
@@ -47,43 +48,55 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     selected = task(task_id="select_tables")(consolidate.select_tables)(JOBS)
-    # What the mapped groups expand over; a dry run maps nothing, so it cannot copy anything.
-    copy_argvs = task(task_id="copy_args")(consolidate.copy_args)(selected)
+    # What the mapped groups expand over (copy_args_<source>); a dry run maps nothing, so it cannot copy anything.
     checks = task(task_id="targets")(consolidate.target_checks)(selected)
     resolved = worker.worker_task(
         task_id="resolve",
         argv=task(task_id="resolve_args")(consolidate.resolve_argv)(selected),
         connection_ids=CONNECTIONS,
+        **pools.all_sources_task(),  # reads every source in one call
     )
     pre_data = worker.worker_task(
         task_id="schema_pre_data",
         argv=task(task_id="schema_pre_data_args")(consolidate.schema_argv)(selected, "pre-data"),
         connection_ids=CONNECTIONS,
+        **pools.all_sources_task(),
     )
 
-    @task_group(group_id=consolidate.COPY_GROUP)
-    def copy(argv):
-        copied = worker.worker_task(
-            task_id="copy", argv=argv, connection_ids=CONNECTIONS,
-            max_active_tis_per_dagrun=CONFIG.default_parallelism,
-        )
-        [resolved, pre_data] >> copied  # keys decided and tables created before anything is copied
-        return copied
+    def copy_group(source):
+        # One mapped group per source: Airflow fixes a task's pool when the DAG is parsed, not per map index, so
+        # each source's copies get their own task in that source's pool (pools.py: slots = sessions).
+        @task_group(group_id=consolidate.copy_group(source))
+        def copy(argv):
+            copied = worker.worker_task(
+                task_id="copy", argv=argv, connection_ids=CONNECTIONS,
+                max_active_tis_per_dagrun=CONFIG.default_parallelism,
+                **pools.source_task(CONFIG, source, sessions=pools.copy_slots(CONFIG, source)),
+            )
+            [resolved, pre_data] >> copied  # keys decided and tables created before anything is copied
+            return copied
+
+        return copy.expand(argv=task(task_id=f"copy_args_{source}")(consolidate.copy_args)(selected, source))
 
     @task_group(group_id=consolidate.TARGET_GROUP)
     def target(entry, argv):
-        checked = worker.worker_task(task_id="checksum_target", argv=argv, connection_ids=TARGETS)
+        # A source with no table in this run maps no copies (skipped): not a reason to skip the check.
+        checked = worker.worker_task(task_id="checksum_target", argv=argv, connection_ids=TARGETS,
+                                     trigger_rule=TriggerRule.NONE_FAILED)
         copies >> checked  # a target table is checked once every source table is in
         verified = task(task_id="verify", retries=0)(consolidate.verify)(entry, checked)
         return task(task_id="gx_gate", retries=0)(consolidate.gx_gate)(entry, verified)
 
-    copies = copy.expand(argv=copy_argvs)
+    copies = [copy_group(source) for source in SOURCES]
     gates = target.expand_kwargs(checks)
     # Indexes, keys, validated FKs, views and sequences once the data is in (the order pg_dump uses).
     post_data = worker.worker_task(
         task_id="schema_post_data",
         argv=task(task_id="schema_post_data_args")(consolidate.schema_argv)(selected, "post-data"),
         connection_ids=CONNECTIONS,
+        # A source without tables in this run skips its copies; a dry run skips the args (nothing was copied).
+        trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS,
+        **pools.all_sources_task(),
     )
     copies >> post_data
 

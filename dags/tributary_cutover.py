@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, Param, task
 
-from tributary import cutover, report
+from tributary import cutover, pools, report
+
+# Every step reads each source it switches in one call: the shared pool of such tasks (pools.py).
+ACROSS_SOURCES = pools.all_sources_task()
 
 with DAG(
     dag_id="tributary_cutover",
@@ -31,10 +34,10 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     sources = task(task_id="select_sources")(cutover.task_select)(cutover.CUTOVER)
-    pre = task(task_id="precheck")(cutover.task_precheck)(sources, cutover.CUTOVER)
-    outcome = task(task_id="freeze_and_switch")(cutover.task_freeze)(sources, cutover.CUTOVER)
+    pre = task(task_id="precheck", **ACROSS_SOURCES)(cutover.task_precheck)(sources, cutover.CUTOVER)
+    outcome = task(task_id="freeze_and_switch", **ACROSS_SOURCES)(cutover.task_freeze)(sources, cutover.CUTOVER)
     pre >> outcome
-    dropped = task(task_id="drop_forward_slot")(cutover.drop_slot)(sources, cutover.CUTOVER)
+    dropped = task(task_id="drop_forward_slot", **ACROSS_SOURCES)(cutover.drop_slot)(sources, cutover.CUTOVER)
     outcome >> dropped
     task(task_id="outcome")(cutover.task_finish)(pre, outcome, dropped)
     report.add_to(dag)

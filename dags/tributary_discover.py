@@ -1,14 +1,14 @@
 """Phase 1: scan every source instance, classify every table, find conflicts, write the migration plan.
 
 Declarations only; the work is in dags/tributary/discover.py (and the worker's `discover` and
-`conflicts` commands). One unreachable instance fails its own `instance.scan` task; the others finish.
+`conflicts` commands). One unreachable instance fails its own `instance_<source>.scan` task; the others finish.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import DAG, Asset, Param, task, task_group
 
-from tributary import config, discover, report, worker
+from tributary import config, discover, pools, report, worker
 
 CONFIG = config.load()
 SOURCES = CONFIG.source_ids
@@ -31,14 +31,20 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
 
-    @task_group(group_id=discover.GROUP)
     def instance(source_id):
-        argv = task(task_id="scan_args")(discover.scan_argv)(source_id)
-        return worker.worker_task(task_id="scan", argv=argv, connection_ids=SOURCES)
+        # A group per source (not one mapped over the sources): each scan runs in its own source's pool.
+        @task_group(group_id=discover.group(source_id))
+        def scan_group():
+            argv = task(task_id="scan_args")(discover.scan_argv)(source_id)
+            return worker.worker_task(task_id="scan", argv=argv, connection_ids=SOURCES,
+                                      **pools.source_task(CONFIG, source_id))
 
-    scans = instance.expand(source_id=SOURCES)
+        return scan_group()
+
+    scans = [instance(source_id) for source_id in SOURCES]
     conflicts = worker.worker_task(
         task_id="conflicts", argv=task(task_id="conflicts_args")(discover.conflicts_argv)(scans), connection_ids=SOURCES,
+        **pools.all_sources_task(),  # reads every source's inventory and keys in one call
     )
     decisions = task(task_id="classify", retries=0)(discover.classify)(scans)
     planned = task(task_id="plan", retries=0, outlets=[Asset("tributary://plan")])(discover.make_plan)(

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Param, TriggerRule, task
 
-from tributary import reconcile, report
+from tributary import config, pools, reconcile, report
+
+CONFIG = config.load()
 
 with DAG(
     dag_id="tributary_reconcile",
@@ -24,6 +26,7 @@ with DAG(
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,  # a pass's horizons are the next pass's start: one at a time
+    max_active_tasks=2,  # two sources' passes at once, at most (each also in its source's pool)
     tags=["tributary", "phase-5"],
     default_args={"retries": 0},  # the next scheduled pass is the retry
     params={
@@ -33,7 +36,10 @@ with DAG(
     },
     doc_md=__doc__,
 ) as dag:
-    sources = task(task_id="select_sources")(reconcile.task_select)()
-    passes = task(task_id="reconcile", max_active_tis_per_dag=2)(reconcile.task_reconcile).expand(source=sources)
-    task(task_id="outcome")(reconcile.task_outcome)(passes)
+    sources = task(task_id="select_sources", **pools.all_sources_task())(reconcile.task_select)()  # asks each source
+    # A task per source (a pool is fixed per task, not per map index), mapped over [source] or [] in this run.
+    passes = [task(task_id=reconcile.task_id(source), **pools.source_task(CONFIG, source, reconcile.PASS_SESSIONS))(
+        reconcile.task_reconcile).expand(source=task(task_id=f"select_{source}")(pools.of_source)(sources, source))
+        for source in CONFIG.source_ids]
+    task(task_id="outcome", trigger_rule=TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS)(reconcile.task_outcome)(passes)
     report.add_to(dag)

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from airflow.sdk import DAG, Param, task
 
-from tributary import cutover, report
+from tributary import cutover, pools, report
+
+# Every step reads each source it switches in one call: the shared pool of such tasks (pools.py).
+ACROSS_SOURCES = pools.all_sources_task()
 
 with DAG(
     dag_id="tributary_rollback",
@@ -29,10 +32,10 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
     sources = task(task_id="select_sources")(cutover.task_select)(cutover.ROLLBACK)
-    pre = task(task_id="precheck")(cutover.task_precheck)(sources, cutover.ROLLBACK)
-    outcome = task(task_id="freeze_and_switch")(cutover.task_freeze)(sources, cutover.ROLLBACK)
+    pre = task(task_id="precheck", **ACROSS_SOURCES)(cutover.task_precheck)(sources, cutover.ROLLBACK)
+    outcome = task(task_id="freeze_and_switch", **ACROSS_SOURCES)(cutover.task_freeze)(sources, cutover.ROLLBACK)
     pre >> outcome
-    dropped = task(task_id="drop_reverse_slot")(cutover.drop_slot)(sources, cutover.ROLLBACK)
+    dropped = task(task_id="drop_reverse_slot", **ACROSS_SOURCES)(cutover.drop_slot)(sources, cutover.ROLLBACK)
     outcome >> dropped
     task(task_id="outcome")(cutover.task_finish)(pre, outcome, dropped)
     report.add_to(dag)

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import DAG, Asset, Param, TriggerRule, task, task_group
 
-from tributary import config, report, warehouse, worker
+from tributary import config, pools, report, warehouse, worker
 from tributary.timetable import LowTradingWindowTimetable
 
 CONFIG = config.load()
 CONNECTIONS = CONFIG.connections_for_warehouse()
+SOURCES = CONFIG.source_ids
 
 with DAG(
     dag_id="tributary_warehouse",
@@ -47,19 +48,26 @@ with DAG(
     selected = task(task_id="select_tables", retries=0)(warehouse.select_tables)()
     part = task(task_id="partition", retries=0)(warehouse.partition)()
 
-    @task_group(group_id=warehouse.GROUP)
-    def table(job, part):
-        stage_argv = task(task_id="stage_args", retries=0)(warehouse.stage_argv)(job, part)
-        staged = worker.worker_task(task_id="stage", argv=stage_argv, connection_ids=CONNECTIONS,
-                                    max_active_tis_per_dagrun=CONFIG.default_parallelism)
-        load_argv = task(task_id="load_args", retries=0)(warehouse.load_argv)(job, part, staged)
-        loaded = worker.worker_task(task_id="load", argv=load_argv, connection_ids=CONNECTIONS,
-                                    max_active_tis_per_dagrun=CONFIG.default_parallelism)
-        verified = task(task_id="verify", retries=0)(warehouse.verify)(job, part, staged, loaded)
-        return task(task_id="gx_gate", retries=0)(warehouse.gx_gate)(job, verified)
+    def source_tables(source):
+        # One mapped group per source: a pool is fixed per task, not per map index, so each source's stage
+        # (the only step reading the source) runs in that source's pool. load reads S3 and writes the warehouse.
+        @task_group(group_id=warehouse.group(source))
+        def table(job, part):
+            stage_argv = task(task_id="stage_args", retries=0)(warehouse.stage_argv)(job, part)
+            staged = worker.worker_task(task_id="stage", argv=stage_argv, connection_ids=CONNECTIONS,
+                                        max_active_tis_per_dagrun=CONFIG.default_parallelism,
+                                        **pools.source_task(CONFIG, source))
+            load_argv = task(task_id="load_args", retries=0)(warehouse.load_argv)(job, part, staged)
+            loaded = worker.worker_task(task_id="load", argv=load_argv, connection_ids=CONNECTIONS,
+                                        max_active_tis_per_dagrun=CONFIG.default_parallelism)
+            verified = task(task_id="verify", retries=0)(warehouse.verify)(job, part, staged, loaded)
+            return task(task_id="gx_gate", retries=0)(warehouse.gx_gate)(job, verified)
 
-    # A dry run hands the group no tables (zero mapped tasks), so nothing is staged or loaded.
-    gates = table.partial(part=part).expand(job=selected)
+        tables = task(task_id=f"tables_{source}", retries=0)(pools.of_source)(selected, source)
+        return table.partial(part=part).expand(job=tables)
+
+    # A dry run hands the groups no tables (zero mapped tasks), so nothing is staged or loaded.
+    gates = [source_tables(source) for source in SOURCES]
 
     task(
         task_id="outcome",

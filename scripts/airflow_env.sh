@@ -52,3 +52,13 @@ export TRIBUTARY_LAUNCHER="${TRIBUTARY_LAUNCHER:-subprocess}"
 export TRIBUTARY_WORKER="${TRIBUTARY_WORKER:-$_tributary_repo/bin/tributary}"
 export TRIBUTARY_CONFIG="${TRIBUTARY_CONFIG:-$_tributary_repo/config/migration.yaml}"
 unset _tributary_repo
+
+# Airflow pools from migration.yaml (dags/tributary/pools.py): one per source, sized by sources[].max_sessions, and
+# tributary-all-sources. Idempotent: `airflow pools import` creates or updates them; then every pool is checked
+# (the scheduler would leave a task of a missing pool queued for ever; `airflow dags test` ignores pools).
+tributary_airflow_pools() {
+  local file="$AIRFLOW_HOME/tributary-pools.json"
+  PYTHONPATH="$AIRFLOW__CORE__DAGS_FOLDER" python -m tributary.pools >"$file" \
+    && airflow pools import "$file" >/dev/null \
+    && airflow pools list -o json | PYTHONPATH="$AIRFLOW__CORE__DAGS_FOLDER" python -m tributary.pools --check -
+}

@@ -12,7 +12,8 @@ load_stack_env
 
 export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin"
 passwords="$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated"
-airflow db migrate >"$STATE/logs/airflow-ui-migrate.log" 2>&1
+{ airflow db migrate && tributary_airflow_pools; } >"$STATE/logs/airflow-ui-migrate.log" 2>&1 \
+  || die "airflow db migrate / pools failed: see $STATE/logs/airflow-ui-migrate.log"
 
 ( for _ in $(seq 1 120); do
     if [ -s "$passwords" ]; then

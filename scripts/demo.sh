@@ -11,9 +11,9 @@ load_stack_env
 mkdir -p "$STATE/logs" "$STATE/reports"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 
-say "Airflow metadata ($AIRFLOW_HOME/airflow.db)"
-{ airflow db migrate && airflow dags reserialize; } >"$STATE/logs/airflow-setup-$stamp.log" 2>&1 \
-  || die "airflow db migrate / dags reserialize failed: see $STATE/logs/airflow-setup-$stamp.log"
+say "Airflow metadata ($AIRFLOW_HOME/airflow.db) and pools (one per source, from migration.yaml)"
+{ airflow db migrate && airflow dags reserialize && tributary_airflow_pools; } >"$STATE/logs/airflow-setup-$stamp.log" 2>&1 \
+  || die "airflow db migrate / dags reserialize / pools failed: see $STATE/logs/airflow-setup-$stamp.log"
 
 run_phase() {  # run_phase DAG_ID [airflow dags test args...]: one run, its log kept under $STATE/logs
   local dag=$1 log="$STATE/logs/demo-${1#tributary_}-$stamp.log" started=$SECONDS

@@ -211,12 +211,25 @@ class AirflowServices:
             raise AssertionError(f"airflow {' '.join(args)} exit {out.returncode}: {out.stderr[-2000:]}")
         return out
 
+    def create_pools(self) -> None:
+        """The pools of this test's migration.yaml, as scripts/airflow_env.sh's tributary_airflow_pools makes them:
+        the scheduler never starts a task whose pool is missing (`airflow dags test`, in dags_test, ignores pools)."""
+        from tributary import config, pools
+
+        cfg = config.load(self.env.get("TRIBUTARY_CONFIG"))
+        wanted = self.tmp_path / "pools.json"
+        wanted.write_text(json.dumps(pools.pools(cfg)))
+        self.airflow("pools", "import", str(wanted))
+        problems = pools.check(cfg, pools.listed_pools(self.airflow("pools", "list", "-o", "json").stdout))
+        assert not problems, problems
+
     def __enter__(self) -> "AirflowServices":
         import time
         import urllib.request
 
         self.airflow("db", "migrate")
         self.airflow("dags", "reserialize")  # the scheduler and backfill read serialized DAGs only
+        self.create_pools()
         for name in ("api-server", "scheduler"):
             fh = open(self.tmp_path / f"airflow-{name}.log", "w")
             args = [AIRFLOW, name] + (["--port", str(self.port), "--host", "127.0.0.1"] if name == "api-server" else [])

@@ -27,16 +27,21 @@ def test_archive_dag_is_mapped_per_table_with_its_params(dagbag):
     assert dagbag.import_errors == {}
     dag = dagbag.dags["tributary_archive"]
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
-    assert set(up) == {"select_tables", "table.plan", "table.archive", "table.verify", "outcome", "report"}
-    assert "table.plan" in up["table.archive"] and "table.archive" in up["table.verify"]
-    assert "table.verify" in up["outcome"] and "outcome" in up["report"]
+    sources = config.load().source_ids  # one mapped group per source (its pool)
+    assert set(up) == {"select_tables", "outcome", "report", *(f"tables_{s}" for s in sources),
+                       *(f"table_{s}.{t}" for s in sources for t in ("plan", "archive", "verify"))}
+    for s in sources:
+        assert up[f"tables_{s}"] == {"select_tables"} and f"tables_{s}" in up[f"table_{s}.plan"]
+        assert f"table_{s}.plan" in up[f"table_{s}.archive"] and f"table_{s}.archive" in up[f"table_{s}.verify"]
+        assert f"table_{s}.verify" in up["outcome"]
+    assert "outcome" in up["report"]
     params = _params(dag)
     assert params == {"table_filter": "*", "dry_run": False, "drop_source": False}
     assert dag.schedule is None and dag.max_active_runs == 1
     outcome = dag.get_task("outcome")
     assert [a.uri.rstrip("/") for a in outcome.outlets] == ["tributary://archive"]
     assert outcome.trigger_rule == "all_done"
-    assert dag.get_task("table.verify").retries == 0
+    assert all(dag.get_task(f"table_{s}.verify").retries == 0 for s in config.load().source_ids)
 
 
 def test_restore_dag_is_manual_with_entry_target_and_table(dagbag):
@@ -99,7 +104,7 @@ def test_worker_tasks_are_named_by_table_and_stopped_before_trading_resumes(dagb
         dag = dagbag.dags[dag_id]
         for t in dag.tasks:
             assert t.execution_timeout == window, (dag_id, t.task_id)
-    copy = dagbag.dags["tributary_consolidate"].get_task("copy.copy")
+    copy = dagbag.dags["tributary_consolidate"].get_task("copy_src_eu.copy")
     assert copy.map_index_template == worker.MAP_INDEX_TEMPLATE
     assert worker.map_label(["copy", "--source", "src_eu", "--table", "public.users"]) == "src_eu.public.users"
     assert worker.map_label(["stage", "--source", "src_eu", "--table", "md.ticks", "--partition", "2026-01-02"]) \

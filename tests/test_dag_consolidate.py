@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tributary import config
+
 REPO = Path(__file__).resolve().parents[1]
 DAGS = REPO / "dags"
 
@@ -31,19 +33,24 @@ def test_package_folder_is_not_scanned_for_dags(dagbag):
 def test_task_ids_and_dependencies(dagbag):
     dag = dagbag.dags["tributary_consolidate"]
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
-    assert set(up) == {"select_tables", "copy_args", "targets", "resolve_args", "resolve", "copy.copy",
+    sources = config.load().source_ids
+    copies = {f"copy_{s}.copy" for s in sources}  # one mapped group per source (its pool)
+    assert set(up) == {"select_tables", "targets", "resolve_args", "resolve", *copies,
+                       *(f"copy_args_{s}" for s in sources),
                        "target.checksum_target", "target.verify", "target.gx_gate", "outcome",
                        "report", "schema_pre_data_args", "schema_pre_data", "schema_post_data_args", "schema_post_data"}
     assert "select_tables" in up["schema_pre_data_args"] and "schema_pre_data_args" in up["schema_pre_data"]
-    assert "schema_pre_data" in up["copy.copy"]  # tables exist (widened) before anything is copied
-    assert {"copy.copy", "schema_post_data_args"} <= up["schema_post_data"]  # indexes and FKs after the data
+    assert copies | {"schema_post_data_args"} <= up["schema_post_data"]  # indexes and FKs after the data
     assert "schema_post_data" in up["outcome"]
     assert "select_tables" in up["targets"] and "select_tables" in up["resolve_args"]
     assert "resolve_args" in up["resolve"]
-    assert "resolve" in up["copy.copy"]  # keys are decided before anything is copied
-    assert "copy_args" in up["copy.copy"]  # mapped over what copy_args hands out (nothing on a dry run)
     assert "targets" in up["target.checksum_target"]
-    assert "copy.copy" in up["target.checksum_target"]  # a target table is verified once all its sources are in
+    assert copies <= up["target.checksum_target"]  # a target table is verified once all its sources are in
+    for s in sources:
+        assert "schema_pre_data" in up[f"copy_{s}.copy"]  # tables exist (widened) before anything is copied
+        assert "resolve" in up[f"copy_{s}.copy"]  # keys are decided before anything is copied
+        # mapped over what copy_args_<source> hands out (nothing on a dry run)
+        assert f"copy_args_{s}" in up[f"copy_{s}.copy"] and "select_tables" in up[f"copy_args_{s}"]
     assert "target.checksum_target" in up["target.verify"]
     assert "target.verify" in up["target.gx_gate"]
     assert {"target.gx_gate", "resolve", "select_tables"} <= up["outcome"]
@@ -75,8 +82,9 @@ def test_checksums_of_sources_add_up_mod_2_64():
             {"source": "src_pagila", "table": "public.film", "target": "c", "target_table": "public.film", "key": []},
             {"source": "src_us", "table": "public.users", "target": "c", "target_table": "public.users", "key": ["id"]}]
     by = {t["target_table"]: t for t in targets(jobs)}
-    assert by["public.users"]["copy_indexes"] == [0, 2] and len(by["public.users"]["sources"]) == 2
-    assert by["public.film"]["copy_indexes"] == [1]
+    # each source table's copy task: (source, map index in copy_<source>)
+    assert by["public.users"]["copies"] == [["src_eu", 0], ["src_us", 0]] and len(by["public.users"]["sources"]) == 2
+    assert by["public.film"]["copies"] == [["src_pagila", 0]]
 
 
 def test_copy_truncates_only_when_asked():
@@ -104,7 +112,8 @@ print(len(g['dag'].tasks))
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "15"  # incl. the report and the two schema phases (+ args)
+    # incl. the report and the two schema phases (+ args); per source (3): copy_args_<source> and copy_<source>.copy
+    assert out.stdout.strip().splitlines()[-1] == "19"
 
 
 def test_parallelism_is_passed_only_when_the_run_sets_it():

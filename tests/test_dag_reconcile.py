@@ -18,8 +18,10 @@ def test_the_dag_is_declared_as_promised_and_scheduled_from_migration_yaml():
     assert bag.import_errors == {}
     dag = bag.dags["tributary_reconcile"]
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
-    assert up == {"select_sources": set(), "reconcile": {"select_sources"}, "outcome": {"reconcile"},
-                  "report": {"outcome"}}
+    sources = config.load().source_ids  # a task per source (its pool), each mapped over select_<source>
+    assert up == {"select_sources": set(), **{f"select_{s}": {"select_sources"} for s in sources},
+                  **{f"reconcile_{s}": {f"select_{s}"} for s in sources},
+                  "outcome": {f"reconcile_{s}" for s in sources}, "report": {"outcome"}}
     params = dag.params.dump() if hasattr(dag.params, "dump") else dict(dag.params)
     assert params == {"sources": "", "full": False, "table_filter": ""}
     assert reconcile.Settings.of(config.load()).schedule == "*/15 * * * *"

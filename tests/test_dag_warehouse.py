@@ -28,14 +28,19 @@ def dag():
 
 def test_task_ids_and_dependencies(dag):
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
-    assert set(up) == {"select_tables", "partition", "table.stage_args", "table.stage", "table.load_args",
-                       "table.load", "table.verify", "table.gx_gate", "outcome", "report"}
-    assert {"select_tables", "partition"} <= up["table.stage_args"]
-    assert up["table.stage"] == {"table.stage_args"}
-    assert "table.stage" in up["table.load_args"] and up["table.load"] == {"table.load_args"}
-    assert {"table.stage", "table.load"} <= up["table.verify"]  # source figures vs warehouse figures
-    assert "table.verify" in up["table.gx_gate"]
-    assert "table.gx_gate" in up["outcome"]
+    sources = config.load().source_ids
+    per_source = ("stage_args", "stage", "load_args", "load", "verify", "gx_gate")  # one mapped group per source
+    assert set(up) == {"select_tables", "partition", "outcome", "report", *(f"tables_{s}" for s in sources),
+                       *(f"table_{s}.{t}" for s in sources for t in per_source)}
+    for s in sources:
+        g = f"table_{s}"
+        assert up[f"tables_{s}"] == {"select_tables"}
+        assert {f"tables_{s}", "partition"} <= up[f"{g}.stage_args"]
+        assert up[f"{g}.stage"] == {f"{g}.stage_args"}
+        assert f"{g}.stage" in up[f"{g}.load_args"] and up[f"{g}.load"] == {f"{g}.load_args"}
+        assert {f"{g}.stage", f"{g}.load"} <= up[f"{g}.verify"]  # source figures vs warehouse figures
+        assert f"{g}.verify" in up[f"{g}.gx_gate"]
+        assert f"{g}.gx_gate" in up["outcome"]
     assert up["report"] == {"outcome"}  # report.add_to: the run's HTML report, last
 
 
@@ -55,8 +60,9 @@ def test_params_outlet_and_no_retry_on_verification(dag):
     outcome = dag.get_task("outcome")
     assert [a.uri.rstrip("/") for a in outcome.outlets] == ["tributary://warehouse"]
     assert outcome.trigger_rule == "all_done"
-    assert dag.get_task("table.verify").retries == 0
-    assert dag.get_task("table.gx_gate").retries == 0
+    for source in config.load().source_ids:
+        assert dag.get_task(f"table_{source}.verify").retries == 0
+        assert dag.get_task(f"table_{source}.gx_gate").retries == 0
 
 
 def test_dag_serializes_with_its_timetable(dag):
@@ -174,7 +180,8 @@ print(len(g['dag'].tasks), timetable._calendar.cache_info().currsize)
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "10 0"  # incl. the report task
+    # incl. the report task; per source (3): tables_<source> and its group's 6 tasks
+    assert out.stdout.strip().splitlines()[-1] == "25 0"
 
 
 def test_config_tables_carry_the_watermark_column_incremental_mode_needs():

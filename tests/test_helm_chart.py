@@ -85,6 +85,26 @@ def test_airflow_env_in_the_chart_is_what_the_launcher_reads():
     assert env["TRIBUTARY_PUSHGATEWAY"].startswith("tributary-pushgateway:")
 
 
+def test_a_job_creates_the_pools_of_migration_yaml_after_every_install_and_upgrade(rendered):
+    """The scheduler never starts a task whose pool is missing: the chart's hook Job runs the pools command
+    (dags/tributary/pools.py) on the mounted migration.yaml, imports the pools and checks them."""
+    job = rendered[("Job", "demo-tributary-pools")]
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,post-upgrade"
+    pod = job["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    script = container["args"][0]
+    assert script.index("python -m tributary.pools >") < script.index("airflow pools import") \
+        < script.index("python -m tributary.pools --check -")
+    env = {e["name"]: e for e in container["env"]}
+    (mount,) = container["volumeMounts"]
+    assert env["TRIBUTARY_CONFIG"]["value"].startswith(mount["mountPath"] + "/")
+    assert pod["volumes"][0]["configMap"]["name"] == rendered[("ConfigMap", "tributary-config")]["metadata"]["name"]
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]["valueFrom"]["secretKeyRef"] == {"name": "demo-metadata",
+                                                                                      "key": "connection"}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+
+
 def test_pushgateway_runs_unprivileged_with_probes(rendered):
     deployment = rendered[("Deployment", "demo-tributary-pushgateway")]
     pod = deployment["spec"]["template"]["spec"]

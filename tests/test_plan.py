@@ -135,7 +135,8 @@ def test_discover_dag_maps_scans_per_instance_and_publishes_the_plan_asset():
     assert not bag.import_errors
     dag = bag.dags["tributary_discover"]
     tasks = {t.task_id: t for t in dag.tasks}
-    assert {"instance.scan_args", "instance.scan", "conflicts", "classify", "plan"} <= set(tasks)
+    scans = {f"instance_{s}.{t}" for s in config.load().source_ids for t in ("scan_args", "scan")}  # a group each
+    assert scans | {"conflicts", "classify", "plan"} <= set(tasks)
     assert set(dag.params) >= {"dry_run", "table_filter", "exact_counts", "min_confidence"}
     assert [a.uri.rstrip("/") for a in tasks["plan"].outlets] == ["tributary://plan"]  # Airflow normalises a trailing /
     assert tasks["plan"].upstream_task_ids >= {"classify", "conflicts"}

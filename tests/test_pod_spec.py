@@ -59,11 +59,13 @@ def test_dag_in_kubernetes_mode_uses_pods_for_worker_steps(kubernetes_mode, monk
     bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[1] / "dags"), include_examples=False)
     assert not bag.import_errors
     worker_steps = {
-        "tributary_consolidate": ["resolve", "schema_pre_data", "copy.copy", "target.checksum_target", "schema_post_data"],
-        "tributary_warehouse": ["table.stage", "table.load"],
-        "tributary_archive": ["table.archive"],
+        "tributary_consolidate": ["resolve", "schema_pre_data", "copy_src_eu.copy", "copy_src_us.copy",
+                                  "target.checksum_target", "schema_post_data"],
+        "tributary_warehouse": ["table_src_eu.stage", "table_src_eu.load"],
+        "tributary_archive": ["table_src_eu.archive"],
     }
-    python_steps = {"tributary_consolidate": "target.verify", "tributary_warehouse": "table.verify", "tributary_archive": "table.verify"}
+    python_steps = {"tributary_consolidate": "target.verify", "tributary_warehouse": "table_src_eu.verify",
+                    "tributary_archive": "table_src_eu.verify"}
     for dag_id, steps in worker_steps.items():
         kinds = {t.task_id: type(t).__name__ for t in bag.dags[dag_id].tasks}
         assert {step: kinds[step] for step in steps} == dict.fromkeys(steps, "WorkerPodOperator"), dag_id

@@ -24,7 +24,12 @@ from tributary import config, names, outcome as outcome_table, paths, pushgatewa
 
 log = logging.getLogger(__name__)
 
-GROUP = "table"
+GROUP = "table"  # table_<source>.plan, table_<source>.archive, ...: one mapped group per source (its pool)
+
+
+def group(source: str) -> str:
+    """The mapped group archiving one source's tables (its own group, so its archive runs in the source's pool)."""
+    return f"{GROUP}_{source}"
 REPORT_NAME = "archive-outcome.json"
 RESTORE_REPORT_NAME = "restore-outcome.json"
 
@@ -213,13 +218,15 @@ def finish(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     pushgateway.forget_dead_workers(["archive"], jobs)  # every archive worker of this run has ended
     if dry_run:
         jobs = chosen_tables()  # nothing was mapped: report the tables the run would have archived
+    from tributary import pools
+
     rows = []
-    for i, job in enumerate(jobs):
-        verified = ti.xcom_pull(task_ids=f"{GROUP}.verify", map_indexes=i, default=None)
+    for (source, i), job in zip(pools.map_indexes(jobs), jobs):
+        verified = ti.xcom_pull(task_ids=f"{group(source)}.verify", map_indexes=i, default=None)
         if verified:
             rows.append(verified)
             continue
-        archived = ti.xcom_pull(task_ids=f"{GROUP}.archive", map_indexes=i, default=None) or {}
+        archived = ti.xcom_pull(task_ids=f"{group(source)}.archive", map_indexes=i, default=None) or {}
         row = outcome_row(job, archived) if archived else {
             "table": job["table"], "source": job["source"], "rows": None, "source_checksum": None,
             "target_checksum": None}

@@ -3,7 +3,7 @@
 ``select_tables`` (the plan's application tables, else migration.yaml) -> ``schema_pre_data`` (worker: tables,
 types, sequences; widened where instances disagree) and ``resolve`` (worker: key offsets, duplicate natural
 keys, key map; many-to-one) -> ``copy_args`` / ``targets`` (what to map: nothing on a dry run) -> per source
-table ``copy.copy``
+table ``copy_<source>.copy`` (one mapped group per source, in that source's pool)
 (worker, chunked, projecting remapped keys) -> ``schema_post_data`` (worker: indexes, keys, FKs validated,
 views, sequences) and per target table ``target.checksum_target`` (worker) ->
 ``target.verify`` (the sources' checksums, summed mod 2^64, against the target's) -> ``target.gx_gate``
@@ -24,7 +24,7 @@ from tributary import config, connections, gate, names, outcome as outcome_table
 
 log = logging.getLogger(__name__)
 
-COPY_GROUP = "copy"  # mapped over source tables: copy.copy
+COPY_GROUP = "copy"  # copy_<source>.copy: one group per source, mapped over that source's tables
 TARGET_GROUP = "target"  # mapped over target tables: target.checksum_target, target.verify, target.gx_gate
 REPORT_NAME = "consolidate-outcome.json"
 MASK64 = (1 << 64) - 1
@@ -64,15 +64,23 @@ def select_tables(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def copy_group(source: str) -> str:
+    """The mapped group copying one source's tables: its own group so that it can run in the source's pool
+    (a pool is fixed per task, not per map index)."""
+    return f"{COPY_GROUP}_{source}"
+
+
 def targets(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One entry per target table, with the map indexes of the source tables (copy tasks) that feed it."""
+    """One entry per target table, with the copy tasks (source, map index) of the source tables that feed it."""
     by_target: dict[tuple[str, str], dict[str, Any]] = {}
-    for i, job in enumerate(jobs):
+    from tributary import pools
+
+    for job, copy_task in zip(jobs, pools.map_indexes(jobs)):
         key = (job["target"], job["target_table"])
         entry = by_target.setdefault(key, {"target": job["target"], "target_table": job["target_table"],
-                                           "key": job.get("key") or [], "sources": [], "copy_indexes": []})
+                                           "key": job.get("key") or [], "sources": [], "copies": []})
         entry["sources"].append({"source": job["source"], "table": job["table"]})
-        entry["copy_indexes"].append(i)
+        entry["copies"].append(list(copy_task))
     merged = [t for t in by_target.values() if len(t["sources"]) > 1]
     log.info("%d target tables, %d fed by several instances: %s", len(by_target), len(merged),
              ", ".join(t["target_table"] for t in merged) or "none")
@@ -143,6 +151,8 @@ def schema_argv(jobs: list[dict[str, Any]], phase: str) -> list[str]:
     from tributary import worker
 
     ctx = get_current_context()
+    if phase == "post-data" and ctx["params"].get("dry_run"):
+        raise AirflowSkipException("dry run: nothing was copied, so no post-data")  # as when it followed the copies
     cfg = config.load()
     target = cfg.consolidated_connection
     argv = ["schema", "--config", worker.config_path_for_worker(), "--phase", phase, "--target", target,
@@ -185,18 +195,35 @@ def _dry_run() -> bool:
     return bool(get_current_context()["params"].get("dry_run"))
 
 
-def copy_args(jobs: list[dict[str, Any]]) -> list[list[str]]:
-    """What ``copy`` is mapped over: one argv per source table, in ``jobs`` order (``targets`` refers to them by
-    that index). A dry run maps NO copies: zero mapped tasks cannot copy anything, whatever an executor does
-    with skips inside mapped groups (a short-circuit there did not skip its downstream tasks under a real
-    scheduler); ``outcome`` still lists every table."""
+def _parallelism_within_pool(cfg: config.MigrationConfig, source: str, requested: int | None) -> int | None:
+    """The chunk workers a copy of ``source`` may start: the run's Param (or None: the table's own) lowered to what
+    the copy's pool slots hold (pools.copy_parallelism_cap), so a copy never opens more sessions than it took."""
+    from tributary import pools
+
+    cap = pools.copy_parallelism_cap(cfg, source)
+    wanted = requested or pools.source_parallelism(cfg, source)
+    if wanted <= cap:
+        return requested
+    log.warning("%s: parallelism %d lowered to %d to fit pool %s (sources[].max_sessions)", source, wanted, cap,
+                pools.pool_name(source))
+    return cap
+
+
+def copy_args(jobs: list[dict[str, Any]], source: str) -> list[list[str]]:
+    """What ``copy_<source>`` is mapped over: one argv per table of ``source``, in ``jobs`` order (``targets``
+    refers to them by that index, pools.map_indexes). A dry run maps NO copies: zero mapped tasks cannot copy
+    anything, whatever an executor does with skips inside mapped groups (a short-circuit there did not skip its
+    downstream tasks under a real scheduler); ``outcome`` still lists every table."""
+    from tributary import pools
+
     ctx = get_current_context()
+    jobs = pools.of_source(jobs, source)
     if _dry_run():
         for job in jobs:
             log.info("dry run: would copy %s.%s -> %s %s", job["source"], job["table"], job["target"],
                      job["target_table"])
         return []
-    parallelism = ctx["params"].get("parallelism")
+    parallelism = _parallelism_within_pool(config.load(), source, ctx["params"].get("parallelism"))
     truncate = bool(ctx["params"].get("truncate"))
     return [copy_argv(job, ctx["run_id"], parallelism, truncate) for job in jobs]
 
@@ -209,8 +236,8 @@ def target_checks(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for t in targets(jobs)]
 
 
-def _pull_copies(ti, indexes: list[int]) -> list[dict[str, Any] | None]:
-    return [ti.xcom_pull(task_ids=f"{COPY_GROUP}.copy", map_indexes=i, default=None) for i in indexes]
+def _pull_copies(ti, copies: list[list[Any]]) -> list[dict[str, Any] | None]:
+    return [ti.xcom_pull(task_ids=f"{copy_group(source)}.copy", map_indexes=i, default=None) for source, i in copies]
 
 
 def combine(copies: list[dict[str, Any]]) -> tuple[int, str]:
@@ -224,7 +251,7 @@ def verify(target: dict[str, Any], checked: dict[str, Any]) -> dict[str, Any]:
     """The sum of the sources' checksums (each computed by its source over the projected SELECT) must equal the
     target's own checksum over the whole table; rows likewise."""
     ti = get_current_context()["ti"]
-    copies = _pull_copies(ti, target["copy_indexes"])
+    copies = _pull_copies(ti, target["copies"])
     names = [f"{s['source']}.{s['table']}" for s in target["sources"]]
     missing = [n for n, c in zip(names, copies) if not c or c.get("checksum") is None]
     if missing:
@@ -283,7 +310,7 @@ def summarize(target_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if verified and gated and gated.get("success"):
             rows.append(verified)
             continue
-        copies = [c or {} for c in _pull_copies(ti, target["copy_indexes"])]
+        copies = [c or {} for c in _pull_copies(ti, target["copies"])]
         checked = _pull(ti, "checksum_target", i) or {}
         state = "dry-run" if dry_run else ("gate failed" if verified else False)
         rows.append({

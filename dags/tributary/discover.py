@@ -22,7 +22,12 @@ from tributary import config, names, paths, plan as planning, suites, worker
 
 log = logging.getLogger(__name__)
 
-GROUP = "instance"
+GROUP = "instance"  # instance_<source>.scan_args, instance_<source>.scan
+
+
+def group(source_id: str) -> str:
+    """The task group scanning one source (its own group, so that its scan runs in the source's pool)."""
+    return f"{GROUP}_{source_id}"
 
 
 def run_dir(run_id: str) -> Path:
@@ -49,8 +54,7 @@ def scan_argv(source_id: str) -> list[str]:
 
 
 def _each(scans: Any) -> list[dict[str, Any]]:
-    """The scans' results as a list: Airflow hands a mapped group's output over ONE source (a config with a single
-    instance) to the next task as that one result, not as a sequence of one."""
+    """The scans' results as a list (one result per source group; a lone dict is taken as a list of one)."""
     return [scans] if isinstance(scans, dict) else list(scans)
 
 

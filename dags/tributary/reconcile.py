@@ -545,6 +545,14 @@ def _context() -> dict[str, Any]:
     return get_current_context()
 
 
+PASS_SESSIONS = 2  # a pass holds one session on its source and its `tributary diff` another: its pool slots
+
+
+def task_id(source: str) -> str:
+    """The task reconciling one source (its own task, so that it runs in the source's pool)."""
+    return f"reconcile_{source}"
+
+
 def task_select() -> list[str]:
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -567,7 +575,8 @@ def task_reconcile(source: str) -> dict[str, Any]:
 def task_outcome(results: list[dict]) -> dict[str, Any]:
     """The run's XCom: the mismatch rate per source and table. A confirmed mismatch does not fail the run (the pass
     did its job): it is in the control schema, the report and the alert TributaryReconcileMismatch."""
-    results = list(results)
+    # One sequence per source's task (empty for a source not reconciled in this run).
+    results = [r for per_source in results for r in ([per_source] if isinstance(per_source, dict) else per_source)]
     summary = {"sources": {r["source"]: {"mismatch_rate": r["mismatch_rate"], "confirmed": r["confirmed"],
                                          "unsettled": r["unsettled"], "rows_compared": r["rows_compared"],
                                          "tables": r["tables"], "skipped": r["skipped"]} for r in results}}

@@ -28,7 +28,12 @@ from tributary.timetable import LowTradingWindowTimetable
 
 log = logging.getLogger(__name__)
 
-GROUP = "table"  # the mapped task group's id: table.stage, table.load, ...
+GROUP = "table"  # table_<source>.stage, table_<source>.load, ...: one mapped group per source (its pool)
+
+
+def group(source: str) -> str:
+    """The mapped group loading one source's tables (its own group, so its stage runs in the source's pool)."""
+    return f"{GROUP}_{source}"
 SUITE_TEMPLATE = "broker_table"
 COLUMNS = ("PARTITION", "TABLE", "SOURCE", "TARGET", "ROWS", "SOURCE CHECKSUM", "TARGET CHECKSUM", "VERIFIED")
 
@@ -319,8 +324,9 @@ def gx_gate(job: dict[str, Any], verified: dict[str, Any]) -> dict[str, Any]:
 # outcome
 
 
-def _pull(ti, task: str, index: int):
-    return ti.xcom_pull(task_ids=f"{GROUP}.{task}", map_indexes=index, default=None)
+def _pull(ti, task: str, where: tuple[str, int]):
+    source, index = where
+    return ti.xcom_pull(task_ids=f"{group(source)}.{task}", map_indexes=index, default=None)
 
 
 def summarize(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str, Any]]:
@@ -328,7 +334,9 @@ def summarize(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str
     ctx = get_current_context()
     ti, dry_run = ctx["ti"], bool(ctx["params"].get("dry_run"))
     rows = []
-    for i, job in enumerate(jobs):
+    from tributary import pools
+
+    for i, job in zip(pools.map_indexes(jobs), jobs):
         verified, gated = _pull(ti, "verify", i), _pull(ti, "gx_gate", i)
         staged, loaded = _pull(ti, "stage", i) or {}, _pull(ti, "load", i) or {}
         passed = bool(verified and gated and gated.get("success"))
