@@ -101,7 +101,8 @@ e2e_tests() {
 java_failure_digest() {
   local log=$1 reports="$REPO/java-workers/target/surefire-reports"
   say "Java tests failed; in brief:"
-  awk '/^\[(ERROR|WARNING)\] (Failures|Errors):/{f=1} f&&/Tests run:/{f=0} f' "$log" | cut -c1-240 | tail -n 8
+  awk '/^\[(ERROR|WARNING)\] (Failures|Errors):/{f=1} f&&/Tests run:/{f=0} f' "$log" | grep -E '^\[(ERROR|WARNING)\]   ' |
+    cut -c1-240 | head -n 8
   grep -h -E "Crashed tests|Process Exit Code|forked VM terminated|error in the forked process|timeout in the fork" \
     "$log" | sort -u | cut -c1-240 | head -n 4
   grep -h -A2 "Crashed tests:" "$log" | grep -v "Crashed tests" | cut -c1-240 | head -n 2

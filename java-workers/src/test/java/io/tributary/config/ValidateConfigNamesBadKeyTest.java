@@ -74,7 +74,7 @@ class ValidateConfigNamesBadKeyTest {
     void misspelledKeyIsNamedWithItsPathAndASuggestion() throws IOException {
         CliRun run = validate(GOOD.replace("  - id: src_us", "  - id: src_us\n    descripton: US"));
         assertProblem(run, "migration.yaml: $.sources[1].descripton: unknown key (did you mean 'description'?"
-                + " allowed here: application, description, exclude_schemas, id, target_schema)");
+                + " allowed here: application, description, exclude_schemas, id, max_sessions, target_schema)");
     }
 
     @Test
