@@ -370,9 +370,11 @@ def summarize(jobs: list[dict[str, Any]], part: dict[str, Any]) -> list[dict[str
 def series_totals(jobs: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per table over a series: trading days, how many verified, rows, and whether they cover the source table
     (``rows_outside``: source rows in no day of the series, counted by the source after staging)."""
+    from tributary import pools
+
     ti = get_current_context()["ti"]
     out = []
-    for i, job in enumerate(jobs):
+    for i, job in zip(pools.map_indexes(jobs), jobs):
         staged = _pull(ti, "stage", i) or {}
         mine = [r for r in rows if r["source"] == job["source"] and r["table"] == job["table"]]
         out.append({"source": job["source"], "table": job["table"], "target_table": job["target_table"],
