@@ -208,3 +208,21 @@ def test_a_table_that_failed_to_verify_keeps_its_source_checksum_in_the_outcome(
     [row] = warehouse.summarize([job], {"partition": "2026-10-27"})
     assert row["source_checksum"] == "1a2b" and row["target_checksum"] == "ffff"
     assert row["rows"] == 1087 and row["verified"] is False
+
+
+def test_series_totals_read_each_tables_stage_from_its_sources_group(monkeypatch):
+    """Each source's tables run in that source's mapped group (one pool per source): the totals of a series must
+    pull a table's stage from (its source's group, its index there), not from a flat index over all tables."""
+    jobs = [{"source": s, "table": t, "target_table": t} for s, t in
+            [("src_a", "market.ticks"), ("src_b", "market.ticks"), ("src_a", "market.bars")]]
+    staged = {(f"{warehouse.group(s)}.stage", i): {"rows": n, "checksum": f"c{n}"}
+              for (s, i), n in [(("src_a", 0), 10), (("src_b", 0), 20), (("src_a", 1), 30)]}
+
+    class Ti:
+        def xcom_pull(self, task_ids, map_indexes, default=None):
+            return staged.get((task_ids, map_indexes), default)
+
+    monkeypatch.setattr(warehouse, "get_current_context", lambda: {"ti": Ti()})
+    totals = warehouse.series_totals(jobs, rows=[])
+    assert [(t["source"], t["table"], t["rows"]) for t in totals] == [
+        ("src_a", "market.ticks", 10), ("src_b", "market.ticks", 20), ("src_a", "market.bars", 30)]
