@@ -4,8 +4,8 @@ While ``tributary follow`` applies a source's changes to the consolidated databa
 compares each followed table on both sides, on a schedule (``reconcile.schedule``):
 
 - a **changed** pass compares only the rows written since the last pass, found by their row version: on each side,
-  the rows whose ``xmin`` is at or after the oldest transaction still running when the last pass read that side
-  (``txid_snapshot_xmin``). We chose ``xmin`` over the keys the follower applied (that would add a write per change
+  the rows whose ``xmin`` is at or after the oldest transaction of that database still running when the last pass
+  read that side (``xid_horizon``). We chose ``xmin`` over the keys the follower applied (that would add a write per change
   to the follower's hot path and miss writes made to the target by anything else) and over key ranges (a random
   update touches every range): finding the changed rows is one scan with no row rendering, the cheap part of a
   checksum (FIELD-NOTES: ``count(*)`` 0.15 s against 4.7 s for the hashed rows), and only those rows are fetched.
@@ -210,9 +210,26 @@ class Snapshot:
         _query(self.conn, "ROLLBACK")
 
 
+# The oldest transaction of this database running in the current snapshot, else the snapshot's xmax (64-bit).
+# A running xid is skipped only when it is known to belong to another database (pg_stat_activity, a prepared
+# transaction): those cannot write this database's tables, and a long one (a report, a pg_dump of another database
+# of the instance) would otherwise make every pass compare the same rows again. An xid that ended since the
+# snapshot has no database left to read: it is kept, so its rows are compared again rather than missed.
+_HORIZON = """
+WITH other_databases AS (
+    SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+     WHERE backend_xid IS NOT NULL AND datid <> (SELECT oid FROM pg_database WHERE datname = current_database())
+    UNION ALL
+    SELECT transaction::text::bigint FROM pg_prepared_xacts WHERE database <> current_database())
+SELECT coalesce((SELECT min(x) FROM txid_snapshot_xip(s) AS x
+                  WHERE x %% 4294967296 NOT IN (SELECT xid FROM other_databases)), txid_snapshot_xmax(s))
+  FROM txid_current_snapshot() AS s"""
+
+
 def xid_horizon(conn) -> int:
-    """Every transaction before this one had ended when the current snapshot was taken (64-bit)."""
-    (xid,), = _query(conn, "SELECT txid_snapshot_xmin(txid_current_snapshot())")
+    """Every transaction of this database before this one had ended when the current snapshot was taken: a pass
+    reading in this snapshot sees every row version they wrote (64-bit xid)."""
+    (xid,), = _query(conn, _HORIZON)
     return int(xid)
 
 
