@@ -126,9 +126,14 @@ public final class FollowFixture implements AutoCloseable {
 
     /** The worker as its own JVM (what Airflow launches), output to {@code log}. */
     public Process start(List<String> args, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), TributaryCommand.class.getName()));
+        return start(List.of(), args, log);
+    }
+
+    /** The same, with JVM options (e.g. a heap limit). */
+    public Process start(List<String> jvmOptions, List<String> args, Path log) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), TributaryCommand.class.getName()));
         command.addAll(args);
         ProcessBuilder worker = new ProcessBuilder(command);
         worker.environment().putAll(env);
