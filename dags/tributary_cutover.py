@@ -5,7 +5,8 @@ verified in the control schema, follower lag under ``cutover.max_lag_bytes``); t
 ``tributary follow`` to the source's current position, verify every followed table on both sides, set sequences,
 create the reverse stream (rollback), repoint the PgBouncer entry to the consolidated database, RELOAD, RESUME.
 A failure after PAUSE always RESUMEs toward the side with every write. The freeze (PAUSE to RESUME) is in XCom,
-``tributary.cutover_switches`` and the log. Declarations only; the work is in dags/tributary/cutover.py.
+``tributary.cutover_switches`` and the log. After RESUME, outside the freeze, the consolidated database's materialized
+views over the followed tables are refreshed (no REFRESH is streamed). Declarations only; the work is in dags/tributary/cutover.py.
 Runbook: docs/runbooks/cutover.md.
 """
 
@@ -39,5 +40,7 @@ with DAG(
     pre >> outcome
     dropped = task(task_id="drop_forward_slot", **ACROSS_SOURCES)(cutover.drop_slot)(sources, cutover.CUTOVER)
     outcome >> dropped
-    task(task_id="outcome")(cutover.task_finish)(pre, outcome, dropped)
+    # outside the freeze: the serving side's materialized views over the followed tables (no REFRESH is streamed)
+    refreshed = task(task_id="refresh_views", **ACROSS_SOURCES)(cutover.refresh_views)(outcome)
+    task(task_id="outcome")(cutover.task_finish)(pre, outcome, dropped, refreshed)
     report.add_to(dag)

@@ -4,7 +4,8 @@ From the cutover on, the writes made on the consolidated database flow back to t
 reversed, created at the switch). Pre-checks change nothing (the source is cut over, the reverse follower idle and
 under ``cutover.max_lag_bytes``); then, in one task, PAUSE, drain the reverse stream, verify every followed table
 on both sides, set the source's sequences past the consolidated ones, repoint the PgBouncer entry to the source,
-RELOAD, RESUME, measured like the cutover. The reverse slot is dropped afterwards.
+RELOAD, RESUME, measured like the cutover. The reverse slot is dropped afterwards, and the source's materialized
+views over the followed tables are refreshed.
 Declarations only; the work is in dags/tributary/cutover.py. Runbook: docs/runbooks/rollback.md.
 """
 
@@ -37,5 +38,7 @@ with DAG(
     pre >> outcome
     dropped = task(task_id="drop_reverse_slot", **ACROSS_SOURCES)(cutover.drop_slot)(sources, cutover.ROLLBACK)
     outcome >> dropped
-    task(task_id="outcome")(cutover.task_finish)(pre, outcome, dropped)
+    # outside the freeze: the serving side's materialized views over the followed tables (no REFRESH is streamed)
+    refreshed = task(task_id="refresh_views", **ACROSS_SOURCES)(cutover.refresh_views)(outcome)
+    task(task_id="outcome")(cutover.task_finish)(pre, outcome, dropped, refreshed)
     report.add_to(dag)

@@ -28,9 +28,10 @@ def test_cutover_and_rollback_freeze_in_one_task_after_prechecks(dagbag, dag_id,
     assert dagbag.import_errors == {}
     dag = dagbag.dags[dag_id]
     up = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
-    assert set(up) == {"select_sources", "precheck", "freeze_and_switch", drop, "outcome", "report"}
+    assert set(up) == {"select_sources", "precheck", "freeze_and_switch", drop, "refresh_views", "outcome", "report"}
     assert "precheck" in up["freeze_and_switch"]  # a failed pre-check never reaches the freeze
     assert "freeze_and_switch" in up[drop] and drop in up["outcome"]
+    assert "freeze_and_switch" in up["refresh_views"] and "refresh_views" in up["outcome"]  # after RESUME
     params = dag.params.dump() if hasattr(dag.params, "dump") else dict(dag.params)
     assert params == {"sources": "", "dry_run": False}
     assert dag.schedule is None and dag.max_active_runs == 1
@@ -125,5 +126,41 @@ def test_a_table_merged_from_several_sources_is_refused_before_anything_changes(
         cutover._refuse_merged(conn, s, "src_eu", {"public.fills": "public.fills"})  # its own table: fine
         with pytest.raises(cutover.PreCheckFailed, match="public.users merged from several sources"):
             cutover._refuse_merged(conn, s, "src_eu", {"public.users": "public.users"})
+    finally:
+        conn.close()
+
+
+@pytest.mark.stack
+def test_the_serving_sides_materialized_views_over_the_followed_tables_are_refreshed_in_dependency_order(
+        scratch_db, psql):
+    """Logical decoding streams rows, never a REFRESH: after the switch each populated materialized view reading a
+    followed table (directly, through a view, or through another such view) is refreshed, shallowest first,
+    CONCURRENTLY when it has a plain unique index. Unpopulated views and views over other tables are left alone."""
+    import psycopg2
+
+    from tributary import cutover
+
+    psql('CREATE SCHEMA "Odd S"; CREATE TABLE "Odd S"."Fills T" (id int PRIMARY KEY, qty int);'
+         ' CREATE TABLE public.other (id int); INSERT INTO public.other VALUES (1);'
+         ' INSERT INTO "Odd S"."Fills T" VALUES (1, 10), (2, 20);'
+         ' CREATE VIEW public.big_fills AS SELECT * FROM "Odd S"."Fills T" WHERE qty > 5;'
+         ' CREATE MATERIALIZED VIEW public."Totals" AS SELECT count(*) AS n, sum(qty) AS qty FROM "Odd S"."Fills T";'
+         ' CREATE UNIQUE INDEX ON public."Totals" (n);'
+         ' CREATE MATERIALIZED VIEW public.via_view AS SELECT count(*) AS n FROM public.big_fills;'
+         ' CREATE MATERIALIZED VIEW public.over_totals AS SELECT n * 2 AS twice FROM public."Totals";'
+         ' CREATE MATERIALIZED VIEW public.never_filled AS SELECT id FROM "Odd S"."Fills T" WITH NO DATA;'
+         ' CREATE MATERIALIZED VIEW public.unrelated AS SELECT count(*) AS n FROM public.other;'
+         ' INSERT INTO "Odd S"."Fills T" VALUES (3, 30); INSERT INTO public.other VALUES (2);')
+    conn = psycopg2.connect(scratch_db)
+    conn.autocommit = True
+    try:
+        refreshed = cutover.refresh_materialized_views(conn, ["Odd S.Fills T"])
+        assert [(r["view"], r["concurrently"]) for r in refreshed] == [
+            ('public."Totals"', True), ("public.over_totals", False), ("public.via_view", False)]
+        with conn.cursor() as cur:
+            cur.execute('SELECT (SELECT n || \'/\' || qty FROM public."Totals"), (SELECT twice FROM public.over_totals),'
+                        " (SELECT n FROM public.via_view), (SELECT n FROM public.unrelated),"
+                        " (SELECT relispopulated FROM pg_class WHERE oid = 'public.never_filled'::regclass)")
+            assert cur.fetchone() == ("3/60", 6, 3, 1, False)
     finally:
         conn.close()

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -876,6 +876,56 @@ def _warm_reverse_slot(stream: Stream, tmp: str) -> WarmWorker:
                                                       "--start-file", str(start))).start()
 
 
+# The materialized views reading any of the given tables, directly or through views and other materialized views,
+# shallowest first (one over another comes after it); only populated ones: an unpopulated view stays as it was made.
+# CONCURRENTLY needs a plain unique index (no predicate, no expression) and keeps the view readable meanwhile.
+VIEW_READERS_SQL = """
+WITH RECURSIVE readers(oid, depth) AS (
+    SELECT r.ev_class, 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+     WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+       AND d.refobjid = ANY(%(tables)s::regclass[]) AND r.ev_class <> d.refobjid
+    UNION
+    SELECT r.ev_class, x.depth + 1 FROM readers x
+      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = x.oid
+      JOIN pg_rewrite r ON r.oid = d.objid
+     WHERE r.ev_class <> x.oid AND x.depth < 64)
+SELECT format('%%I.%%I', n.nspname, c.relname), max(x.depth),
+       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid
+                AND i.indpred IS NULL AND i.indexprs IS NULL)
+  FROM readers x JOIN pg_class c ON c.oid = x.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'm' AND c.relispopulated
+ GROUP BY c.oid, n.nspname, c.relname ORDER BY 2, 1"""
+
+
+def refresh_materialized_views(conn, tables: Iterable[str]) -> list[dict[str, Any]]:
+    """REFRESH each populated materialized view over ``tables`` on this side, in dependency order."""
+    refreshed = []
+    for view, _depth, unique in _query(conn, VIEW_READERS_SQL, {"tables": [_regclass_text(t) for t in tables]}):
+        start = time.monotonic()
+        _query(conn, f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if unique else ''}{view}")
+        refreshed.append({"view": view, "concurrently": unique, "seconds": round(time.monotonic() - start, 3)})
+        log.info("refreshed %s%s in %.3f s", view, " concurrently" if unique else "", refreshed[-1]["seconds"])
+    return refreshed
+
+
+def refresh_views(outcome: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """After the switch, outside the freeze: the materialized views over the followed tables on the side now
+    serving are refreshed. Logical decoding carries rows, never a REFRESH, so that side's views still hold what
+    they held when its schema was made (cutover) or at the last switch (rollback); the application's own refresh
+    schedule takes over from here."""
+    s = Settings.of(config.load())
+    refreshed = {}
+    for source in outcome.get("switched") or []:
+        tables = _followed_tables(s, source)
+        side, names = (s.consolidated, tables.values()) if outcome["direction"] == CUTOVER else (source, tables.keys())
+        conn = _connect(side)
+        try:
+            refreshed[source] = refresh_materialized_views(conn, names)
+        finally:
+            conn.close()
+    return refreshed
+
+
 def _slot_state(s: Settings, source: str) -> str | None:
     ctl = _connect(s.control)
     try:
@@ -928,13 +978,13 @@ def decommission(hold_days: float | None = None) -> list[str]:
     return marked
 
 
-def summary(pre: dict, outcome: dict, dropped: dict) -> dict[str, Any]:
+def summary(pre: dict, outcome: dict, dropped: dict, refreshed: dict | None = None) -> dict[str, Any]:
     """The run's XCom: the freeze and what was verified (figures only, never a URI)."""
     return {"direction": outcome["direction"], "sources": outcome["sources"], "status": outcome["status"],
             "freeze_seconds": outcome.get("freeze_seconds"), "steps": outcome.get("steps"),
             "lag_bytes_before": {k: v["lag_bytes"] for k, v in pre.get("sources", {}).items()},
             "replay": {k: v["replay"] for k, v in pre.get("sources", {}).items() if "replay" in v},
-            "verified": outcome.get("verified"), "slots_dropped": dropped}
+            "verified": outcome.get("verified"), "slots_dropped": dropped, "views_refreshed": refreshed or {}}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -982,8 +1032,8 @@ def task_freeze(sources: list[str], direction: str) -> dict[str, Any]:
     return freeze_and_switch(sources, direction, ctx.get("run_id"))
 
 
-def task_finish(pre: dict, outcome: dict, dropped: dict) -> dict[str, Any]:
-    result = summary(pre, outcome, dropped)
+def task_finish(pre: dict, outcome: dict, dropped: dict, refreshed: dict) -> dict[str, Any]:
+    result = summary(pre, outcome, dropped, refreshed)
     result["decommissioned"] = decommission()
     log.info("%s", json.dumps(result, indent=1, default=str))
     return result
