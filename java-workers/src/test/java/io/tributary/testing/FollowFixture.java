@@ -24,7 +24,15 @@ public final class FollowFixture implements AutoCloseable {
     private final Map<String, String> env = new HashMap<>();
 
     public FollowFixture(String purpose, Path dir) {
-        ScratchDatabase src = TestPostgres.createSourceDatabase(purpose + "_src");
+        this(TestPostgres.createSourceDatabase(purpose + "_src"), purpose, dir);
+    }
+
+    /** The same with the source database on another instance, reached by {@code sourceAdmin} (e.g. a private one). */
+    public FollowFixture(String purpose, Path dir, String sourceAdmin) {
+        this(TestPostgres.createDatabaseOn(sourceAdmin, purpose + "_src"), purpose, dir);
+    }
+
+    private FollowFixture(ScratchDatabase src, String purpose, Path dir) {
         ScratchDatabase dst;
         try {
             dst = TestPostgres.createDatabase(purpose + "_dst");

@@ -91,6 +91,11 @@ public final class TestPostgres {
         return createDatabaseOn(uri(), purpose, template);
     }
 
+    /** A fresh database on the instance {@code admin} (a URI whose role may CREATEDB) reaches. */
+    public static ScratchDatabase createDatabaseOn(String admin, String purpose) {
+        return createDatabaseOn(admin, purpose, null);
+    }
+
     private static ScratchDatabase createDatabaseOn(String admin, String purpose, ScratchDatabase template) {
         String name = "tributary_test_" + purpose.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_") + "_"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
