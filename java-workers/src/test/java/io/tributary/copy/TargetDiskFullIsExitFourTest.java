@@ -7,16 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.tributary.testing.CliRun;
 import io.tributary.testing.PrivateCluster;
 import io.tributary.testing.RequiresPostgres;
-import io.tributary.testing.ScratchDatabase;
-import io.tributary.testing.TestPostgres;
+import io.tributary.testing.CopyFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The target's disk fills up during a copy: the target table lives in a tablespace on a 1 MB tmpfs of a PostgreSQL
@@ -26,26 +24,13 @@ import org.junit.jupiter.api.Test;
  */
 @RequiresPostgres
 class TargetDiskFullIsExitFourTest {
-    private static final String CONFIG = """
-            version: 1
-            project: test
-            control:
-              connection: consolidated
-              schema: tributary
-            sources:
-              - id: src_eu
-                description: test source
-            targets:
-              consolidated:
-                connection: consolidated
-            """;
-
     static Path small;
     static boolean mounted;
     static PrivateCluster cluster;
-    static ScratchDatabase source;
-    static ScratchDatabase target;
-    static Path config;
+    static CopyFixture db;
+
+    @TempDir
+    static Path dir;
 
     @BeforeAll
     static void smallTablespace() throws Exception {
@@ -55,29 +40,20 @@ class TargetDiskFullIsExitFourTest {
         assumeTrue(mounted, "mount -t tmpfs refused here: the target-disk-full test needs it");
         assertTrue(run("chown", "postgres", small.toString()));
         cluster = PrivateCluster.start("disk-full");
-        source = TestPostgres.createDatabase("disk_full_src");
-        target = TestPostgres.createDatabaseOn(cluster.adminUri(), "disk_full_dst");
-        source.execute("CREATE TABLE public.\"Fills\" (id bigint PRIMARY KEY, note text NOT NULL)",
+        db = new CopyFixture("disk_full", dir, cluster.adminUri());
+        db.source.execute("CREATE TABLE public.\"Fills\" (id bigint PRIMARY KEY, note text NOT NULL)",
                 "INSERT INTO public.\"Fills\" SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 20000) g");
-        target.execute("CREATE TABLESPACE small LOCATION '" + small + "'",
+        db.target.execute("CREATE TABLESPACE small LOCATION '" + small + "'",
                 "CREATE TABLE public.\"Fills\" (id bigint PRIMARY KEY USING INDEX TABLESPACE small, note text NOT NULL)"
                         + " TABLESPACE small");
-        config = Files.createTempDirectory("tributary-disk-full-config-").resolve("migration.yaml");
-        Files.writeString(config, CONFIG);
     }
 
     @AfterAll
     static void cleanUp() throws Exception {
         try {
-            if (target != null) {
-                target.execute("DROP TABLE IF EXISTS public.\"Fills\"");
-                target.close();
-                try (var c = TestPostgres.connect(cluster.adminUri()); var st = c.createStatement()) {
-                    st.execute("DROP TABLESPACE IF EXISTS small");
-                }
-            }
-            if (source != null) {
-                source.close();
+            if (db != null) {
+                db.target.execute("DROP TABLE IF EXISTS public.\"Fills\"");
+                db.close();
             }
         } finally {
             if (cluster != null) {
@@ -86,27 +62,25 @@ class TargetDiskFullIsExitFourTest {
             if (mounted) {
                 assertTrue(run("umount", small.toString()), "umount " + small);
             }
-            run("rm", "-rf", small.toString(), config == null ? small.toString() : config.getParent().toString());
+            if (small != null) {
+                run("rm", "-rf", small.toString());
+            }
         }
     }
 
     @Test
     void aFullTargetDiskIsRetryableAndTheRerunEndsVerified() {
-        Map<String, String> env = Map.of("TRIBUTARY_CONN_SRC_EU", source.uri(),
-                "TRIBUTARY_CONN_CONSOLIDATED", target.uri(), "TRIBUTARY_ACTOR", "junit");
-        List<String> copy = List.of("copy", "--config=" + config, "--source", "src_eu", "--table", "public.Fills");
-
-        CliRun full = CliRun.run(env, copy.toArray(String[]::new));
+        CliRun full = db.copy("public.Fills");
         assertEquals(4, full.exitCode(), full.toString());
         assertTrue(full.toString().contains("53100") || full.toString().toLowerCase().contains("space"), full.toString());
-        assertEquals("0", target.query("SELECT count(*) FROM public.\"Fills\""), "no chunk may be half there");
-        assertEquals("0", target.query("SELECT count(*) FROM tributary.table_status WHERE status = 'copied'"));
+        assertEquals("0", db.target.query("SELECT count(*) FROM public.\"Fills\""), "no chunk may be half there");
+        assertEquals("0", db.target.query("SELECT count(*) FROM tributary.table_status WHERE status = 'copied'"));
 
         assertTrue(run("mount", "-o", "remount,size=64m", small.toString()));
-        CliRun rerun = CliRun.run(env, copy.toArray(String[]::new));
+        CliRun rerun = db.copy("public.Fills");
         assertEquals(0, rerun.exitCode(), rerun.toString());
         String figures = "SELECT count(*) || ':' || sum(hashtext(t::text)) FROM public.\"Fills\" t";
-        assertEquals(source.query(figures), target.query(figures));
+        assertEquals(db.source.query(figures), db.target.query(figures));
     }
 
     private static boolean run(String... command) {

@@ -18,10 +18,15 @@ public final class CopyFixture implements AutoCloseable {
     private final Map<String, String> env = new HashMap<>();
 
     public CopyFixture(String purpose, Path dir) {
+        this(purpose, dir, TestPostgres.uri());
+    }
+
+    /** The same with the consolidated database on another instance, reached by {@code targetAdmin} (e.g. a private one). */
+    public CopyFixture(String purpose, Path dir, String targetAdmin) {
         ScratchDatabase src = TestPostgres.createDatabase(purpose + "_src");
         ScratchDatabase dst;
         try {
-            dst = TestPostgres.createDatabase(purpose + "_dst");
+            dst = TestPostgres.createDatabaseOn(targetAdmin, purpose + "_dst");
         } catch (RuntimeException e) {
             src.close();
             throw e;
