@@ -10,9 +10,11 @@ import io.tributary.ledger.ControlSchema;
 import io.tributary.result.JobFailure;
 import io.tributary.result.RunSummary;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -176,7 +179,7 @@ final class SchemaRestore {
             dir = Files.createTempDirectory("tributary-schema-");
             Path dump = dir.resolve("schema.dump");
             List<String> pgDump = new ArrayList<>(List.of("pg_dump", "--format=custom", "--schema-only",
-                    "--section=" + phase, "--file=" + dump));
+                    "--section=" + phase));
             try (Connection src = connections.open(source)) {
                 checkClientVersion(src, source);
                 for (String control : ControlSchema.in(src)) { // bookkeeping on the source is not its schema
@@ -186,7 +189,9 @@ final class SchemaRestore {
                 throw DatabaseFault.classify(e, source);
             }
             try (RunSummary.Step step = summary.begin("pg_dump " + phase + " of " + source)) {
-                tool(pgDump, source);
+                // pg_dump's stdout written here, not by --file: pg_dump can end 0 with an empty file when a small dump
+                // meets a full disk; our own write cannot.
+                tool(pgDump, source, dump);
             }
             List<TocEntry> toc = parseToc(tool(List.of("pg_restore", "--list", dump.toString()), null));
             List<TocEntry> objects = new ArrayList<>();
@@ -500,6 +505,11 @@ final class SchemaRestore {
      * output returned; a failure is exit 1 with the tool's own message.
      */
     private String tool(List<String> argv, String connectionId) {
+        return tool(argv, connectionId, null);
+    }
+
+    /** The same, with the tool's standard output written to {@code stdoutTo} (then "" is returned). */
+    private String tool(List<String> argv, String connectionId, Path stdoutTo) {
         ProcessBuilder pb = new ProcessBuilder(argv);
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith(ConnectionFactory.ENV_PREFIX) || k.startsWith("PG"));
@@ -508,10 +518,7 @@ final class SchemaRestore {
             env.putAll(uri.libpqEnvironment());
             env.put("PGAPPNAME", "tributary schema");
         }
-        Path err = null;
         try {
-            err = Files.createTempFile("tributary-" + argv.get(0) + "-", ".err");
-            pb.redirectError(err.toFile());
             Process p;
             try {
                 p = pb.start();
@@ -520,12 +527,31 @@ final class SchemaRestore {
                         + " PostgreSQL client (Debian: postgresql-client) of the source server's major version or newer");
             }
             p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // stderr through a pipe, not a file: a full temp folder must not swallow the message that says so
+            CompletableFuture<String> stderrText = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                } catch (IOException e) {
+                    return "(stderr unreadable: " + e.getMessage() + ")";
+                }
+            });
+            String out;
+            try (InputStream stdout = p.getInputStream()) {
+                if (stdoutTo == null) {
+                    out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8);
+                } else {
+                    Files.copy(stdout, stdoutTo, StandardCopyOption.REPLACE_EXISTING);
+                    out = "";
+                }
+            } catch (IOException e) {
+                p.destroyForcibly();
+                throw e;
+            }
             if (!p.waitFor(6, TimeUnit.HOURS)) {
                 p.destroyForcibly();
                 throw JobFailure.failed(argv.get(0) + " did not finish", null);
             }
-            String stderr = Files.readString(err, StandardCharsets.UTF_8).strip();
+            String stderr = stderrText.join();
             if (p.exitValue() != 0) {
                 throw JobFailure.failed(argv.get(0) + " failed (exit " + p.exitValue() + ")"
                         + (connectionId == null ? "" : " on " + connectionId) + ": " + stderr, null);
@@ -539,8 +565,6 @@ final class SchemaRestore {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw JobFailure.failed("interrupted", e);
-        } finally {
-            deleteQuietly(err);
         }
     }
 

@@ -10,6 +10,7 @@ import io.tributary.s3.ObjectStore;
 import io.tributary.s3.S3Location;
 import io.tributary.testing.ArchiveFixture;
 import io.tributary.testing.CliRun;
+import io.tributary.testing.CopyFixture;
 import io.tributary.testing.RequiresPostgres;
 import io.tributary.testing.ScratchDatabase;
 import io.tributary.testing.WarehouseFixture;
@@ -167,6 +168,24 @@ class FullTempFolderIsExitFourTest {
             assertEquals(staged.json().get("checksum").asText(), loaded.json().get("checksum").asText());
             assertEquals(ROWS, fx.warehouse.count("SELECT count(*) FROM market.ticks"));
             assertEquals(List.of(), leftovers());
+        }
+    }
+
+    @Test
+    void schemaWhole() throws Exception {
+        try (CopyFixture db = new CopyFixture("full_tmp_whole", dir)) {
+            db.source.execute("CREATE SCHEMA app", "CREATE TABLE app.notes (id int PRIMARY KEY, body text)",
+                    "COMMENT ON TABLE app.notes IS 'restored from the dump'");
+            String[] schema = {"schema", "--config=" + db.config, "--phase", "pre-data", "--whole", "--source", "src_eu"};
+            // pg_dump writes the source's schema into the temp folder, then pg_restore reads it back
+            Path filler = fill();
+            assertFullFolderIsExitFour(worker(db.env(), schema));
+            assertNull(db.target.query("SELECT to_regnamespace('app')"), "nothing restored");
+
+            Files.delete(filler);
+            CliRun restored = CliRun.run(db.env(), schema);
+            assertEquals(0, restored.exitCode(), restored.toString());
+            assertEquals("restored from the dump", db.target.query("SELECT obj_description('app.notes'::regclass)"));
         }
     }
 
