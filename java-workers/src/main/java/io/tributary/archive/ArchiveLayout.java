@@ -2,7 +2,6 @@ package io.tributary.archive;
 
 import io.tributary.catalog.TableRef;
 import io.tributary.s3.S3Location;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -25,28 +24,9 @@ public record ArchiveLayout(String bucket, String prefix, String instance, Table
         return segment(instance) + "/" + segment(table.schema()) + "/" + segment(table.name()) + "/" + runSegment;
     }
 
-    /**
-     * A name as one key segment, kept as it is except what would change the path or the listing: {@code /} (a
-     * table {@code "a/b"} would read as two segments, and schema {@code app}, table {@code a/b} would share a
-     * folder with schema {@code app/a}, table {@code b}), {@code %} (so that the form stays unambiguous), control
-     * characters (ListObjects answers in XML, which cannot carry most of them), and the segments {@code .} and
-     * {@code ..} (which tools resolve as paths): those are written {@code %XX} (UTF-8 bytes, upper-case hex).
-     */
+    /** A name as one key segment: {@link S3Location#segment}. */
     public static String segment(String name) {
-        if (name.equals(".") || name.equals("..")) {
-            return name.replace(".", "%2E");
-        }
-        StringBuilder out = new StringBuilder(name.length());
-        name.codePoints().forEach(cp -> {
-            if (cp == '/' || cp == '%' || Character.isISOControl(cp)) {
-                for (byte b : new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8)) {
-                    out.append(String.format(Locale.ROOT, "%%%02X", b & 0xff));
-                }
-            } else {
-                out.appendCodePoint(cp);
-            }
-        });
-        return out.toString();
+        return S3Location.segment(name);
     }
 
     /** The run folder, ending in '/'. */

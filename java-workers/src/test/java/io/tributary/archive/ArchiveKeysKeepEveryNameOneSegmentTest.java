@@ -51,4 +51,12 @@ class ArchiveKeysKeepEveryNameOneSegmentTest {
         assertEquals("src_eu/market/fills/run_1", TableArchive.shellWord(id("market", "fills")));
         assertEquals("'src_eu/it'\\''s/a b/run_1'", TableArchive.shellWord(id("it's", "a b")));
     }
+
+    /** The same examples as tests/test_names.py (the DAGs' names.key_segment). */
+    @Test
+    void theDagsWriteTheSameSegments() {
+        assertEquals("a%252Fb", io.tributary.s3.S3Location.segment("a%2Fb"));
+        assertEquals("%C2%85", io.tributary.s3.S3Location.segment("\u0085"));
+        assertEquals("...", io.tributary.s3.S3Location.segment("..."));
+    }
 }
