@@ -339,3 +339,26 @@ def test_reasons_are_the_features_that_decided():
     assert any("never scanned" in r or "neither read nor written" in r or "no scans" in r for r in stale), stale
     ticks = decisions["market.ticks"]["reasons"]
     assert any("market" in r for r in ticks), ticks
+
+
+def test_every_name_form_is_classified_and_an_override_written_as_names_qualified_reaches_it():
+    """Quotes, spaces, dots, a leading digit, `$`, reserved words, capitals, unicode, a newline, 63 bytes: in schema,
+    table and column positions, classified like any table; an override names it the way names.qualified writes it."""
+    from tributary import names
+
+    inventory = load("trading_inventory.json")
+    template = next(t for t in inventory["tables"] if t["name"] == "users")
+    odd = [('Odd"Schema', 'a"b'), ("Sp1eCial .Char", "Tabl e.1testing"), ("1st", "select"),
+           ("públic", "ünï$cødé"), ("app", "with\n  AS (x"), ("x" * 63, "é" * 31 + "x")]
+    for schema, name in odd:
+        t = copy.deepcopy(template)
+        t["schema"], t["name"] = schema, name
+        for c in t.get("columns") or []:
+            c["name"] = c["name"] + ' "Odd"\n' + "é" * 20
+        inventory["tables"].append(t)
+    target = names.qualified(inventory["instance"], *odd[1])
+    decisions = {(d["schema"], d["table"]): d for d in classify_inventory(inventory, overrides={target: "broker"})}
+    for schema, name in odd:
+        d = decisions[(schema, name)]
+        assert d["class"] in {"application", "broker", "unknown"} and d["reasons"], d
+    assert decisions[odd[1]]["class"] == "broker" and decisions[odd[1]]["source"] == "override"

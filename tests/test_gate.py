@@ -79,3 +79,42 @@ def test_gate_counts_an_inheritance_parents_own_rows_and_reaches_any_name(scratc
     for schema, table, rows in (("Sp1eCial .Char", "Tabl e.1", 2), ("public", "with\n  AS (x", 1)):
         out = gate.check(connection_uri=scratch_db, table=names.qualified(schema, table), key=["id"], expected_rows=rows)
         assert out["success"] is True, out
+
+
+# Every name form the gate must reach (schema, table and key column): quotes, a slash (a path separator in GX's
+# file stores), a dot, a leading digit, `$`, a reserved word, capitals, spaces, unicode, a newline, 63 bytes (the
+# most PostgreSQL keeps).
+ODD_NAMES = [
+    ("Odd\"Schema", "a/b", "K ey"),
+    ("1st.schema", "select", "Select"),
+    ("públic", "ünïcødé$tablé", "ünï"),
+    ("app", "é" * 31 + "x", "x" * 63),
+    ("app", "../escape\\", "id"),
+    ("new\nline", "new\nline", "$1"),
+]
+
+
+def _odd_table(psql, schema: str, table: str, column: str) -> str:
+    from tributary import names, suites
+
+    psql(f"CREATE SCHEMA IF NOT EXISTS {suites.quote(schema)};"
+         f"CREATE TABLE {suites.quote(schema)}.{suites.quote(table)} ({suites.quote(column)} int);"
+         f"INSERT INTO {suites.quote(schema)}.{suites.quote(table)} VALUES (1), (2), (3)")
+    return names.qualified(schema, table)
+
+
+def test_gate_reaches_every_name_form(scratch_db, psql):
+    for schema, table, column in ODD_NAMES:
+        out = gate.check(connection_uri=scratch_db, table=_odd_table(psql, schema, table, column), key=[column],
+                         expected_rows=3)
+        assert out["success"] is True, (schema, table, out)
+
+
+def test_a_key_column_gx_misreads_is_refused_naming_it(scratch_db, psql):
+    """GX's uniqueness check fails a clean table whose key column holds a double quote or a line break: the gate
+    refuses it with that reason rather than report a duplicate that is not there."""
+    for column in ('k"ey', "new\nline"):
+        table = _odd_table(psql, "app", "t" + str(len(column)), column)
+        with pytest.raises(AirflowFailException, match="cannot check the key column") as refused:
+            gate.check(connection_uri=scratch_db, table=table, key=[column], expected_rows=3)
+        assert table in str(refused.value), refused.value

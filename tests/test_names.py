@@ -71,3 +71,26 @@ def test_config_rejects_a_table_name_the_worker_would_reject(tmp_path):
     with pytest.raises(config.ConfigError) as err:
         config.validate(data)
     assert "$.consolidate.tables[0].table" in str(err.value)
+
+
+def test_key_segment_keeps_every_name_one_segment_as_the_worker_writes_it():
+    """The same examples as ArchiveKeysKeepEveryNameOneSegmentTest (Java's S3Location.segment)."""
+    from tributary import names
+
+    assert names.key_segment("market.fills") == "market.fills"
+    assert names.key_segment('Tabl e."1"testing$ünï') == 'Tabl e."1"testing$ünï'
+    assert names.key_segment("a/b") == "a%2Fb"
+    assert names.key_segment("a%2Fb") == "a%252Fb"
+    assert names.key_segment("with\n  AS (x") == "with%0A  AS (x"
+    assert names.key_segment("\u0085") == "%C2%85"
+    assert [names.key_segment(n) for n in (".", "..", "...")] == ["%2E", "%2E%2E", "..."]
+
+
+def test_warehouse_staging_prefix_keeps_a_table_one_segment():
+    from types import SimpleNamespace
+
+    from tributary import warehouse
+
+    cfg = SimpleNamespace(warehouse={"staging_prefix": "wh/"})
+    job = {"source": "src_eu", "table": 'app."a/b"'}
+    assert warehouse._staging_prefix(cfg, job, {"partition": "2026-06-01"}) == 'wh/src_eu/app."a%2Fb"/2026-06-01'

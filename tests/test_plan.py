@@ -269,3 +269,20 @@ def test_the_settling_line_matches_exactly_that_table_even_with_odd_names(tmp_pa
     assert not fnmatchcase(names.qualified("src_x", schema, table + "x"), rule["match"])
     assert matching_override(qualified, {rule["match"]: "broker"}) == (rule["match"], "broker")
     make_config(tmp_path, tables=[rule])  # the schema of migration.yaml accepts it
+
+
+def test_odd_names_are_written_as_they_parse_back(tmp_path, inventory):
+    """The plan's markdown names a table the way names.parse reads it back (a dot inside a name is quoted), and an
+    archived table's location is the worker's key: each name one segment (names.key_segment)."""
+    from tributary import names
+
+    cfg = make_config(tmp_path)
+    legacy = next(t for t in inventory["tables"] if "legacy" in t["name"])
+    legacy["name"] = "legacy.a/b"
+    decisions = classes_by_rule(inventory)
+    plan = planning.build_plan(cfg, [inventory], decisions, [])
+    row = next(t for t in plan["tables"] if t["table"] == "legacy.a/b")
+    assert row["destination"]["location"] == "s3://tributary-archive/archive/src_eu/public/legacy.a%2Fb/"
+    md = planning.render_markdown(plan)
+    assert f"| {names.qualified('public', 'legacy.a/b')} |" in md and names.parse('public."legacy.a/b"') == (
+        "public", "legacy.a/b")

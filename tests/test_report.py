@@ -365,6 +365,22 @@ def test_gx_results_latest_per_table_with_failures_and_relative_links(state):
     assert "expect_column_values_to_not_be_null(film_id)" in html and 'href="../gx/project/gx/uncommitted/' in html
 
 
+def test_gx_results_name_odd_tables_as_they_parse_back(state):
+    """A table asset's batch names the table (a dot inside a name is quoted); a query asset's (odd names: the gate
+    reads ONLY the table) has no names, so the suite's name (suites.store_key: '/' written %2F) is read back."""
+    from tributary import suites
+
+    gx = state / "gx" / "project" / "gx" / "uncommitted" / "validations"
+    for i, (suite, batch) in enumerate([(suites.suite_name("consolidated", 'app."a/b"'), {}),
+                                        ("consolidated.x", {"schema_name": "Sp1eCial .Char", "table_name": "Tabl e.1"})]):
+        path = gx / f"v{i}" / "run" / "20261122T010000" / "result.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"success": True, "suite_name": suite, "results": [], "statistics": {},
+                                    "meta": {"validation_time": "2026-11-22T01:00:00+00:00", "batch_spec": batch}}))
+    tables = {g["table"] for g in _model(state)["gx"]}
+    assert {'app."a/b"', '"Sp1eCial .Char"."Tabl e.1"'} <= tables, tables
+
+
 # ------------------------------------------------------------------------------------------ CLI
 
 

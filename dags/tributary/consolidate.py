@@ -111,7 +111,10 @@ def whole_sources(jobs: list[dict[str, Any]], plan: dict[str, Any] | None, cfg: 
     for review; and every such table (partitions excepted: their parent's copy fills them) is selected in this run
     under that name, no table of the source goes anywhere else, no other source's table goes into one of its
     tables (merged), and the source has no ``target_schema``. Everything else keeps the table-by-table builder
-    (merged, widened, renamed, partially selected)."""
+    (merged, widened, renamed, partially selected). A run of some tables of a source restored whole by an earlier
+    run is built table by table too: the builder leaves every object the restore made as it is (checked by
+    FilteredRunAfterWholeRunTest), and the ``truncate`` Param of a table other tables reference is exit 2 with
+    the fix."""
     if not plan:
         return []
     target = cfg.consolidated_connection

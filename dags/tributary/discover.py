@@ -84,9 +84,10 @@ def classify(scans: list[dict[str, Any]]) -> dict[str, Any]:
     by_class: dict[str, int] = {}
     for d in decisions:
         by_class[d["class"]] = by_class.get(d["class"], 0) + 1
-        log.info("%-44s %-11s %.2f  %s", f"{d['instance']}.{d['schema']}.{d['table']}", d["class"],
+        log.info("%-44s %-11s %.2f  %s", names.qualified(d["instance"], d["schema"], d["table"]), d["class"],
                  d["confidence"], "; ".join(d["reasons"][:2]))
-    flagged = [f"{d['instance']}.{d['schema']}.{d['table']}" for d in decisions if d["flagged_for_review"]]
+    # as an override in migration.yaml names them (tables[].match)
+    flagged = [names.qualified(d["instance"], d["schema"], d["table"]) for d in decisions if d["flagged_for_review"]]
     if flagged:
         log.warning("flagged for review (confidence below %s): %s", min_confidence, ", ".join(flagged))
     return {"output": str(out), "tables": len(decisions), "by_class": by_class, "flagged_for_review": flagged}

@@ -124,3 +124,13 @@ def split_table(text: str, what: str = "table") -> tuple[str, str]:
     """``schema.table`` -> ``(schema, table)``."""
     schema, table = parse(text, 2, what)
     return schema, table
+
+
+def key_segment(name: str) -> str:
+    """``name`` as one S3 key segment, as the worker writes it (``S3Location.segment``): kept as it is except ``/``,
+    ``%`` and control characters (written ``%XX``, UTF-8 bytes) and the segments ``.`` and ``..`` (``%2E``), so a
+    table ``"a/b"`` never reads as two segments and two tables never share a prefix."""
+    if name in (".", ".."):
+        return name.replace(".", "%2E")
+    return "".join("".join(f"%{b:02X}" for b in c.encode()) if c in "/%" or unicodedata.category(c) == "Cc" else c
+                   for c in name)

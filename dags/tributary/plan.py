@@ -71,7 +71,7 @@ def _destination(cfg: MigrationConfig, instance: str, schema: str, table: str, k
     if not archive:
         return {"kind": "review", "reason": "unknown/unused table but no archive target in migration.yaml"}
     prefix = archive.get("prefix", "").strip("/")
-    location = "/".join(p for p in (prefix, instance, schema, table) if p)
+    location = "/".join(p for p in (prefix, *map(names.key_segment, (instance, schema, table))) if p)  # as the worker
     return {"kind": kind, "connection": archive["connection"], "location": f"s3://{archive['bucket']}/{location}/"}
 
 
@@ -132,8 +132,8 @@ def place_applications(cfg: MigrationConfig, inventories: list[dict[str, Any]], 
             why.append(f"apart from {', '.join(sorted(set(others)))}: closest pair {figure(best[1], best[2])}")
         app_tables = [k for k, d in decided.items() if k[0] in members and d["class"] == "application"]
         schemas = sorted({schema for _, schema, _ in app_tables})
-        names = _names_in_consolidated(inventories, app_tables)
-        clashes = sorted(f"{s}.{n} ({held[(s, n)]})" for s, n in names if (s, n) in held)
+        taken = _names_in_consolidated(inventories, app_tables)
+        clashes = sorted(f"{names.qualified(s, n)} ({held[(s, n)]})" for s, n in taken if (s, n) in held)
         schema_map = {s: s for s in schemas}
         if clashes:
             schema_map = {s: name if len(schemas) == 1 else f"{name}_{s}" for s in schemas}
@@ -317,7 +317,7 @@ def render_markdown(plan: dict[str, Any]) -> str:
         klass = t["class"] + (" ⚑ review" if t["flagged_for_review"] else "")
         klass += " (override)" if t["decided_by"] == "override" else ""
         lines.append("| " + " | ".join(_cell(x) for x in (
-            t["instance"], f"{t['schema']}.{t['table']}", klass, f"{t['confidence']:.2f}", _where(t["destination"]),
+            t["instance"], names.qualified(t["schema"], t["table"]), klass, f"{t['confidence']:.2f}", _where(t["destination"]),
             t["rows"] if t["rows"] is not None else "?", _size(t["bytes"]), t["estimated_copy_seconds"],
             ", ".join(f"#{i}" for i in t["conflicts"]) or "—", "; ".join(t["reasons"][:3]),
         )) + " |")

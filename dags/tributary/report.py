@@ -31,6 +31,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import unquote
 from typing import Any, Iterable, Sequence
 
 from markupsafe import Markup, escape
@@ -237,7 +238,9 @@ def gx_results(gx_root: Path, report_dir: Path, problems: list[str]) -> list[dic
         page = site / "validations" / path.relative_to(validations).with_suffix(".html")
         docs = page if page.is_file() else (site / "index.html" if (site / "index.html").is_file() else None)
         batch = ((data.get("meta") or {}).get("batch_spec") or {})
-        table = ".".join(p for p in (batch.get("schema_name"), batch.get("table_name")) if p) or suite.split(".", 1)[-1]
+        # the batch's own names (a table asset), else the suite's name less its destination (suites.store_key)
+        table = (names.qualified(*(p for p in (batch.get("schema_name"), batch.get("table_name")) if p))
+                 if batch.get("table_name") else unquote(suite.split(".", 1)[-1]))
         stats = data.get("statistics") or {}
         failed = [r for r in data.get("results") or [] if not r.get("success")]
         # gate.py: only critical expectations fail a gate; warnings (FK coverage, recency, ...) are reported

@@ -48,8 +48,16 @@ def overlays_dir() -> Path:
     return paths.expectations_dir() / "overlays"
 
 
+def store_key(text: str) -> str:
+    """``text`` as GX's file stores and a file name take it: they refuse ``/`` and ``\\`` in a key, so those (and
+    ``%``, to stay unambiguous) are written ``%2F``, ``%5C``, ``%25``; everything else is kept."""
+    return text.replace("%", "%25").replace("/", "%2F").replace("\\", "%5C")
+
+
 def suite_name(destination: str, table: str) -> str:
-    return f"{destination}.{table}"
+    """``<destination>.<schema.table>``, also the layer files' name (``store_key``): the overlay of the table
+    ``app."a/b"`` is ``overlays/consolidated.app."a%2Fb".json``."""
+    return store_key(f"{destination}.{table}")
 
 
 def quote(identifier: str) -> str:

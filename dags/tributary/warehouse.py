@@ -195,7 +195,7 @@ def _staging_prefix(cfg: config.MigrationConfig, job: dict[str, Any], part: dict
     """``<staging_prefix>/<source>/<table>/<trading day>``; a series stages each day under the same key a
     daily run of that day uses (the worker appends the day's name to the table's prefix)."""
     base = (cfg.warehouse.get("staging_prefix") or "warehouse").strip("/")
-    table_prefix = f"{base}/{job['source']}/{job['table']}"
+    table_prefix = f"{base}/{job['source']}/{names.key_segment(job['table'])}"
     if incremental(job, part):
         return f"{table_prefix}/incremental"
     return table_prefix if part.get("series") else f"{table_prefix}/{part['partition']}"

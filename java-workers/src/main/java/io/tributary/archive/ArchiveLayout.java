@@ -6,7 +6,8 @@ import java.util.Locale;
 
 /**
  * Where one archive lives: {@code <prefix>/<instance>/<schema>/<table>/<run>/} holding {@code part-NNNNN.parquet}
- * files and {@code catalog.json}. The archive id is the same path without the prefix.
+ * files and {@code catalog.json}. The archive id is the same path without the prefix; each name is one segment
+ * ({@link #segment}).
  */
 public record ArchiveLayout(String bucket, String prefix, String instance, TableRef table, String runSegment) {
 
@@ -20,7 +21,12 @@ public record ArchiveLayout(String bucket, String prefix, String instance, Table
     }
 
     public String archiveId() {
-        return instance + "/" + table.schema() + "/" + table.name() + "/" + runSegment;
+        return segment(instance) + "/" + segment(table.schema()) + "/" + segment(table.name()) + "/" + runSegment;
+    }
+
+    /** A name as one key segment: {@link S3Location#segment}. */
+    public static String segment(String name) {
+        return S3Location.segment(name);
     }
 
     /** The run folder, ending in '/'. */

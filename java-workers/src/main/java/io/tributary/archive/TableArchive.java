@@ -388,7 +388,7 @@ public final class TableArchive {
                         settings.storageClass(), tags, lifecycleId, lifecycleRule, settings.clientSideEncryption()),
                 new CatalogEntry.Retention(settings.retentionDays(), retainUntil.toString(), settings.dropSourceHoldDays(),
                         now.plus(settings.dropSourceHoldDays(), ChronoUnit.DAYS).toString(), null, null),
-                new CatalogEntry.Restore("tributary restore --entry " + layout.archiveId()
+                new CatalogEntry.Restore("tributary restore --entry " + shellWord(layout.archiveId())
                         + " --target <connection id> [--target-table <schema.table>]", "tributary_restore", thaw,
                         restoreSteps(thaw, settings.clientSideEncryption())));
         saveEverywhere(entry, store, catalogOptions, ctl, catalog);
@@ -516,5 +516,10 @@ public final class TableArchive {
         steps.add("Add ddl.constraints (not foreign keys) and ddl.indexes after the data.");
         steps.add("Compute the checksum (checksum.algorithm) on the restored table: it must equal checksum.source.");
         return steps;
+    }
+
+    /** A word a shell reads back as it is (the restore hint is copied to a shell): single-quoted when it must be. */
+    static String shellWord(String word) {
+        return word.matches("[A-Za-z0-9._/%=:,+@-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
     }
 }

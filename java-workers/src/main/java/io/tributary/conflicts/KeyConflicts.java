@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tributary.catalog.ColumnShape;
 import io.tributary.catalog.Identifiers;
+import io.tributary.catalog.TableRef;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.discover.InventoryJson;
 import java.sql.Connection;
@@ -152,7 +153,7 @@ final class KeyConflicts {
         boolean narrow = false;
         for (JsonNode t : byInstance.values()) {
             for (JsonNode ref : t.path("referenced_by")) {
-                refs.add(ref.path("schema").asText() + "." + ref.path("table").asText() + "("
+                refs.add(new TableRef(ref.path("schema").asText(), ref.path("table").asText()) + "("
                         + ShapeConflicts.strings(ref.path("columns")).stream().collect(Collectors.joining(", ")) + ")");
             }
             narrow |= !"bigint".equals(type(t, column));

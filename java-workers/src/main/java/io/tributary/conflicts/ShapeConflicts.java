@@ -3,6 +3,7 @@ package io.tributary.conflicts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.catalog.TableRef;
 import io.tributary.discover.InventoryJson;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -148,7 +149,8 @@ final class ShapeConflicts {
         Map<String, Map<String, List<String>>> byName = new LinkedHashMap<>();
         for (ObjectNode inv : inventories) {
             for (JsonNode e : inv.path("enums")) {
-                byName.computeIfAbsent(e.path("schema").asText() + "." + e.path("name").asText(), k -> new LinkedHashMap<>())
+                byName.computeIfAbsent(new TableRef(e.path("schema").asText(), e.path("name").asText()).toString(),
+                        k -> new LinkedHashMap<>())
                         .put(inv.path("instance").asText(), strings(e.path("labels")));
             }
         }
@@ -171,7 +173,8 @@ final class ShapeConflicts {
         Map<String, Map<String, JsonNode>> byName = new LinkedHashMap<>();
         for (ObjectNode inv : inventories) {
             for (JsonNode d : inv.path("domains")) {
-                byName.computeIfAbsent(d.path("schema").asText() + "." + d.path("name").asText(), k -> new LinkedHashMap<>())
+                byName.computeIfAbsent(new TableRef(d.path("schema").asText(), d.path("name").asText()).toString(),
+                        k -> new LinkedHashMap<>())
                         .put(inv.path("instance").asText(), d);
             }
         }
@@ -203,7 +206,8 @@ final class ShapeConflicts {
                 for (JsonNode c : t.path("columns")) {
                     String ct = c.path("type").asText().replace("[]", "");
                     if (ct.equals(type) || ct.equals(bare)) {
-                        out.add(t.path("schema").asText() + "." + t.path("name").asText() + "." + c.path("name").asText());
+                        out.add(new TableRef(t.path("schema").asText(), t.path("name").asText()) + "."
+                                + TableRef.quoteIfNeeded(c.path("name").asText()));
                     }
                 }
             }

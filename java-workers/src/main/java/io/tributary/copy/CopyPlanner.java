@@ -200,6 +200,14 @@ final class CopyPlanner {
                 throw JobFailure.badInput("--truncate would also remove rows copied into " + plan.targetTable()
                         + " from " + e.key().source() + " " + e.key().sourceTable());
             }
+            List<String> referencing = exists ? TargetTable.referencedBy(target, plan.targetTable()) : List.of();
+            if (!referencing.isEmpty()) { // e.g. a filtered re-run after the schema's post-data (or a whole restore)
+                throw JobFailure.badInput("--truncate cannot empty " + plan.targetTable() + ": PostgreSQL refuses to"
+                        + " TRUNCATE a table other tables' foreign keys reference (" + String.join(", ", referencing)
+                        + "). Drop those constraints first (ALTER TABLE ... DROP CONSTRAINT ...), copy again, then"
+                        + " re-create them with `tributary schema --phase post-data` of the tables that hold them"
+                        + " (--whole --source ID for a source consolidated whole)");
+            }
             return new TargetDecision(Action.TRUNCATE_THEN_COPY, previous, exists, targetRows);
         } catch (SQLException e) {
             throw DatabaseFault.classify(e, plan.target());

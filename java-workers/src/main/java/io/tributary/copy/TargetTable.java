@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.StringJoiner;
 import java.util.logging.Logger;
@@ -36,6 +37,31 @@ public final class TargetTable {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
+        }
+    }
+
+    /**
+     * The foreign keys of other tables that reference this one (or its partitions), as {@code table.constraint}:
+     * PostgreSQL refuses to TRUNCATE a table they reference, whatever rows either side holds.
+     */
+    static List<String> referencedBy(Connection connection, TableRef table) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                WITH own AS (SELECT pg_catalog.to_regclass(?) AS relid  -- a plain table has no partition tree
+                             UNION SELECT relid FROM pg_catalog.pg_partition_tree(pg_catalog.to_regclass(?)))
+                SELECT n.nspname, c.relname, k.conname FROM pg_catalog.pg_constraint k
+                  JOIN pg_catalog.pg_class c ON c.oid = k.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 WHERE k.contype = 'f' AND k.conparentid = 0 AND k.confrelid IN (SELECT relid FROM own)
+                   AND k.conrelid NOT IN (SELECT relid FROM own)
+                 ORDER BY 1, 2, 3""")) {
+            ps.setString(1, table.quoted());
+            ps.setString(2, table.quoted());
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TableRef(rs.getString(1), rs.getString(2)) + "." + Identifiers.quote(rs.getString(3)));
+                }
+            }
+            return out;
         }
     }
 

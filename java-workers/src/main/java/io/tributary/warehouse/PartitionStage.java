@@ -125,7 +125,7 @@ public final class PartitionStage {
         }
         String bucket = settings.requireStagingBucket();
         String prefix = request.prefix() != null ? request.prefix()
-                : settings.stagingPrefix() + "/" + request.source() + "/" + request.table() + "/"
+                : settings.stagingPrefix() + "/" + request.source() + "/" + S3Location.segment(request.table().toString()) + "/"
                         + (request.incremental() ? "incremental" : partition.label().replace(':', '-'));
         S3Location base = new S3Location(bucket, prefix.replaceAll("/+$", ""));
         if (settings.multipartPartMb() < 5) {
@@ -295,7 +295,8 @@ public final class PartitionStage {
         long started = System.nanoTime();
         WarehouseSettings settings = WarehouseSettings.from(request.config());
         String base = (request.prefix() != null ? request.prefix()
-                : settings.stagingPrefix() + "/" + request.source() + "/" + request.table()).replaceAll("/+$", "");
+                : settings.stagingPrefix() + "/" + request.source() + "/" + S3Location.segment(request.table().toString()))
+                .replaceAll("/+$", "");
         List<StageSeriesResult.Entry> entries = new ArrayList<>();
         List<Checksum> sums = new ArrayList<>();
         long bytes = 0;

@@ -10,8 +10,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -111,6 +113,41 @@ public final class RedshiftDialect implements WarehouseDialect {
         return "ZSTD";
     }
 
+    /**
+     * Names Redshift cannot hold as PostgreSQL has them, refused before anything runs (exit 2, naming the table):
+     * an identifier must be UTF-8 printable (no line break, tab or other control character), and ASCII letters are
+     * folded to lower case even in double quotes (docs.aws.amazon.com/redshift/latest/dg/r_names.html), so two
+     * columns differing only in case would become one. Quotes, spaces, dots, unicode, capitals stay as they are.
+     */
+    static void requireRedshiftNames(Target target, List<StagedColumn> columns) {
+        String table = target.table().toString();
+        List<String> names = new ArrayList<>(List.of(target.table().schema(), target.table().name()));
+        columns.forEach(c -> names.add(c.name()));
+        for (String n : names) {
+            if (n.codePoints().anyMatch(cp -> Character.isISOControl(cp) || !Character.isDefined(cp))) {
+                throw JobFailure.badInput("Redshift cannot hold the name " + Identifiers.quote(n).replace("\n", "\\n")
+                        .replace("\t", "\\t") + " of " + table.replace("\n", "\\n") + ": its identifiers must be"
+                        + " UTF-8 printable (no line break, tab or control character); rename it, or leave the table"
+                        + " out of the warehouse phase");
+            }
+        }
+        Map<String, String> folded = new HashMap<>();
+        for (StagedColumn c : columns) {
+            String other = folded.putIfAbsent(asciiLower(c.name()), c.name());
+            if (other != null) {
+                throw JobFailure.badInput("Redshift cannot hold both columns " + Identifiers.quote(other) + " and "
+                        + Identifiers.quote(c.name()) + " of " + table + ": it folds ASCII letters to lower case even"
+                        + " in double quotes, so they would be one column");
+            }
+        }
+    }
+
+    private static String asciiLower(String name) {
+        StringBuilder out = new StringBuilder(name.length());
+        name.chars().forEach(ch -> out.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : (char) ch));
+        return out.toString();
+    }
+
     @Override
     public LoadPlan plan(Target target, List<StagedColumn> columns) {
         WarehouseDialect.requireAllowedTypes(name(), columns, StagedColumn::redshiftType, ALLOWED_TYPES);
@@ -119,6 +156,7 @@ public final class RedshiftDialect implements WarehouseDialect {
                     + " and fails past 65,535 bytes, so the load could never verify it against the source's jsonb"
                     + " text; stage again with targets.warehouse.json_mapping: text");
         });
+        requireRedshiftNames(target, columns);
         if (target.iamRole() == null) {
             throw JobFailure.badInput("the redshift dialect needs targets.warehouse.iam_role (the role COPY assumes"
                     + " to read the staged files)");

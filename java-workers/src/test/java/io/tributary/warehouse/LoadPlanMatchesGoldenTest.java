@@ -110,6 +110,54 @@ class LoadPlanMatchesGoldenTest {
         assertEquals("'a\\b''c'", postgres, "PostgreSQL (standard_conforming_strings) keeps the backslash as is");
     }
 
+    /** Quotes, spaces, dots, capitals, a leading digit, `$`, reserved words, unicode, 63 bytes: quoted as they are. */
+    static final TableRef ODD = new TableRef("Sp1eCial .Char", "Tabl e.\"1\"testing$" + "é".repeat(22) + "x");
+    static final List<StagedColumn> ODD_COLUMNS = List.of(
+            new StagedColumn("iD", "integer", "INTEGER", "integer", false),
+            new StagedColumn("nA M.e", "text", "VARCHAR(65535)", "text", false),
+            new StagedColumn("select", "timestamp with time zone", "TIMESTAMPTZ", "timestamp with time zone", false),
+            new StagedColumn("1st \"quoted\" $col", "text", "VARCHAR(65535)", "text", false),
+            new StagedColumn("x".repeat(63), "bigint", "BIGINT", "bigint", false));
+
+    static WarehouseDialect.Target odd(TableRef table, Partition partition, String role) {
+        WarehouseDialect.Target t = target(partition, role);
+        return new WarehouseDialect.Target(table, new TableRef(table.schema(), "stage_" + table.name() + "_0123abcd"),
+                partition, t.manifestUrl(), role, List.of("iD"), List.of("select", "iD"), "select",
+                new WarehouseDialect.Upsert(List.of("iD", "nA M.e"), "select", "2026-06-01 09:30:00+00",
+                        "2026-06-02 16:00:00+00"));
+    }
+
+    @Test
+    void oddNamesAreQuotedInEveryStatement() throws IOException {
+        assertEquals(63, ODD.name().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        Partition p = Partition.incremental("select", null, null, "2026-06-02 21:29:59.5+00");
+        assertGolden("redshift-odd-names.sql", new RedshiftDialect().plan(odd(ODD, p, ROLE), ODD_COLUMNS).script());
+        assertGolden("postgres-odd-names.sql", new PostgresDialect().plan(odd(ODD, p, null), ODD_COLUMNS).script());
+    }
+
+    /** What Redshift cannot hold is exit 2 naming the table: a line break, or two columns one after case folding. */
+    @Test
+    void redshiftRefusesNamesItCannotHoldNamingTheTable() {
+        Partition p = Partition.WHOLE_TABLE;
+        for (Object[] c : new Object[][] {
+                {new TableRef("app", "with\n  AS (x"), ODD_COLUMNS, "UTF-8 printable"},
+                {ODD, List.of(ODD_COLUMNS.get(0), new StagedColumn("new\nline", "text", "VARCHAR(65535)", "text", false)),
+                        "UTF-8 printable"},
+                {ODD, List.of(ODD_COLUMNS.get(0), new StagedColumn("Id", "integer", "INTEGER", "integer", false)),
+                        "folds ASCII letters to lower case"}}) {
+            TableRef table = (TableRef) c[0];
+            @SuppressWarnings("unchecked")
+            List<StagedColumn> columns = (List<StagedColumn>) c[1];
+            JobFailure f = assertThrows(JobFailure.class, () -> new RedshiftDialect().plan(odd(table, p, ROLE), columns));
+            assertEquals(ExitCode.BAD_INPUT, f.exitCode());
+            assertTrue(f.getMessage().contains((String) c[2]) && f.getMessage().contains(table.toString().replace("\n", "\\n")),
+                    f.getMessage());
+        }
+        String both = new PostgresDialect().plan(odd(ODD, p, null), List.of(ODD_COLUMNS.get(0),
+                new StagedColumn("Id", "integer", "INTEGER", "integer", false))).step(LoadPlan.Step.Kind.CREATE_TARGET).sql();
+        assertTrue(both.contains("\"iD\" integer") && both.contains("\"Id\" integer"), "PostgreSQL keeps both: " + both);
+    }
+
     @Test
     void redshiftNeedsAnIamRole() {
         JobFailure f = assertThrows(JobFailure.class, () -> new RedshiftDialect().plan(target(DAY, null), FILLS));
