@@ -3,7 +3,7 @@ CREATE SCHEMA IF NOT EXISTS "Sp1eCial .Char";
 -- create_target
 CREATE TABLE IF NOT EXISTS "Sp1eCial .Char"."Tabl e.""1""testing$ééééééééééééééééééééééx" ("iD" integer, "nA M.e" text, "select" timestamp with time zone, "1st ""quoted"" $col" text, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" bigint);
 -- create_target
-CREATE INDEX IF NOT EXISTS "Tabl e.""1""testing$ééééééééééééééééééééééx_sortkey" ON "Sp1eCial .Char"."Tabl e.""1""testing$ééééééééééééééééééééééx" ("select", "iD");
+CREATE INDEX IF NOT EXISTS "Tabl e.""1""testing$éééééééééééééé_0dfe1954_sortkey" ON "Sp1eCial .Char"."Tabl e.""1""testing$ééééééééééééééééééééééx" ("select", "iD");
 -- begin
 BEGIN;
 -- create_staging

@@ -4,9 +4,13 @@ import io.tributary.catalog.Identifiers;
 import io.tributary.connect.ConnectionFactory;
 import io.tributary.verify.ChecksumDialect;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -52,7 +56,7 @@ public final class PostgresDialect implements WarehouseDialect {
                 + ")"));
         if (!target.sortKey().isEmpty()) {
             steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.CREATE_TARGET, "CREATE INDEX IF NOT EXISTS "
-                    + Identifiers.quote(target.table().name() + "_sortkey") + " ON " + t + " ("
+                    + Identifiers.quote(sortKeyIndexName(target.table().name())) + " ON " + t + " ("
                     + target.sortKey().stream().map(Identifiers::quote).collect(Collectors.joining(", ")) + ")"));
         }
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.BEGIN, "BEGIN"));
@@ -97,5 +101,36 @@ public final class PostgresDialect implements WarehouseDialect {
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.DROP_STAGING, "DROP TABLE " + s));
         steps.add(new LoadPlan.Step(LoadPlan.Step.Kind.COMMIT, "COMMIT"));
         return new LoadPlan(name(), target.table(), target.staging(), target.partition(), columns, steps);
+    }
+
+    /**
+     * The sort-key index's name: the table's name + {@code _sortkey}, within PostgreSQL's 63 bytes. Cut there silently
+     * by the server, a long name would equal the table's own, and CREATE INDEX IF NOT EXISTS would skip the index
+     * without a word; so a long one is shortened at a character boundary and keeps a hash of the whole name.
+     */
+    static String sortKeyIndexName(String table) {
+        String name = table + "_sortkey";
+        if (name.getBytes(StandardCharsets.UTF_8).length <= 63) {
+            return name;
+        }
+        String suffix;
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(table.getBytes(StandardCharsets.UTF_8));
+            suffix = "_" + HexFormat.of().formatHex(digest, 0, 4) + "_sortkey";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JVM has SHA-256
+        }
+        StringBuilder head = new StringBuilder();
+        int room = 63 - suffix.length();
+        for (int i = 0; i < table.length(); ) {
+            int cp = table.codePointAt(i);
+            room -= new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+            if (room < 0) {
+                break;
+            }
+            head.appendCodePoint(cp);
+            i += Character.charCount(cp);
+        }
+        return head + suffix;
     }
 }

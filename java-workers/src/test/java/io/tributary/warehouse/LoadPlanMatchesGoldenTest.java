@@ -133,6 +133,11 @@ class LoadPlanMatchesGoldenTest {
         Partition p = Partition.incremental("select", null, null, "2026-06-02 21:29:59.5+00");
         assertGolden("redshift-odd-names.sql", new RedshiftDialect().plan(odd(ODD, p, ROLE), ODD_COLUMNS).script());
         assertGolden("postgres-odd-names.sql", new PostgresDialect().plan(odd(ODD, p, null), ODD_COLUMNS).script());
+        // the server would cut "<63-byte name>_sortkey" back to the table's own name, and IF NOT EXISTS skip the index
+        String index = PostgresDialect.sortKeyIndexName(ODD.name());
+        assertTrue(index.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 63, index);
+        assertTrue(index.endsWith("_sortkey") && !index.startsWith(ODD.name()), index);
+        assertEquals("fills_sortkey", PostgresDialect.sortKeyIndexName("fills"));
     }
 
     /** What Redshift cannot hold is exit 2 naming the table: a line break, or two columns one after case folding. */
