@@ -64,7 +64,7 @@ java_tests() {
   grep -q -E "^\[ERROR\] (Failures|Errors):" "$out" && return "$rc"
   unfinished="$(unfinished_test_classes)"
   [ -n "$unfinished" ] || return "$rc"
-  java_failure_digest "$out"
+  java_failure_digest "$out" || true  # set -e is off inside it: a grep that finds nothing must not end the script
   say "the test JVM died before it finished; once more in a new JVM, the classes it did not finish: $unfinished"
   mvn_test -Dtest="$unfinished" -Dsurefire.failIfNoSpecifiedTests=false
 }
@@ -123,7 +123,7 @@ fast_tests() {
   say "pytest done after $((SECONDS - started)) s; waiting for the Java tests"
   wait "$java_pid" || java_rc=$?
   cat "$log"
-  [ "$java_rc" -eq 0 ] || java_failure_digest "$log"
+  [ "$java_rc" -eq 0 ] || java_failure_digest "$log" || true
   say "Java tests: exit $java_rc; pytest: exit $py_rc ($((SECONDS - started)) s in all)"
   [ "$java_rc" -eq 0 ] && [ "$py_rc" -eq 0 ]
 }
