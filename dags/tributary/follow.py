@@ -114,8 +114,8 @@ FOREIGN_KEYS_SQL = """
 SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
 FROM pg_constraint c
 WHERE c.contype = 'f' AND c.conparentid = 0
-  AND (c.conrelid IN (SELECT relid FROM pg_partition_tree(t) CROSS JOIN unnest(%s::regclass[]) AS t)
-    OR c.confrelid IN (SELECT relid FROM pg_partition_tree(t) CROSS JOIN unnest(%s::regclass[]) AS t))
+  AND (c.conrelid IN (SELECT p.relid FROM unnest(%s::regclass[]) AS t(rel), LATERAL pg_partition_tree(t.rel) AS p)
+    OR c.confrelid IN (SELECT p.relid FROM unnest(%s::regclass[]) AS t(rel), LATERAL pg_partition_tree(t.rel) AS p))
 ORDER BY 1, 2
 """
 
@@ -276,22 +276,30 @@ def _set_up_fresh(s: Settings, stream: Stream, run_id: str | None, snapshot_time
             if new:
                 timed("post-data", _schema, s, source, new, "post-data")
         except BaseException as exc:
-            _undo(s, stream, holder, released, keys)
-            raise SetUpFailed(f"follow set-up of {source} failed at step '{step}': {exc} -- undone: snapshot released,"
-                              " slot and publication dropped, foreign keys put back; fix and trigger again") from exc
+            undone = _undo(s, stream, holder, released, keys)
+            raise SetUpFailed(f"follow set-up of {source} failed at step '{step}': {str(exc).strip()} -- "
+                              + (f"undone: {', '.join(undone)}" if undone else "nothing was left behind")
+                              + "; fix the cause and trigger again (docs/runbooks/follow.md)") from exc
     return _catch_up(stream, out, steps)
 
 
-def _undo(s: Settings, stream: Stream, holder: Holder, released: bool, keys: list[list[str]]) -> None:
-    """After a failure: the holder stopped (it releases the snapshot), the foreign keys back, the slot dropped."""
+def _undo(s: Settings, stream: Stream, holder: Holder, released: bool, keys: list[list[str]]) -> list[str]:
+    """After a failure: the holder stopped (it releases the snapshot), the foreign keys back, the slot dropped.
+    Returns what it undid; what it could not undo is logged (the task's message still names the first failure)."""
+    undone = []
     if not released:
+        alive = holder.run.thread.is_alive()
         try:
             holder.release()
         except BaseException:  # noqa: BLE001 - the original failure is what the task reports
-            log.exception("%s: stopping follow --prepare", stream.source)
+            if holder.run.thread.is_alive():
+                log.exception("%s: follow --prepare did not stop: kill it by hand (ps: 'follow --prepare')", stream.source)
+        if alive and not holder.run.thread.is_alive():
+            undone.append("follow --prepare stopped (snapshot released)")
     if keys:
         try:
             kept = restore_foreign_keys(s, keys, validate=False)
+            undone.append(f"{len(keys)} foreign keys put back" + (f" ({len(kept)} NOT VALID)" if kept else ""))
             if kept:
                 log.warning("foreign keys put back NOT VALID (the copies were not complete): %s", ", ".join(kept))
         except Exception:  # noqa: BLE001
@@ -299,8 +307,10 @@ def _undo(s: Settings, stream: Stream, holder: Holder, released: bool, keys: lis
     if slot_state(s, stream.source) in ("holding", "released"):
         try:
             stream.follow("--until-lsn", "0/0", "--drop-slot")
+            undone.append(f"slot and publication {stream.slot} dropped")
         except Exception:  # noqa: BLE001
             log.exception("%s: dropping slot %s (drop it by hand: docs/runbooks/follow.md)", stream.source, stream.slot)
+    return undone
 
 
 def _catch_up(stream: Stream, out: dict[str, Any], steps: dict[str, float]) -> dict[str, Any]:
