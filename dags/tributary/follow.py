@@ -435,7 +435,7 @@ def write_outcome(summary: dict[str, Any], run_id: str | None = None) -> None:
     rows, notes = [], []
     for source, r in sorted(summary.items()):
         for table, t in sorted((r.get("tables") or {}).items()):
-            rows.append({"table": t.get("target_table") or table, "source": f"{source}:{table}", "rows": t.get("rows"),
+            rows.append({"table": table, "source": source, "rows": t.get("rows"),
                          "source_checksum": t.get("checksum"), "target_checksum": t.get("target_checksum"),
                          "verified": t.get("verified")})
         caught = r.get("caught_up") or {}
