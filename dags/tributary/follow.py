@@ -110,12 +110,14 @@ def _snapshot(s: Settings, source: str) -> str | None:
 # the target's foreign keys around a re-copy
 
 
+# Each table and, if partitioned, its partitions (pg_partition_tree has no row for a plain table).
 FOREIGN_KEYS_SQL = """
+WITH rel AS (SELECT t.rel FROM unnest(%(tables)s::regclass[]) AS t(rel)
+             UNION SELECT p.relid FROM unnest(%(tables)s::regclass[]) AS t(rel), LATERAL pg_partition_tree(t.rel) AS p)
 SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid)
 FROM pg_constraint c
 WHERE c.contype = 'f' AND c.conparentid = 0
-  AND (c.conrelid IN (SELECT p.relid FROM unnest(%s::regclass[]) AS t(rel), LATERAL pg_partition_tree(t.rel) AS p)
-    OR c.confrelid IN (SELECT p.relid FROM unnest(%s::regclass[]) AS t(rel), LATERAL pg_partition_tree(t.rel) AS p))
+  AND (c.conrelid IN (SELECT rel FROM rel) OR c.confrelid IN (SELECT rel FROM rel))
 ORDER BY 1, 2
 """
 
@@ -128,7 +130,7 @@ def drop_foreign_keys(s: Settings, tables: list[str]) -> list[list[str]]:
     conn = _connect(s.consolidated)
     try:
         regs = [_regclass(t) for t in tables]
-        keys = [list(r) for r in _query(conn, FOREIGN_KEYS_SQL, (regs, regs))]
+        keys = [list(r) for r in _query(conn, FOREIGN_KEYS_SQL, {"tables": regs})]
         conn.autocommit = False
         with conn.cursor() as cur:
             for table, name, _ in keys:
