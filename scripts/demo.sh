@@ -15,18 +15,6 @@ say "Airflow metadata ($AIRFLOW_HOME/airflow.db) and pools (one per source, from
 { airflow db migrate && airflow dags reserialize && tributary_airflow_pools; } >"$STATE/logs/airflow-setup-$stamp.log" 2>&1 \
   || die "airflow db migrate / dags reserialize / pools failed: see $STATE/logs/airflow-setup-$stamp.log"
 
-run_phase() {  # run_phase DAG_ID [airflow dags test args...]: one run, its log kept under $STATE/logs
-  local dag=$1 log="$STATE/logs/demo-${1#tributary_}-$stamp.log" started=$SECONDS
-  shift
-  say "airflow dags test $dag $* (log: $log)"
-  if ! (cd "$STATE" && airflow dags test "$dag" "$@") >"$log" 2>&1; then
-    grep -E "exit [0-9]|AirflowFailException" "$log" | tail -5 >&2 || true
-    warn "$dag failed after $((SECONDS - started)) s: see $log"
-    return 1
-  fi
-  say "$dag finished in $((SECONDS - started)) s"
-}
-
 # Phase 1: discover, classify, plan.
 rm -f "$STATE/plan/plan.json"  # what is printed below must come from this run
 # The HTML report is built however the demo ends: it shows what failed too.
@@ -101,3 +89,7 @@ say "archive catalog (bin/tributary catalog search; restore one with the tributa
 "$REPO/bin/tributary" catalog search --config "$TRIBUTARY_CONFIG" >/dev/null || rc=1
 [ "$rc" -eq 0 ] || die "not every archive verified" "$rc"
 say "all archives verified"
+
+
+# Phase 5: live migration of the demo's application source through PgBouncer (scripts/demo_live.sh; runs alone too).
+"$REPO/scripts/demo_live.sh" "$stamp" || die "phase 5 failed" $?

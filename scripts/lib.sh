@@ -42,3 +42,17 @@ load_stack_env() {
   . "$STATE/env"
   set +a
 }
+
+# The demo's phase runs (scripts/demo.sh, scripts/demo_live.sh): `airflow dags test`, its log under $STATE/logs
+# named with the demo's $stamp.
+run_phase() {  # run_phase DAG_ID [airflow dags test args...]
+  local dag=$1 log="$STATE/logs/demo-${1#tributary_}-$stamp.log" started=$SECONDS
+  shift
+  say "airflow dags test $dag $* (log: $log)"
+  if ! (cd "$STATE" && airflow dags test "$dag" "$@") >"$log" 2>&1; then
+    grep -E "exit [0-9]|AirflowFailException" "$log" | tail -5 >&2 || true
+    warn "$dag failed after $((SECONDS - started)) s: see $log"
+    return 1
+  fi
+  say "$dag finished in $((SECONDS - started)) s"
+}

@@ -1,4 +1,5 @@
-"""End to end, phase 5: a write load through PgBouncer on src_pagila during the copy, the follow, the cutover
+"""End to end, phase 5: a write load through PgBouncer on src_pagila during the copy and the follow's set-up
+(`airflow dags test tributary_follow`, run twice: the second only catches up), the cutover
 (`airflow dags test tributary_cutover`) and the rollback (`airflow dags test tributary_rollback`).
 
 The load's clients connect only through PgBouncer and record every write the database acknowledged (COMMIT
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
+import re
 import threading
 import time
 from pathlib import Path
@@ -21,7 +22,6 @@ import pytest
 
 import airflow_run
 from airflow_run import airflow_env
-from conftest import WORKER
 
 pytestmark = [pytest.mark.stack, pytest.mark.worker, pytest.mark.e2e]
 
@@ -49,12 +49,6 @@ def _sql(uri: str, *statements: str) -> list:
         return rows
     finally:
         conn.close()
-
-
-def _worker(*argv: str, timeout: float = 600) -> dict:
-    out = subprocess.run([str(WORKER), *argv], capture_output=True, text=True, timeout=timeout)
-    assert out.returncode == 0, f"tributary {' '.join(argv)}: exit {out.returncode}\n{out.stderr[-3000:]}"
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _reset(source_uri: str, cons_uri: str) -> None:
@@ -157,35 +151,32 @@ def test_cutover_and_rollback_lose_no_acknowledged_write(tmp_path):
          " note text NOT NULL DEFAULT repeat('x', 40), written_at timestamptz NOT NULL DEFAULT clock_timestamp())",
          "CREATE TABLE public.cutover_counters (client int PRIMARY KEY, total bigint NOT NULL)",
          f"INSERT INTO public.cutover_counters SELECT c, 0 FROM generate_series(0, {CLIENTS - 1}) c")
-    tables = [a for t in TABLES for a in ("--table", t)]
     airflow = airflow_env(tmp_path)
     env_conf = {"sources": SOURCE}
 
     with Load(app_uri) as load:
         time.sleep(2)
-        # copy in the slot's snapshot while the load runs, then follow
-        prepare = subprocess.Popen([str(WORKER), "follow", "--source", SOURCE, *tables, "--prepare"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        snapshot = None
-        for _ in range(300):
-            rows = _sql(cons_uri, "SELECT snapshot_name FROM tributary.follow_slots WHERE source = 'src_pagila'"
-                                  " AND state = 'holding'") if _sql(
-                cons_uri, "SELECT to_regclass('tributary.follow_slots') IS NOT NULL")[0][0] else []
-            if rows:
-                snapshot = rows[0][0]
-                break
-            assert prepare.poll() is None, prepare.communicate()[1][-3000:]
-            time.sleep(0.5)
-        assert snapshot, "follow --prepare never held a snapshot"
-        schema_tables = [a for t in TABLES for a in ("--table", f"{SOURCE}:{t}")]
-        _worker("schema", "--phase", "pre-data", "--source", SOURCE, *schema_tables)
-        for table in TABLES:
-            _worker("copy", "--source", SOURCE, "--table", table, "--snapshot", snapshot)
-        _worker("follow", "--source", SOURCE, *tables, "--release")
-        assert prepare.wait(timeout=120) == 0
-        _worker("schema", "--phase", "post-data", "--source", SOURCE, *schema_tables)
-        followed = _worker("follow", "--source", SOURCE, *tables, "--until-caught-up")
-        assert followed["status"] == "caught-up"
+        # the follow's set-up through Airflow, while the load runs: --prepare holds the slot's snapshot, both tables
+        # are created and copied in it, the snapshot is released, post-data, a catch-up pass (tributary_follow)
+        follow_conf = {"sources": SOURCE, "tables": ",".join(TABLES)}
+        rc, log = airflow_run.dags_test("tributary_follow", airflow, tmp_path, "-c", json.dumps(follow_conf))
+        assert rc == 0, Path(log).read_text()[-8000:]
+        slots = _sql(cons_uri, "SELECT state, consistent_lsn::text, tables FROM tributary.follow_slots"
+                               " WHERE source = 'src_pagila' AND slot_name = 'tributary_src_pagila'")
+        assert slots and slots[0][0] == "released", slots
+        assert sorted(slots[0][2]) == sorted(TABLES)
+        assert re.search(r'"snapshot": "[0-9A-F]+-[0-9A-F]+-[0-9]+"', Path(log).read_text()), \
+            "follow --prepare never held a snapshot"
+        assert '"status": "caught-up"' in Path(log).read_text()
+        copied = _sql(cons_uri, "SELECT source_table, status, source_checksum = target_checksum FROM tributary.table_status"
+                                " WHERE source = 'src_pagila' AND source_table LIKE 'public.cutover_%' ORDER BY 1")
+        assert copied == [(t, "copied", True) for t in sorted(TABLES)], copied
+        # run again: the follow is set up already, so nothing is copied again, only caught up
+        rc, log = airflow_run.dags_test("tributary_follow", airflow, tmp_path, "-c", json.dumps(follow_conf))
+        assert rc == 0, Path(log).read_text()[-8000:]
+        assert '"set_up": "earlier"' in Path(log).read_text()
+        assert _sql(cons_uri, "SELECT state, consistent_lsn::text FROM tributary.follow_slots WHERE source = 'src_pagila'"
+                              " AND slot_name = 'tributary_src_pagila'") == [("released", slots[0][1])]
         time.sleep(2)
 
         # a failed pre-check changes nothing: src_eu has no follower

@@ -55,6 +55,14 @@ def select_tables(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         candidates = cfg.plan_tables(plan) + cfg.split_tables()
         origin = f"the plan ({plan.get('generated_at', '?')})"
     chosen = config.select(candidates, params.get("table_filter"))
+    from tributary import cutover  # imported late: only this task needs it
+
+    away = cutover.switched_away()
+    if away and any(j.source in away for j in chosen):
+        # Their applications write to the consolidated database now: a copy from the source would overwrite that.
+        log.warning("left out, their applications are switched to the consolidated database (tributary_rollback first"
+                    " to copy them again): %s", ", ".join(f"{x} ({state})" for x, state in sorted(away.items())))
+        chosen = [j for j in chosen if j.source not in away]
     if not chosen:
         names = ", ".join(j.name for j in candidates) or "none"
         raise AirflowFailException(f"table_filter {params.get('table_filter')!r} matches no table of {origin} ({names})")

@@ -573,6 +573,19 @@ def lifecycle(s: Settings, source: str) -> dict[str, Any] | None:
         ctl.close()
 
 
+def switched_away() -> dict[str, str]:
+    """Sources cut over (or decommissioned): source -> state. The consolidated database serves their applications:
+    nothing may copy them again (phase 2 leaves them out; tributary_rollback first)."""
+    s = Settings.of(config.load())
+    ctl = _connect(s.control)
+    try:
+        if not _query(ctl, "SELECT to_regclass(%s)", (_t(s, "source_lifecycle"),))[0][0]:
+            return {}
+        return dict(_query(ctl, f"SELECT source, state FROM {_t(s, 'source_lifecycle')} WHERE state <> 'live'"))
+    finally:
+        ctl.close()
+
+
 def record(s: Settings, direction: str, sources: list[str], outcome: dict, run_id: str | None) -> None:
     ctl = _connect(s.control)
     try:
@@ -1036,7 +1049,35 @@ def task_finish(pre: dict, outcome: dict, dropped: dict, refreshed: dict) -> dic
     result = summary(pre, outcome, dropped, refreshed)
     result["decommissioned"] = decommission()
     log.info("%s", json.dumps(result, indent=1, default=str))
+    write_outcome(result, _context().get("run_id"))
     return result
+
+
+def write_outcome(result: dict[str, Any], run_id: str | None = None) -> None:
+    """reports/<direction>-outcome.json (the migration report's phase 5; ``python -m tributary.outcome`` prints it):
+    one row per table verified inside the freeze, and lines for the freeze and where PgBouncer points now."""
+    from tributary import outcome as outcome_table, paths
+
+    rows = [{"table": table, "source": source, "rows": f["source"].get("rows"),
+             "source_checksum": f["source"].get("checksum"), "target_checksum": f["target"].get("checksum"),
+             "verified": f["source"] == f["target"]}
+            for source, tables in sorted((result.get("verified") or {}).items()) for table, f in sorted(tables.items())]
+    s = Settings.of(config.load())
+    notes = [f"{result['direction']} of {', '.join(result['sources'])}: {result['status']}; write freeze (PAUSE to"
+             f" RESUME) {result.get('freeze_seconds') or 0:.3f} s; {len(rows)} tables verified inside it"]
+    views = [v["view"] for refreshed in (result.get("views_refreshed") or {}).values() for v in refreshed]
+    if views:
+        notes.append(f"materialized views refreshed after RESUME: {', '.join(views)}")
+    bouncer = Bouncer(s.pgbouncer, s.databases_file)
+    try:
+        for source in result["sources"]:
+            database = s.entries[source]
+            notes.append(f"PgBouncer {database} -> {serving(bouncer, database, s.consolidated)} ({bouncer.entry(database)})")
+    finally:
+        bouncer.close()
+    outcome_table.write_report(rows, paths.reports_dir() / f"{result['direction']}-outcome.json",
+                               {"dag_id": f"tributary_{result['direction']}", "run_id": run_id, "notes": notes,
+                                "freeze_seconds": result.get("freeze_seconds")})
 
 
 def _refuse_precheck(fn, *args):

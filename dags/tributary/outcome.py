@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             offsets = ", ".join(f"{s} +{o}" for s, o in (t.get("offsets") or {}).items())
             print(f"  {t['target_table']}: key {t.get('key_column') or '-'} ({offsets}); {t.get('duplicates', 0)} duplicates "
                   f"{t.get('strategy')}, {t.get('key_map_rows', 0)} key_map rows, {t.get('open', 0)} open")
+    for note in report.get("notes") or []:  # phase 5: the follow's start, the freeze, where PgBouncer points
+        print(note)
+    if not report["tables"] and report.get("notes"):
+        return 0  # nothing to verify in this run (e.g. a follow set up earlier, only caught up): the notes say so
     return 0 if all_verified(report["tables"]) else 1
 
 
