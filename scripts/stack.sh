@@ -144,6 +144,10 @@ provision_instance() {  # role, database, grants — safe to repeat
   admin_psql "$id" "$port" postgres -v pw="$pw" <<SQL
 SELECT format('CREATE ROLE tributary %s', '$attrs') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tributary') \gexec
 ALTER ROLE tributary WITH $attrs PASSWORD :'pw';
+-- The follower applies changes as PostgreSQL's own apply workers do, with the target's triggers quiet
+-- (session_replication_role = replica; docs/cdc.md): from PostgreSQL 15 a non-superuser may be allowed that.
+SELECT 'GRANT SET ON PARAMETER session_replication_role TO tributary'
+ WHERE current_setting('server_version_num')::int >= 150000 \gexec
 SELECT 'CREATE DATABASE "$db" OWNER tributary' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db') \gexec
 SQL
   # The least privilege discover, copy, stage and archive (without --drop-source) need: read every table and the

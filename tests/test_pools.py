@@ -92,10 +92,13 @@ def test_every_source_touching_task_runs_in_its_sources_pool(dagbag, odd_config)
         "tributary_warehouse": {},
         "tributary_archive": {},
         "tributary_reconcile": {"select_sources": shared},
-        "tributary_cutover": {"precheck": shared, "freeze_and_switch": shared, "drop_forward_slot": shared},
-        "tributary_rollback": {"precheck": shared, "freeze_and_switch": shared, "drop_reverse_slot": shared},
+        "tributary_cutover": {"precheck": shared, "freeze_and_switch": shared, "drop_forward_slot": shared,
+                              "refresh_views": shared},
+        "tributary_rollback": {"precheck": shared, "freeze_and_switch": shared, "drop_reverse_slot": shared,
+                               "refresh_views": shared},
         "tributary_restore": {},  # writes to targets only
         "tributary_decommission": {},  # the control schema only
+        "tributary_follow": {},  # one set-up task per source, below
     }
     for s in cfg.source_ids:
         own = pools.pool_name(s)
@@ -104,6 +107,8 @@ def test_every_source_touching_task_runs_in_its_sources_pool(dagbag, odd_config)
         expected["tributary_warehouse"][f"table_{s}.stage"] = (own, 1)
         expected["tributary_archive"][f"table_{s}.archive"] = (own, 1)
         expected["tributary_reconcile"][f"reconcile_{s}"] = (own, 2)
+        # the whole pool: the held snapshot's sessions and a copy's, one table at a time
+        expected["tributary_follow"][f"set_up_{s}"] = (own, pools.slots(cfg, s))
     assert set(dagbag.dags) == set(expected)
     for dag_id, dag in dagbag.dags.items():
         pooled = {t.task_id: (t.pool, t.pool_slots) for t in dag.tasks if t.pool != "default_pool"}

@@ -89,7 +89,30 @@ final class ChangeApplier implements AutoCloseable {
         this.merges = merges;
         this.sourceTables = sourceTables;
         this.rulesChanged = !merges.isEmpty(); // read the merge rules afresh: an earlier run may have rolled back
+        quietTriggers(target, plan.target());
         target.setAutoCommit(false);
+    }
+
+    /**
+     * The apply session runs as PostgreSQL's own apply workers do ({@code session_replication_role = replica}, set
+     * outside any transaction so no rollback undoes it): the target's ordinary triggers and foreign-key triggers
+     * stay quiet, since the source fired its own, and a trigger rewriting the row on UPDATE (a {@code last_update =
+     * now()}) would make the target differ. Allowed to a superuser or, from PostgreSQL 15, to a role granted
+     * {@code SET ON PARAMETER session_replication_role}; without it the follow goes on with the triggers firing and
+     * says so (verification would then find such a trigger's rows different).
+     */
+    private static void quietTriggers(Connection target, String targetId) throws SQLException {
+        try (Statement st = target.createStatement()) {
+            st.execute("SET session_replication_role = replica");
+        } catch (SQLException e) {
+            if (!"42501".equals(e.getSQLState())) {
+                throw e;
+            }
+            LOG.warning("the target's triggers will fire as changes are applied to " + targetId + " (" + e.getMessage()
+                    + "): a trigger that rewrites rows makes them differ from the source's; an administrator can"
+                    + " allow the apply session to quiet them: GRANT SET ON PARAMETER session_replication_role TO"
+                    + " <this role> (PostgreSQL 15+)");
+        }
     }
 
     /** Checks a Relation against its target table: a source DDL change stops the follow before any of its rows. */
