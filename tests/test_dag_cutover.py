@@ -162,5 +162,11 @@ def test_the_serving_sides_materialized_views_over_the_followed_tables_are_refre
                         " (SELECT n FROM public.via_view), (SELECT n FROM public.unrelated),"
                         " (SELECT relispopulated FROM pg_class WHERE oid = 'public.never_filled'::regclass)")
             assert cur.fetchone() == ("3/60", 6, 3, 1, False)
+        # a view populated on the side being left is filled here too (a schema restored without data has none)
+        filled = cutover.refresh_materialized_views(conn, ["Odd S.Fills T"], also=["public.never_filled"])
+        assert ("public.never_filled", False) in [(r["view"], r["concurrently"]) for r in filled]
+        with conn.cursor() as cur:
+            cur.execute("SELECT relispopulated FROM pg_class WHERE oid = 'public.never_filled'::regclass")
+            assert cur.fetchone() == (True,)
     finally:
         conn.close()

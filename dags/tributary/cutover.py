@@ -890,8 +890,9 @@ def _warm_reverse_slot(stream: Stream, tmp: str) -> WarmWorker:
 
 
 # The materialized views reading any of the given tables, directly or through views and other materialized views,
-# shallowest first (one over another comes after it); only populated ones: an unpopulated view stays as it was made.
-# CONCURRENTLY needs a plain unique index (no predicate, no expression) and keeps the view readable meanwhile.
+# shallowest first (one over another comes after it): those populated on this side or named in %(also)s (populated
+# on the side being left); any other stays unpopulated, as it was there. CONCURRENTLY needs a populated view with a
+# plain unique index (no predicate, no expression), and keeps the view readable meanwhile.
 VIEW_READERS_SQL = """
 WITH RECURSIVE readers(oid, depth) AS (
     SELECT r.ev_class, 1 FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
@@ -903,17 +904,19 @@ WITH RECURSIVE readers(oid, depth) AS (
       JOIN pg_rewrite r ON r.oid = d.objid
      WHERE r.ev_class <> x.oid AND x.depth < 64)
 SELECT format('%%I.%%I', n.nspname, c.relname), max(x.depth),
-       EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indisvalid
-                AND i.indpred IS NULL AND i.indexprs IS NULL)
+       c.relispopulated AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique
+                AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL)
   FROM readers x JOIN pg_class c ON c.oid = x.oid JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind = 'm' AND c.relispopulated
+ WHERE c.relkind = 'm' AND (c.relispopulated OR format('%%I.%%I', n.nspname, c.relname) = ANY(%(also)s::text[]))
  GROUP BY c.oid, n.nspname, c.relname ORDER BY 2, 1"""
 
 
-def refresh_materialized_views(conn, tables: Iterable[str]) -> list[dict[str, Any]]:
-    """REFRESH each populated materialized view over ``tables`` on this side, in dependency order."""
+def refresh_materialized_views(conn, tables: Iterable[str], also: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """REFRESH each materialized view over ``tables`` on this side that is populated here or named in ``also``,
+    in dependency order."""
     refreshed = []
-    for view, _depth, unique in _query(conn, VIEW_READERS_SQL, {"tables": [_regclass_text(t) for t in tables]}):
+    for view, _depth, unique in _query(conn, VIEW_READERS_SQL, {"tables": [_regclass_text(t) for t in tables],
+                                                                "also": list(also)}):
         start = time.monotonic()
         _query(conn, f"REFRESH MATERIALIZED VIEW {'CONCURRENTLY ' if unique else ''}{view}")
         refreshed.append({"view": view, "concurrently": unique, "seconds": round(time.monotonic() - start, 3)})
@@ -925,15 +928,23 @@ def refresh_views(outcome: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """After the switch, outside the freeze: the materialized views over the followed tables on the side now
     serving are refreshed. Logical decoding carries rows, never a REFRESH, so that side's views still hold what
     they held when its schema was made (cutover) or at the last switch (rollback); the application's own refresh
-    schedule takes over from here."""
+    schedule takes over from here. A schema restored without data leaves every materialized view unpopulated, so a
+    view populated on the side being left is filled here too (matched by its qualified name)."""
     s = Settings.of(config.load())
     refreshed = {}
     for source in outcome.get("switched") or []:
         tables = _followed_tables(s, source)
-        side, names = (s.consolidated, tables.values()) if outcome["direction"] == CUTOVER else (source, tables.keys())
-        conn = _connect(side)
+        serving, names, left, left_names = (s.consolidated, tables.values(), source, tables.keys()) \
+            if outcome["direction"] == CUTOVER else (source, tables.keys(), s.consolidated, tables.values())
+        conn = _connect(left)
+        try:  # the views populated there (with no name in also, the query lists only populated ones)
+            populated = [row[0] for row in _query(conn, VIEW_READERS_SQL, {
+                "tables": [_regclass_text(t) for t in left_names], "also": []})]
+        finally:
+            conn.close()
+        conn = _connect(serving)
         try:
-            refreshed[source] = refresh_materialized_views(conn, names)
+            refreshed[source] = refresh_materialized_views(conn, names, populated)
         finally:
             conn.close()
     return refreshed
