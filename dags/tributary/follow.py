@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from tributary import config, names, pools, worker
-from tributary.cutover import InBackground, Settings, Stream, _connect, _query, _t, lifecycle
+from tributary.cutover import InBackground, Settings, Stream, _connect, _query, _regclass_text, _t, lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,6 @@ class SetUpFailed(Exception):
 
 def slot_name(source: str) -> str:
     return f"tributary_{source}"[:63]
-
-
-def _regclass(table: str) -> str:
-    return ".".join('"' + part.replace('"', '""') + '"' for part in names.split_table(table))
 
 
 def followed_tables(s: Settings, source: str, tables_param: str = "") -> dict[str, str]:
@@ -129,7 +125,7 @@ def drop_foreign_keys(s: Settings, tables: list[str]) -> list[list[str]]:
         return []
     conn = _connect(s.consolidated)
     try:
-        regs = [_regclass(t) for t in tables]
+        regs = [_regclass_text(t) for t in tables]
         keys = [list(r) for r in _query(conn, FOREIGN_KEYS_SQL, {"tables": regs})]
         conn.autocommit = False
         with conn.cursor() as cur:
@@ -232,7 +228,8 @@ def _has_lifecycle(s: Settings) -> bool:
 def _existing(s: Settings, tables: dict[str, str]) -> set[str]:
     conn = _connect(s.consolidated)
     try:
-        return {t for t, target in tables.items() if _query(conn, "SELECT to_regclass(%s)", (_regclass(target),))[0][0]}
+        return {t for t, target in tables.items()
+                if _query(conn, "SELECT to_regclass(%s)", (_regclass_text(target),))[0][0]}
     finally:
         conn.close()
 
